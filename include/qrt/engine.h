@@ -1,0 +1,132 @@
+// The public C++ API: Builder + BuilderConfig -> Engine (immutable, shared) -> ExecutionContext.
+//
+//   qrt::Builder builder;
+//   qrt::BuilderConfig config;                     // fp32, reference backend, batch from the model
+//   auto engine = builder.build_from_onnx("model.onnx", config);
+//   engine->save("model.plan");                    // later: qrt::Engine::load("model.plan")
+//   auto context = engine->create_context();       // one per thread
+//   auto outputs = context->run({{"input", tensor}});
+//
+// Every failure throws qrt::Error with a one-line message naming the file or node at fault.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "qrt/tensor.h"
+#include "qrt/types.h"
+
+namespace qrt {
+
+// The range of batch sizes an engine accepts; kernels are chosen for `opt`.
+struct BatchProfile {
+  int64_t min = 1;
+  int64_t opt = 1;
+  int64_t max = 1;
+};
+
+// Parses "MIN:OPT:MAX" (or a single "N" meaning N:N:N); throws qrt::Error naming the text.
+BatchProfile parse_batch_profile(const std::string& text);
+
+struct BuilderConfig {
+  // "fp32" today; "fp16", "int8" and "best" arrive with the low-precision work.
+  std::string precision = "fp32";
+  // Unset: the model's own batch dimension (symbolic -> 1:1:64, static -> fixed).
+  std::optional<BatchProfile> batch;
+  // Backends in order of preference.
+  std::vector<std::string> backends = {"reference"};
+  // Graph passes (constant folding, BatchNorm folding, ...); off only for debugging.
+  bool optimize = true;
+};
+
+struct TensorInfo {
+  std::string name;
+  DataType dtype = DataType::kUndefined;
+  std::vector<int64_t> shape;  // -1 where the dimension follows the batch
+  std::string shape_text;      // e.g. "N x 3 x 224 x 224"
+};
+
+struct LayerInfo {
+  std::string name;
+  std::string op_type;
+  std::string backend;
+  std::string precision;
+  std::vector<std::string> inputs;   // "name: f32 N x 64 x 56 x 56"
+  std::vector<std::string> outputs;  // likewise
+};
+
+struct EngineSummary {
+  std::string source;  // the ONNX model or plan it came from
+  std::string qrt_version;
+  std::string precision;
+  BatchProfile batch;
+  std::vector<TensorInfo> inputs;
+  std::vector<TensorInfo> outputs;
+  std::vector<LayerInfo> layers;
+  size_t weight_bytes = 0;
+  size_t activation_bytes_at_max_batch = 0;  // arena planned by liveness
+  size_t activation_bytes_unshared = 0;      // what the arena would be with no buffer reuse
+};
+
+class ExecutionContext;
+struct EngineImpl;
+
+class Engine {
+ public:
+  // Loads a plan written by save(); does no optimisation. Throws on a truncated, corrupted or
+  // foreign-version plan.
+  static std::shared_ptr<Engine> load(const std::string& plan_path);
+  void save(const std::string& plan_path) const;
+
+  std::vector<TensorInfo> inputs() const;
+  std::vector<TensorInfo> outputs() const;
+  BatchProfile batch_profile() const;
+  EngineSummary summary() const;
+
+  // Contexts are cheap; each owns its activation memory. The engine may be shared between
+  // threads, a context may not.
+  std::unique_ptr<ExecutionContext> create_context() const;
+
+  explicit Engine(std::shared_ptr<const EngineImpl> impl);
+  const EngineImpl& impl() const { return *impl_; }
+
+ private:
+  std::shared_ptr<const EngineImpl> impl_;
+};
+
+class Builder {
+ public:
+  // Imports, validates, optimises and compiles an ONNX model.
+  std::shared_ptr<Engine> build_from_onnx(const std::string& model_path,
+                                          const BuilderConfig& config) const;
+};
+
+struct ContextState;
+
+class ExecutionContext {
+ public:
+  explicit ExecutionContext(std::shared_ptr<const EngineImpl> engine);
+  ~ExecutionContext();
+  ExecutionContext(const ExecutionContext&) = delete;
+  ExecutionContext& operator=(const ExecutionContext&) = delete;
+
+  // Runs the engine on named inputs; returns the named outputs in fresh tensors. Inputs are
+  // checked against the engine (names, element types, shapes, batch within the profile).
+  std::map<std::string, Tensor> run(const std::map<std::string, Tensor>& inputs);
+
+  // Bytes of activation memory this context holds now.
+  size_t arena_bytes() const;
+
+ private:
+  std::shared_ptr<const EngineImpl> engine_;
+  std::unique_ptr<ContextState> state_;
+};
+
+// "0.1.0"
+const char* version();
+
+}  // namespace qrt

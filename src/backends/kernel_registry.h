@@ -1,0 +1,84 @@
+// The kernel registry: every kernel of every backend, keyed by (op type, backend, dtype).
+//
+// The list of ops qrt supports is derived from here (supported_op_types), never kept by hand.
+// Kernels register themselves with QRT_REGISTER_KERNEL in src/backends/<backend>/<op>.cpp.
+#pragma once
+
+#include <functional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "ir/graph.h"
+#include "ir/op_schema.h"
+#include "qrt/tensor.h"
+
+namespace qrt {
+
+// What a kernel sees when it runs: the node (attributes), its input tensors (an undefined
+// Tensor for an omitted optional input) and its output tensors, already allocated with their
+// inferred shapes.
+struct KernelArgs {
+  const ir::Node& node;
+  std::span<const Tensor> inputs;
+  std::span<Tensor> outputs;
+
+  const Tensor& in(size_t i) const { return inputs[i]; }
+  bool has_in(size_t i) const { return i < inputs.size() && inputs[i].defined(); }
+  Tensor& out(size_t i) const { return outputs[i]; }
+};
+
+using KernelFn = std::function<void(const KernelArgs&)>;
+
+// Types and shapes of a node's inputs and outputs, for support predicates.
+struct NodeTypes {
+  std::vector<ir::TensorType> inputs;   // dtype kUndefined for an omitted optional input
+  std::vector<ir::TensorType> outputs;
+};
+
+// Returns true when the kernel can run the node; otherwise may explain why in *reason.
+using SupportFn =
+    std::function<bool(const ir::Node& node, const NodeTypes& types, std::string* reason)>;
+
+// The dtype kernels are keyed by: the first present input's dtype, or the first output's
+// dtype for ops without inputs (Constant, Range's outputs follow inputs anyway).
+DataType kernel_key_dtype(const NodeTypes& types);
+
+// A kernel registered with dtype kUndefined accepts any key dtype (data movement ops).
+struct KernelDef {
+  std::string op_type;
+  std::string backend;
+  DataType dtype = DataType::kUndefined;
+  KernelFn run;
+  SupportFn supports;  // empty: supports every node of this op/dtype
+};
+
+class KernelRegistry {
+ public:
+  static KernelRegistry& instance();
+  void add(KernelDef def);
+  // The best kernel for (op, backend, dtype): exact dtype first, then a kUndefined one.
+  const KernelDef* find(const std::string& op_type, const std::string& backend,
+                        DataType dtype) const;
+  // Finds a kernel whose support predicate accepts the node; nullptr with *reason set if none.
+  const KernelDef* select(const ir::Node& node, const std::string& backend,
+                          const NodeTypes& types, std::string* reason) const;
+  std::vector<std::string> supported_op_types(const std::string& backend) const;
+  std::vector<std::string> backends() const;
+  const std::vector<KernelDef>& all() const { return defs_; }
+
+ private:
+  std::vector<KernelDef> defs_;
+};
+
+struct KernelRegistrar {
+  explicit KernelRegistrar(KernelDef def) { KernelRegistry::instance().add(std::move(def)); }
+};
+
+// QRT_REGISTER_KERNEL("Relu", "reference", DataType::kFloat32, relu_f32) — optionally a
+// fifth argument: a SupportFn.
+#define QRT_REGISTER_KERNEL(...)                                             \
+  static const ::qrt::KernelRegistrar QRT_CONCAT(qrt_kernel_registrar_, __LINE__)( \
+      ::qrt::KernelDef{__VA_ARGS__})
+
+}  // namespace qrt

@@ -1,0 +1,75 @@
+#include "op_test_util.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <random>
+
+#include "ir/op_schema.h"
+#include "ir/shape_inference.h"
+
+namespace qrt::test {
+
+std::vector<Tensor> run_op(const std::string& op_type, const std::vector<Tensor>& inputs,
+                           const std::map<std::string, ir::AttributeValue>& attrs,
+                           size_t num_outputs) {
+  ir::Graph graph;
+  std::vector<ir::Value*> in_values;
+  std::vector<const Tensor*> in_ptrs;
+  std::vector<ir::TensorType> in_types;
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    if (!inputs[i].defined()) {
+      in_values.push_back(nullptr);
+      in_ptrs.push_back(nullptr);
+      in_types.emplace_back();
+      continue;
+    }
+    in_values.push_back(graph.add_constant("in" + std::to_string(i), inputs[i]));
+    in_ptrs.push_back(&inputs[i]);
+    in_types.push_back({inputs[i].dtype(), inputs[i].shape()});
+  }
+  std::vector<ir::Value*> out_values;
+  for (size_t i = 0; i < num_outputs; ++i)
+    out_values.push_back(graph.add_value("out" + std::to_string(i)));
+  ir::Node* node = graph.add_node(op_type, "test_" + op_type, in_values, out_values);
+  node->attrs = attrs;
+  const ir::OpSchema* schema = ir::OpRegistry::instance().find(op_type);
+  if (!schema) throw Error("no schema for " + op_type);
+  ir::InferContext ctx(*node, in_types, in_ptrs);
+  std::vector<ir::TensorType> out_types(num_outputs);
+  schema->infer(ctx, out_types);
+  std::vector<Tensor> outputs;
+  if (!ir::evaluate_node(*node, in_ptrs, out_types, outputs))
+    throw Error("no reference kernel for " + op_type);
+  return outputs;
+}
+
+Tensor random_tensor(std::vector<int64_t> shape, uint32_t seed, float lo, float hi) {
+  Tensor t(DataType::kFloat32, std::move(shape));
+  std::mt19937 gen(seed);
+  std::uniform_real_distribution<float> dist(lo, hi);
+  float* p = t.data_as<float>();
+  for (int64_t i = 0; i < t.numel(); ++i) p[i] = dist(gen);
+  return t;
+}
+
+Tensor make_f32(std::vector<int64_t> shape, const std::vector<float>& values) {
+  return Tensor::from_vector(DataType::kFloat32, std::move(shape), values);
+}
+
+Tensor make_i64(std::vector<int64_t> shape, const std::vector<int64_t>& values) {
+  return Tensor::from_vector(DataType::kInt64, std::move(shape), values);
+}
+
+float max_abs_diff(const Tensor& a, const Tensor& b) {
+  EXPECT_EQ(a.shape(), b.shape());
+  EXPECT_EQ(a.dtype(), DataType::kFloat32);
+  EXPECT_EQ(b.dtype(), DataType::kFloat32);
+  if (a.shape() != b.shape()) return INFINITY;
+  float m = 0;
+  for (int64_t i = 0; i < a.numel(); ++i)
+    m = std::max(m, std::fabs(a.data_as<float>()[i] - b.data_as<float>()[i]));
+  return m;
+}
+
+}  // namespace qrt::test

@@ -1,0 +1,29 @@
+// Helpers for op tests: run one op on the reference backend, compare tensors.
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "ir/graph.h"
+#include "qrt/tensor.h"
+
+namespace qrt::test {
+
+// Builds a one-node graph whose inputs are the given tensors (an undefined Tensor is an
+// omitted optional input), infers its output types and runs the reference kernel.
+std::vector<Tensor> run_op(const std::string& op_type, const std::vector<Tensor>& inputs,
+                           const std::map<std::string, ir::AttributeValue>& attrs = {},
+                           size_t num_outputs = 1);
+
+// A float32 tensor of the given shape filled with values from a fixed-seed generator in
+// [lo, hi).
+Tensor random_tensor(std::vector<int64_t> shape, uint32_t seed, float lo = -1.f, float hi = 1.f);
+
+Tensor make_f32(std::vector<int64_t> shape, const std::vector<float>& values);
+Tensor make_i64(std::vector<int64_t> shape, const std::vector<int64_t>& values);
+
+// Max |a - b| over elements (both float32 of the same shape; fails the test otherwise).
+float max_abs_diff(const Tensor& a, const Tensor& b);
+
+}  // namespace qrt::test

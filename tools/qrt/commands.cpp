@@ -1,0 +1,7 @@
+#include "commands.h"
+
+namespace qrt::cli {
+
+void register_commands(CLI::App&, std::vector<std::function<int()>>&) {}
+
+}  // namespace qrt::cli
