@@ -1,0 +1,159 @@
+// Builder: imported graph -> validated, optimised graph with a kernel chosen for every node.
+#include <algorithm>
+#include <sstream>
+
+#include "runtime/engine_impl.h"
+#include "runtime/optimize.h"
+
+namespace qrt {
+
+namespace {
+
+const std::vector<std::string> kPrecisions = {"fp32"};
+
+// Decides which inputs carry the batch in dim 0 and the profile they accept.
+void resolve_batch(const ir::Graph& graph, const BuilderConfig& config, const std::string& source,
+                   EngineImpl& engine) {
+  bool any_symbolic = false;
+  engine.input_batched.assign(graph.inputs.size(), false);
+  for (size_t i = 0; i < graph.inputs.size(); ++i) {
+    const ir::Value* v = graph.inputs[i];
+    for (size_t d = 1; d < v->shape.size(); ++d)
+      if (!v->shape[d].is_static())
+        throw Error(source + ": input '" + v->name + "' dimension " + std::to_string(d) + " ('" +
+                    v->shape[d].symbol +
+                    "') is dynamic; qrt needs fixed sizes apart from the batch (dimension 0)");
+    if (v->shape.empty()) continue;
+    const bool symbolic = !v->shape[0].is_static();
+    any_symbolic |= symbolic;
+    // A static dim 0 becomes the batch only when the user asks for a batch profile.
+    engine.input_batched[i] = symbolic || config.batch.has_value();
+  }
+  engine.has_batch = std::find(engine.input_batched.begin(), engine.input_batched.end(), true) !=
+                     engine.input_batched.end();
+  if (config.batch) {
+    engine.batch = *config.batch;
+  } else if (any_symbolic) {
+    engine.batch = BatchProfile{1, 1, 64};
+  } else {
+    int64_t fixed = 1;
+    for (const ir::Value* v : graph.inputs)
+      if (!v->shape.empty()) fixed = v->shape[0].value;
+    engine.batch = BatchProfile{fixed, fixed, fixed};
+    engine.has_batch = false;
+  }
+}
+
+void select_kernels(ir::Graph& graph, const EngineImpl& engine, const BuilderConfig& config,
+                    const std::string& source) {
+  const auto inference = ir::infer_concrete(graph, engine.input_types_for_batch(engine.batch.opt));
+  std::vector<std::string> failures;
+  for (ir::Node* node : graph.nodes()) {
+    NodeTypes types;
+    for (const ir::Value* in : node->inputs)
+      types.inputs.push_back(in ? inference.types.at(in) : ir::TensorType{});
+    for (const ir::Value* out : node->outputs)
+      types.outputs.push_back(out ? inference.types.at(out) : ir::TensorType{});
+    std::string reasons;
+    const KernelDef* chosen = nullptr;
+    for (const std::string& backend : config.backends) {
+      std::string why;
+      chosen = KernelRegistry::instance().select(*node, backend, types, &why);
+      if (chosen) break;
+      reasons += (reasons.empty() ? "" : "; ") + why;
+    }
+    if (!chosen) {
+      failures.push_back(node->describe() + " (" + reasons + ")");
+      continue;
+    }
+    node->backend = chosen->backend;
+    node->kernel_dtype = chosen->dtype;
+  }
+  if (!failures.empty()) {
+    std::ostringstream os;
+    os << source << ": no kernel for " << failures.size() << " node(s): ";
+    for (size_t i = 0; i < failures.size(); ++i) os << (i ? "; " : "") << failures[i];
+    throw Error(os.str());
+  }
+}
+
+}  // namespace
+
+BatchProfile parse_batch_profile(const std::string& text) {
+  std::vector<int64_t> parts;
+  std::stringstream ss(text);
+  std::string item;
+  while (std::getline(ss, item, ':')) {
+    size_t used = 0;
+    int64_t v = 0;
+    try {
+      v = std::stoll(item, &used);
+    } catch (const std::exception&) {
+      used = 0;
+    }
+    if (used == 0 || used != item.size())
+      throw Error("batch profile '" + text + "': '" + item + "' is not a number");
+    parts.push_back(v);
+  }
+  if (parts.size() != 1 && parts.size() != 3)
+    throw Error("batch profile '" + text + "': expected MIN:OPT:MAX or a single N");
+  BatchProfile p = parts.size() == 1 ? BatchProfile{parts[0], parts[0], parts[0]}
+                                     : BatchProfile{parts[0], parts[1], parts[2]};
+  if (p.min < 1) throw Error("batch profile '" + text + "': batch sizes must be at least 1");
+  if (!(p.min <= p.opt && p.opt <= p.max))
+    throw Error("batch profile '" + text + "': needs MIN <= OPT <= MAX");
+  return p;
+}
+
+std::shared_ptr<EngineImpl> build_engine(ir::Graph graph, const BuilderConfig& config,
+                                         const std::string& source) {
+  if (std::find(kPrecisions.begin(), kPrecisions.end(), config.precision) == kPrecisions.end())
+    throw Error(source + ": precision '" + config.precision +
+                "' is not supported by this build (supported: fp32)");
+  const auto known = KernelRegistry::instance().backends();
+  if (config.backends.empty()) throw Error(source + ": no backend given");
+  for (const auto& b : config.backends)
+    if (std::find(known.begin(), known.end(), b) == known.end()) {
+      std::string list;
+      for (const auto& k : known) list += (list.empty() ? "" : ", ") + k;
+      throw Error("unknown backend '" + b + "' (available: " + list + ")");
+    }
+
+  auto engine = std::make_shared<EngineImpl>();
+  engine->source = source;
+  engine->precision = config.precision;
+  engine->qrt_version = version();
+  try {
+    graph.topological_sort();
+    ir::validate(graph);
+    resolve_batch(graph, config, source, *engine);
+    annotate_symbolic_shapes(graph, engine->input_batched, engine->batch, engine->has_batch);
+    if (config.optimize) {
+      optimize_graph(graph);
+      annotate_symbolic_shapes(graph, engine->input_batched, engine->batch, engine->has_batch);
+    }
+    engine->graph = std::move(graph);
+    select_kernels(engine->graph, *engine, config, source);
+  } catch (const Error& e) {
+    const std::string msg = e.what();
+    if (msg.rfind(source, 0) == 0) throw;
+    throw Error(source + ": " + msg);
+  }
+  engine->bind_kernels(source);
+  return engine;
+}
+
+void EngineImpl::bind_kernels(const std::string& origin) {
+  nodes = graph.nodes();
+  kernels.clear();
+  for (const ir::Node* node : nodes) {
+    const KernelDef* k =
+        KernelRegistry::instance().find(node->op_type, node->backend, node->kernel_dtype);
+    if (!k)
+      throw Error(origin + ": " + node->describe() + " needs a " + node->backend + " kernel for " +
+                  std::string(dtype_name(node->kernel_dtype)) + " that this build of qrt lacks");
+    kernels.push_back(k);
+  }
+}
+
+}  // namespace qrt

@@ -1,0 +1,77 @@
+#include <sstream>
+
+#include "runtime/engine_impl.h"
+
+namespace qrt {
+
+Engine::Engine(std::shared_ptr<const EngineImpl> impl) : impl_(std::move(impl)) {}
+
+std::shared_ptr<Engine> Engine::load(const std::string& plan_path) {
+  return std::make_shared<Engine>(load_plan(plan_path));
+}
+
+void Engine::save(const std::string& plan_path) const { save_plan(*impl_, plan_path); }
+
+namespace {
+TensorInfo tensor_info(const ir::Value* v, bool batched) {
+  TensorInfo info{v->name, v->dtype, {}, ir::sym_shape_to_string(v->shape)};
+  for (size_t d = 0; d < v->shape.size(); ++d)
+    info.shape.push_back(d == 0 && batched ? -1 : v->shape[d].value);
+  return info;
+}
+
+std::string describe_value(const ir::Value* v) {
+  if (!v) return "(none)";
+  return v->name + ": " + std::string(dtype_name(v->dtype)) + " " + ir::sym_shape_to_string(v->shape);
+}
+}  // namespace
+
+std::vector<TensorInfo> Engine::inputs() const {
+  std::vector<TensorInfo> out;
+  for (size_t i = 0; i < impl_->graph.inputs.size(); ++i)
+    out.push_back(tensor_info(impl_->graph.inputs[i], impl_->input_batched[i]));
+  return out;
+}
+
+std::vector<TensorInfo> Engine::outputs() const {
+  std::vector<TensorInfo> out;
+  for (const ir::Value* v : impl_->graph.outputs) {
+    TensorInfo info = tensor_info(v, false);
+    for (size_t d = 0; d < v->shape.size(); ++d)
+      if (!v->shape[d].is_static()) info.shape[d] = -1;
+    out.push_back(info);
+  }
+  return out;
+}
+
+BatchProfile Engine::batch_profile() const { return impl_->batch; }
+
+EngineSummary Engine::summary() const {
+  const EngineImpl& e = *impl_;
+  EngineSummary s;
+  s.source = e.source;
+  s.qrt_version = e.qrt_version;
+  s.precision = e.precision;
+  s.batch = e.batch;
+  s.inputs = inputs();
+  s.outputs = outputs();
+  for (const ir::Value* v : e.graph.values())
+    if (v->is_constant()) s.weight_bytes += v->constant->nbytes();
+  for (const ir::Node* n : e.nodes) {
+    LayerInfo layer{n->name, n->op_type, n->backend, e.precision, {}, {}};
+    for (const ir::Value* in : n->inputs)
+      if (!in || !in->is_constant()) layer.inputs.push_back(describe_value(in));
+    for (const ir::Value* out : n->outputs) layer.outputs.push_back(describe_value(out));
+    s.layers.push_back(std::move(layer));
+  }
+  const ExecPlan plan = make_exec_plan(e, e.input_types_for_batch(e.batch.max));
+  s.activation_bytes_at_max_batch = plan.arena_bytes;
+  s.activation_bytes_unshared = plan.unshared_bytes;
+  return s;
+}
+
+std::unique_ptr<ExecutionContext> Engine::create_context() const {
+  return std::make_unique<ExecutionContext>(impl_);
+}
+
+}  // namespace qrt

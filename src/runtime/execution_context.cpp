@@ -1,0 +1,140 @@
+#include <cstdlib>
+#include <cstring>
+#include <unordered_map>
+
+#include "runtime/engine_impl.h"
+
+namespace qrt {
+
+struct ContextState {
+  // Plans by concrete input shapes; a handful at most (one per batch size in use).
+  std::map<std::vector<int64_t>, std::unique_ptr<ExecPlan>> plans;
+  std::unique_ptr<void, decltype(&std::free)> arena{nullptr, &std::free};
+  size_t arena_size = 0;
+};
+
+namespace {
+constexpr size_t kMaxCachedPlans = 16;
+
+// Checks user inputs against the engine; returns them in graph-input order.
+std::vector<const Tensor*> check_inputs(const EngineImpl& engine,
+                                        const std::map<std::string, Tensor>& inputs) {
+  const auto& graph_inputs = engine.graph.inputs;
+  for (const auto& [name, tensor] : inputs) {
+    bool found = false;
+    for (const ir::Value* v : graph_inputs) found |= v->name == name;
+    if (!found) {
+      std::string names;
+      for (const ir::Value* v : graph_inputs) names += (names.empty() ? "'" : ", '") + v->name + "'";
+      throw Error("unknown input '" + name + "' (engine inputs: " + names + ")");
+    }
+  }
+  std::vector<const Tensor*> ordered;
+  int64_t batch = -1;
+  for (size_t i = 0; i < graph_inputs.size(); ++i) {
+    const ir::Value* v = graph_inputs[i];
+    auto it = inputs.find(v->name);
+    if (it == inputs.end()) throw Error("missing input '" + v->name + "'");
+    const Tensor& t = it->second;
+    const std::string what = "input '" + v->name + "'";
+    if (t.dtype() != v->dtype)
+      throw Error(what + ": element type " + std::string(dtype_name(t.dtype())) +
+                  " does not match the engine's " + std::string(dtype_name(v->dtype)));
+    if (t.rank() != v->shape.size())
+      throw Error(what + ": shape " + shape_to_string(t.shape()) + " has rank " +
+                  std::to_string(t.rank()) + ", the engine expects " +
+                  ir::sym_shape_to_string(v->shape));
+    for (size_t d = 0; d < t.rank(); ++d) {
+      if (d == 0 && engine.input_batched[i]) continue;
+      if (t.dim(d) != v->shape[d].value)
+        throw Error(what + ": shape " + shape_to_string(t.shape()) + " does not match the engine's " +
+                    ir::sym_shape_to_string(v->shape) + " (dimension " + std::to_string(d) + ")");
+    }
+    if (engine.input_batched[i]) {
+      const int64_t b = t.dim(0);
+      if (b < engine.batch.min || b > engine.batch.max)
+        throw Error(what + ": batch " + std::to_string(b) + " is outside the engine's batch range [" +
+                    std::to_string(engine.batch.min) + ", " + std::to_string(engine.batch.max) + "]");
+      if (batch >= 0 && b != batch)
+        throw Error(what + ": batch " + std::to_string(b) + " differs from another input's batch " +
+                    std::to_string(batch));
+      batch = b;
+    }
+    ordered.push_back(&t);
+  }
+  return ordered;
+}
+}  // namespace
+
+ExecutionContext::ExecutionContext(std::shared_ptr<const EngineImpl> engine)
+    : engine_(std::move(engine)), state_(std::make_unique<ContextState>()) {}
+
+ExecutionContext::~ExecutionContext() = default;
+
+size_t ExecutionContext::arena_bytes() const { return state_->arena_size; }
+
+std::map<std::string, Tensor> ExecutionContext::run(const std::map<std::string, Tensor>& inputs) {
+  const EngineImpl& engine = *engine_;
+  const auto ordered = check_inputs(engine, inputs);
+  std::vector<int64_t> signature;
+  std::vector<ir::TensorType> types;
+  for (const Tensor* t : ordered) {
+    signature.insert(signature.end(), t->shape().begin(), t->shape().end());
+    signature.push_back(-1);
+    types.push_back({t->dtype(), t->shape()});
+  }
+  auto found = state_->plans.find(signature);
+  if (found == state_->plans.end()) {
+    if (state_->plans.size() >= kMaxCachedPlans) state_->plans.clear();
+    found = state_->plans.emplace(signature, std::make_unique<ExecPlan>(make_exec_plan(engine, types))).first;
+  }
+  const ExecPlan& plan = *found->second;
+  if (state_->arena_size < plan.arena_bytes) {
+    void* p = std::aligned_alloc(64, (plan.arena_bytes + 63) / 64 * 64);
+    if (!p) throw Error("out of host memory: the activation arena needs " +
+                        std::to_string(plan.arena_bytes) + " bytes");
+    state_->arena.reset(p);
+    state_->arena_size = plan.arena_bytes;
+  }
+  auto* arena = static_cast<std::byte*>(state_->arena.get());
+
+  std::unordered_map<const ir::Value*, Tensor> bound;
+  for (size_t i = 0; i < ordered.size(); ++i)
+    bound[engine.graph.inputs[i]] = *ordered[i];
+  for (const auto& [value, tensor] : plan.inference.values) bound[value] = tensor;
+
+  std::vector<Tensor> in_tensors, out_tensors;
+  for (size_t n = 0; n < engine.nodes.size(); ++n) {
+    if (plan.precomputed[n]) continue;
+    const ir::Node& node = *engine.nodes[n];
+    in_tensors.clear();
+    out_tensors.clear();
+    for (const ir::Value* in : node.inputs) in_tensors.push_back(in ? bound.at(in) : Tensor());
+    for (const ir::Value* out : node.outputs) {
+      if (!out) {
+        out_tensors.emplace_back();
+        continue;
+      }
+      const auto& t = plan.inference.types.at(out);
+      auto offset = plan.arena_offset.find(out);
+      Tensor tensor = offset == plan.arena_offset.end()
+                          ? Tensor(t.dtype, t.shape)
+                          : Tensor::borrow(t.dtype, t.shape, arena + offset->second);
+      out_tensors.push_back(tensor);
+      bound[out] = tensor;
+    }
+    engine.kernels[n]->run(KernelArgs{node, in_tensors, out_tensors});
+  }
+
+  std::map<std::string, Tensor> outputs;
+  for (const ir::Value* out : engine.graph.outputs) {
+    const Tensor& t = bound.at(out);
+    // Graph inputs, constants and precomputed values are not ours to hand out: copy them.
+    const bool owned = !plan.arena_offset.count(out) && !plan.inference.values.count(out) &&
+                       !engine.graph.is_graph_input(out);
+    outputs[out->name] = owned ? t : t.clone();
+  }
+  return outputs;
+}
+
+}  // namespace qrt
