@@ -80,6 +80,8 @@ class Engine {
   // Loads a plan written by save(); does no optimisation. Throws on a truncated, corrupted or
   // foreign-version plan.
   static std::shared_ptr<Engine> load(const std::string& plan_path);
+  // True when the file starts with qrt's plan magic (as opposed to, say, an ONNX model).
+  static bool is_plan(const std::string& path);
   void save(const std::string& plan_path) const;
 
   std::vector<TensorInfo> inputs() const;

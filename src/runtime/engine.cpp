@@ -10,6 +10,8 @@ std::shared_ptr<Engine> Engine::load(const std::string& plan_path) {
   return std::make_shared<Engine>(load_plan(plan_path));
 }
 
+bool Engine::is_plan(const std::string& path) { return is_plan_file(path); }
+
 void Engine::save(const std::string& plan_path) const { save_plan(*impl_, plan_path); }
 
 namespace {

@@ -1,0 +1,41 @@
+// Timing an engine the way trtexec does: warm-up, then timed runs, then latency percentiles.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "qrt/engine.h"
+
+namespace qrt {
+
+struct LatencyStats {
+  double min_ms = 0, mean_ms = 0, median_ms = 0, p90_ms = 0, p95_ms = 0, p99_ms = 0, max_ms = 0;
+};
+
+// Percentiles by the nearest-rank method over the samples (milliseconds).
+LatencyStats latency_stats(std::vector<double> samples_ms);
+
+struct BenchOptions {
+  int64_t batch = 1;
+  int iterations = 50;     // timed runs (at least)
+  int warmup = 5;          // untimed runs first
+  double min_seconds = 0;  // keep running until this much time has passed too
+  uint32_t seed = 1;
+};
+
+struct BenchResult {
+  int64_t batch = 0;
+  int iterations = 0;
+  double total_seconds = 0;
+  double throughput = 0;  // samples (batch items) per second
+  LatencyStats latency;
+};
+
+// Inputs of the engine's types at the given batch: floats uniform in [-1, 1), integers 0.
+std::map<std::string, Tensor> random_inputs(const Engine& engine, int64_t batch, uint32_t seed);
+
+BenchResult benchmark(const Engine& engine, const BenchOptions& options);
+
+}  // namespace qrt

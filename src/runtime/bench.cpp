@@ -1,0 +1,80 @@
+#include "qrt/bench.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <numeric>
+#include <random>
+
+namespace qrt {
+
+LatencyStats latency_stats(std::vector<double> s) {
+  LatencyStats r;
+  if (s.empty()) return r;
+  std::sort(s.begin(), s.end());
+  auto rank = [&](double p) {
+    const size_t k = static_cast<size_t>(std::ceil(p / 100.0 * static_cast<double>(s.size())));
+    return s[std::min(s.size() - 1, k == 0 ? 0 : k - 1)];
+  };
+  r.min_ms = s.front();
+  r.max_ms = s.back();
+  r.mean_ms = std::accumulate(s.begin(), s.end(), 0.0) / static_cast<double>(s.size());
+  r.median_ms = rank(50);
+  r.p90_ms = rank(90);
+  r.p95_ms = rank(95);
+  r.p99_ms = rank(99);
+  return r;
+}
+
+std::map<std::string, Tensor> random_inputs(const Engine& engine, int64_t batch, uint32_t seed) {
+  std::mt19937 gen(seed);
+  std::uniform_real_distribution<float> dist(-1.f, 1.f);
+  std::map<std::string, Tensor> inputs;
+  for (const TensorInfo& info : engine.inputs()) {
+    std::vector<int64_t> shape = info.shape;
+    for (int64_t& d : shape)
+      if (d < 0) d = batch;
+    Tensor t(info.dtype, shape);
+    const int64_t n = t.numel();
+    if (info.dtype == DataType::kFloat32)
+      for (int64_t i = 0; i < n; ++i) t.data_as<float>()[i] = dist(gen);
+    else if (info.dtype == DataType::kFloat16)
+      for (int64_t i = 0; i < n; ++i) t.data_as<uint16_t>()[i] = float_to_half(dist(gen));
+    else if (info.dtype == DataType::kFloat64)
+      for (int64_t i = 0; i < n; ++i) t.data_as<double>()[i] = dist(gen);
+    inputs.emplace(info.name, std::move(t));
+  }
+  return inputs;
+}
+
+BenchResult benchmark(const Engine& engine, const BenchOptions& options) {
+  if (options.iterations < 1) throw Error("bench: --iterations must be at least 1");
+  if (options.warmup < 0) throw Error("bench: --warmup must not be negative");
+  const auto profile = engine.batch_profile();
+  if (options.batch < profile.min || options.batch > profile.max)
+    throw Error("bench: batch " + std::to_string(options.batch) + " is outside the engine's range [" +
+                std::to_string(profile.min) + ", " + std::to_string(profile.max) + "]");
+  auto ctx = engine.create_context();
+  const auto inputs = random_inputs(engine, options.batch, options.seed);
+  for (int i = 0; i < options.warmup; ++i) ctx->run(inputs);
+  using clock = std::chrono::steady_clock;
+  std::vector<double> samples;
+  const auto start = clock::now();
+  for (;;) {
+    const auto t0 = clock::now();
+    ctx->run(inputs);
+    samples.push_back(std::chrono::duration<double, std::milli>(clock::now() - t0).count());
+    const double elapsed = std::chrono::duration<double>(clock::now() - start).count();
+    if (static_cast<int>(samples.size()) >= options.iterations && elapsed >= options.min_seconds)
+      break;
+  }
+  BenchResult r;
+  r.batch = options.batch;
+  r.iterations = static_cast<int>(samples.size());
+  r.total_seconds = std::chrono::duration<double>(clock::now() - start).count();
+  r.latency = latency_stats(samples);
+  r.throughput = static_cast<double>(options.batch) * r.iterations / r.total_seconds;
+  return r;
+}
+
+}  // namespace qrt

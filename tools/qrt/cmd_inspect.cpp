@@ -1,0 +1,52 @@
+// qrt inspect PLAN: what an engine holds — inputs, outputs, layers, memory.
+#include <iomanip>
+#include <iostream>
+
+#include "commands.h"
+
+namespace qrt::cli {
+
+namespace {
+void print_tensors(const char* title, const std::vector<TensorInfo>& list) {
+  std::cout << title << ":\n";
+  for (const auto& t : list)
+    std::cout << "  " << t.name << ": " << dtype_name(t.dtype) << " " << t.shape_text << "\n";
+}
+}  // namespace
+
+Command add_inspect_command(CLI::App& parent) {
+  struct Args {
+    std::string path;
+    BuildFlags flags;
+  };
+  auto args = std::make_shared<Args>();
+  CLI::App* app = parent.add_subcommand("inspect", "Show an engine's inputs, outputs, layers and memory");
+  app->add_option("plan", args->path, "Plan file (or an ONNX model, built first)")->required();
+  add_build_flags(app, args->flags);
+  return {app, [args] {
+            auto engine = load_or_build(args->path, args->flags.config());
+            const EngineSummary s = engine->summary();
+            std::cout << "engine: " << args->path << " (from " << s.source << ", qrt "
+                      << s.qrt_version << ")\n"
+                      << "precision: " << s.precision << "\n"
+                      << "batch profile: " << s.batch.min << ":" << s.batch.opt << ":"
+                      << s.batch.max << "\n";
+            print_tensors("inputs", s.inputs);
+            print_tensors("outputs", s.outputs);
+            std::cout << "layers (" << s.layers.size() << "):\n";
+            size_t i = 0;
+            for (const auto& l : s.layers) {
+              std::cout << "  [" << std::setw(3) << i++ << "] " << l.op_type << " '" << l.name
+                        << "' backend=" << l.backend << " precision=" << l.precision << "\n";
+              for (const auto& in : l.inputs) std::cout << "        in  " << in << "\n";
+              for (const auto& out : l.outputs) std::cout << "        out " << out << "\n";
+            }
+            std::cout << "weights: " << format_bytes(s.weight_bytes) << "\n"
+                      << "activation memory at batch " << s.batch.max << ": "
+                      << format_bytes(s.activation_bytes_at_max_batch) << " (without reuse: "
+                      << format_bytes(s.activation_bytes_unshared) << ")\n";
+            return 0;
+          }};
+}
+
+}  // namespace qrt::cli
