@@ -1,0 +1,151 @@
+// The qrt command-line tool end to end: the main job on the bundled model, and bad input.
+#include <gtest/gtest.h>
+
+#include <array>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sys/wait.h>
+
+#include "io/tensor_file.h"
+
+namespace qrt {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct Result {
+  int exit_code;
+  std::string output;  // stdout and stderr together
+};
+
+Result qrt_cli(const std::string& args) {
+  const std::string cmd = std::string(QRT_BINARY_DIR) + "/qrt " + args + " 2>&1";
+  FILE* pipe = popen(cmd.c_str(), "r");
+  if (!pipe) return {-1, "popen failed"};
+  std::string out;
+  std::array<char, 4096> buf{};
+  while (fgets(buf.data(), buf.size(), pipe)) out += buf.data();
+  const int status = pclose(pipe);
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
+}
+
+const std::string kModel = std::string(QRT_SOURCE_DIR) + "/models/fashion_cnn.onnx";
+const std::string kSample = std::string(QRT_SOURCE_DIR) + "/models/fashion_sample.npy";
+
+class Cli : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() /
+           ("qrt_cli_" + std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
+    fs::create_directories(dir_);
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+  std::string path(const std::string& name) const { return (dir_ / name).string(); }
+  void write_bytes(const std::string& name, const std::string& bytes) const {
+    std::ofstream(path(name), std::ios::binary) << bytes;
+  }
+  std::string read_bytes(const std::string& file) const {
+    std::ifstream f(file, std::ios::binary);
+    return {std::istreambuf_iterator<char>(f), {}};
+  }
+  // A failure: non-zero exit, exactly one line, naming `needle`.
+  void expect_one_line_error(const std::string& args, const std::string& needle) const {
+    const Result r = qrt_cli(args);
+    EXPECT_NE(r.exit_code, 0) << r.output;
+    EXPECT_NE(r.output.find(needle), std::string::npos) << r.output;
+    EXPECT_EQ(std::count(r.output.begin(), r.output.end(), '\n'), 1) << r.output;
+  }
+  fs::path dir_;
+};
+
+TEST_F(Cli, BuildRunInspectBenchOnTheBundledModel) {
+  const Result build = qrt_cli("build " + kModel + " -o " + path("m.plan") + " --batch 1:4:8");
+  ASSERT_EQ(build.exit_code, 0) << build.output;
+  const Result run = qrt_cli("run " + path("m.plan") + " --input " + kSample + " --output-dir " + path("out"));
+  ASSERT_EQ(run.exit_code, 0) << run.output;
+  const Tensor logits = io::load_npy(path("out/logits.npy"));
+  const Tensor want = io::load_npy(std::string(QRT_SOURCE_DIR) + "/models/fashion_sample_logits.npy");
+  ASSERT_EQ(logits.shape(), want.shape());
+  for (int64_t i = 0; i < want.numel(); ++i)
+    EXPECT_NEAR(logits.data_as<float>()[i], want.data_as<float>()[i], 1e-4f);
+  const Result inspect = qrt_cli("inspect " + path("m.plan"));
+  ASSERT_EQ(inspect.exit_code, 0) << inspect.output;
+  EXPECT_NE(inspect.output.find("image: f32 N x 1 x 28 x 28"), std::string::npos) << inspect.output;
+  EXPECT_NE(inspect.output.find("activation memory at batch 8"), std::string::npos);
+  const Result bench = qrt_cli("bench " + path("m.plan") + " --batch 1,8 --iterations 3 --warmup 1 --json " + path("b.json"));
+  ASSERT_EQ(bench.exit_code, 0) << bench.output;
+  EXPECT_NE(read_bytes(path("b.json")).find("\"p99\""), std::string::npos);
+}
+
+TEST_F(Cli, RunTakesAnOnnxModelDirectly) {
+  const Result run = qrt_cli("run " + kModel + " --input image=" + kSample);
+  ASSERT_EQ(run.exit_code, 0) << run.output;
+  EXPECT_NE(run.output.find("logits: f32 [8,10]"), std::string::npos) << run.output;
+}
+
+TEST_F(Cli, HelpOnEverySubcommand) {
+  for (const char* sub : {"build", "run", "bench", "inspect"}) {
+    const Result r = qrt_cli(std::string(sub) + " --help");
+    EXPECT_EQ(r.exit_code, 0) << sub;
+    EXPECT_NE(r.output.find("Usage"), std::string::npos) << r.output;
+  }
+}
+
+TEST_F(Cli, UnknownFlag) { expect_one_line_error("build " + kModel + " -o x.plan --frobnicate", "--frobnicate"); }
+
+TEST_F(Cli, MissingModelFile) {
+  expect_one_line_error("build " + path("nope.onnx") + " -o " + path("x.plan"), "nope.onnx");
+}
+
+TEST_F(Cli, GarbageModel) {
+  write_bytes("garbage.onnx", std::string(3000, '\x07'));
+  expect_one_line_error("build " + path("garbage.onnx") + " -o " + path("x.plan"), "garbage.onnx");
+}
+
+TEST_F(Cli, TruncatedModel) {
+  const std::string bytes = read_bytes(kModel);
+  write_bytes("truncated.onnx", bytes.substr(0, bytes.size() / 2));
+  expect_one_line_error("build " + path("truncated.onnx") + " -o " + path("x.plan"), "truncated.onnx");
+}
+
+TEST_F(Cli, TruncatedPlan) {
+  ASSERT_EQ(qrt_cli("build " + kModel + " -o " + path("m.plan")).exit_code, 0);
+  const std::string bytes = read_bytes(path("m.plan"));
+  write_bytes("cut.plan", bytes.substr(0, bytes.size() - 100));
+  expect_one_line_error("run " + path("cut.plan") + " --input " + kSample, "cut.plan");
+}
+
+TEST_F(Cli, BadBatchProfile) {
+  expect_one_line_error("build " + kModel + " -o " + path("x.plan") + " --batch 8:1:4", "MIN <= OPT <= MAX");
+}
+
+TEST_F(Cli, InputOfTheWrongShape) {
+  io::save_npy(path("wrong.npy"), Tensor(DataType::kFloat32, {2, 1, 27, 28}));
+  ASSERT_EQ(qrt_cli("build " + kModel + " -o " + path("m.plan") + " --batch 1:1:8").exit_code, 0);
+  expect_one_line_error("run " + path("m.plan") + " --input " + path("wrong.npy"), "input 'image': shape [2,1,27,28]");
+}
+
+TEST_F(Cli, InputOfTheWrongType) {
+  io::save_npy(path("ints.npy"), Tensor(DataType::kInt64, {2, 1, 28, 28}));
+  ASSERT_EQ(qrt_cli("build " + kModel + " -o " + path("m.plan") + " --batch 1:1:8").exit_code, 0);
+  expect_one_line_error("run " + path("m.plan") + " --input " + path("ints.npy"), "element type i64");
+}
+
+TEST_F(Cli, BatchOutsideTheProfile) {
+  ASSERT_EQ(qrt_cli("build " + kModel + " -o " + path("m.plan") + " --batch 1:1:4").exit_code, 0);
+  expect_one_line_error("run " + path("m.plan") + " --input " + kSample, "batch 8 is outside");
+}
+
+TEST_F(Cli, BrokenNpy) {
+  write_bytes("broken.npy", "\x93NUMPY\x01\x00garbage");
+  ASSERT_EQ(qrt_cli("build " + kModel + " -o " + path("m.plan")).exit_code, 0);
+  expect_one_line_error("run " + path("m.plan") + " --input " + path("broken.npy"), "broken.npy");
+}
+
+TEST_F(Cli, UnknownBackend) {
+  expect_one_line_error("build " + kModel + " -o " + path("x.plan") + " --backend warp-drive", "unknown backend 'warp-drive'");
+}
+
+}  // namespace
+}  // namespace qrt
