@@ -154,7 +154,13 @@ class Importer {
         fail("opset of domain '" + domain + "' is imported twice");
     }
     auto it = opsets_.find("");
-    if (it == opsets_.end()) fail("model imports no default-domain opset (truncated file?)");
+    if (it == opsets_.end()) {
+      if (opsets_.empty()) fail("model imports no opset (truncated file?)");
+      std::string others;
+      for (const auto& [domain, version] : opsets_)
+        others += (others.empty() ? "" : ", ") + domain + " " + std::to_string(version);
+      fail("model imports no default-domain opset (only " + others + ")");
+    }
     const int64_t opset = it->second;
     if (opset > kMaxOpset)
       fail("opset " + std::to_string(opset) + " is newer than qrt supports " + opset_range());

@@ -148,8 +148,11 @@ class Converter {
     const int64_t size = io::file_size(path);
     if (size < 0) fail("external data file '" + location + "' not found in '" + dir + "'");
     const uint64_t file_bytes = static_cast<uint64_t>(size);
-    const uint64_t len = length.value_or(offset <= file_bytes ? file_bytes - offset : 0);
-    if (offset > file_bytes || len > file_bytes - offset)
+    if (offset > file_bytes)
+      fail("external data offset " + std::to_string(offset) + " is beyond the end of '" + location +
+           "' (" + std::to_string(file_bytes) + " bytes)");
+    const uint64_t len = length.value_or(file_bytes - offset);
+    if (len > file_bytes - offset)
       fail("external data range [" + std::to_string(offset) + ", " + std::to_string(offset + len) +
            ") is outside '" + location + "' (" + std::to_string(file_bytes) + " bytes)");
     if (len != nbytes_)
