@@ -90,6 +90,16 @@ Value* float_attr_to_scalar(const CanonicalizeContext& ctx, Node& node, const st
   return add_constant(ctx, node, key, float_scalar(declared_float_type(ctx, node.input(0)), v));
 }
 
+// The value of an initializer or of a Constant node's output (exporters use both for the
+// placeholder and flag inputs below); nullptr otherwise.
+const Tensor* known_value(const Value* v) {
+  if (!v) return nullptr;
+  if (v->is_constant()) return &*v->constant;
+  const Node* p = v->producer;
+  if (p && p->domain.empty() && p->op_type == "Constant") return p->attr_tensor("value");
+  return nullptr;
+}
+
 bool is_used(const CanonicalizeContext& ctx, const Value* v) {
   return v && ctx.used_values.count(v) != 0;
 }
@@ -157,8 +167,8 @@ void canonicalize_resize(const CanonicalizeContext& ctx, Node& node) {
     set_legacy_resize_modes(node);
   }
   for (size_t i = 1; i < node.inputs.size(); ++i) {
-    const Value* v = node.inputs[i];
-    if (v && v->is_constant() && v->constant->numel() == 0) node.inputs[i] = nullptr;
+    const Tensor* value = known_value(node.inputs[i]);
+    if (value && value->numel() == 0) node.inputs[i] = nullptr;
   }
   trim_inputs(node);
 }
@@ -237,10 +247,10 @@ void canonicalize_batch_norm(const CanonicalizeContext& ctx, Node& node) {
 void canonicalize_dropout(const CanonicalizeContext& ctx, Node& node) {
   node.attrs.erase("ratio");
   node.attrs.erase("seed");
-  if (const Value* training = node.input(2)) {
-    bool is_false = training->is_constant() && training->constant->numel() == 1;
-    if (is_false) is_false = training->constant->to_int64_vector()[0] == 0;
-    if (!is_false) fail(node, "training_mode must be a constant false (qrt runs inference only)");
+  if (node.input(2)) {
+    const Tensor* training = known_value(node.input(2));
+    if (!training || training->numel() != 1 || training->to_int64_vector()[0] != 0)
+      fail(node, "training_mode must be a constant false (qrt runs inference only)");
   }
   if (node.inputs.size() > 1) node.inputs.erase(node.inputs.begin() + 1, node.inputs.end());
   if (node.outputs.size() == 2 && !is_used(ctx, node.outputs[1])) {

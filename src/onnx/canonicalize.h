@@ -22,7 +22,8 @@ struct CanonicalizeContext {
   const std::unordered_set<const ir::Value*>& used_values;
 };
 
-// Canonicalizes one default-domain node in place; throws qrt::Error naming the node when the
+// Canonicalizes one default-domain node in place (Constant nodes first: other rewrites read
+// their values); throws qrt::Error naming the node when the
 // node uses something qrt cannot express (training mode, string constants, ...).
 void canonicalize_node(const CanonicalizeContext& ctx, ir::Node& node);
 

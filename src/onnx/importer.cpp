@@ -96,8 +96,21 @@ class Importer {
   Importer(std::string file, std::string base_dir, const ImportOptions& options)
       : file_(std::move(file)), base_dir_(std::move(base_dir)), options_(options) {}
 
-  ir::Graph run(const std::string& bytes) {
-    parse(bytes);
+  void parse(const std::string& bytes) {
+    if (bytes.empty()) fail("empty file, not an ONNX model");
+    if (bytes.size() > static_cast<size_t>(INT_MAX))
+      fail("larger than 2 GiB; models this big must store their weights as external data");
+    if (!model_.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
+      // Every ONNX writer puts ir_version (field 1, varint: tag 0x08) first.
+      if (bytes[0] == '\x08') fail("truncated or corrupt ONNX model (protobuf parse failed)");
+      fail("not an ONNX model (protobuf parse failed)");
+    }
+    if (!model_.has_ir_version()) fail("not an ONNX model (no IR version)");
+    if (!model_.has_graph()) fail("ONNX model has no graph (truncated file?)");
+  }
+
+  // After parse(): the graph, canonicalized and checked.
+  ir::Graph build() {
     read_opsets();
     const auto& g = model_.graph();
     graph_.name = g.name();
@@ -121,19 +134,6 @@ class Importer {
 
  private:
   [[noreturn]] void fail(const std::string& message) const { throw Error(file_ + ": " + message); }
-
-  void parse(const std::string& bytes) {
-    if (bytes.empty()) fail("empty file, not an ONNX model");
-    if (bytes.size() > static_cast<size_t>(INT_MAX))
-      fail("larger than 2 GiB; models this big must store their weights as external data");
-    if (!model_.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
-      // Every ONNX writer puts ir_version (field 1, varint: tag 0x08) first.
-      if (bytes[0] == '\x08') fail("truncated or corrupt ONNX model (protobuf parse failed)");
-      fail("not an ONNX model (protobuf parse failed)");
-    }
-    if (!model_.has_ir_version()) fail("not an ONNX model (no IR version)");
-    if (!model_.has_graph()) fail("ONNX model has no graph (truncated file?)");
-  }
 
   static std::string opset_range() {
     std::string range = "(";
@@ -182,11 +182,14 @@ class Importer {
   void read_initializers(const ::onnx::GraphProto& g) {
     if (g.sparse_initializer_size() > 0)
       fail("sparse initializer '" + g.sparse_initializer(0).values().name() + "' is not supported");
-    for (const auto& t : g.initializer()) {
+    for (int i = 0; i < g.initializer_size(); ++i) {
+      const auto& t = g.initializer(i);
       if (t.name().empty()) fail("an initializer has no name");
       if (graph_.find_value(t.name())) fail("duplicate initializer name '" + t.name() + "'");
       graph_.add_constant(
           t.name(), tensor_from_proto(t, file_ + ": initializer '" + t.name() + "'", base_dir_));
+      // The weights now live in the graph; free the protobuf's copy to bound peak memory.
+      std::string().swap(*model_.mutable_graph()->mutable_initializer(i)->mutable_raw_data());
     }
   }
 
@@ -339,14 +342,29 @@ class Importer {
     std::unordered_set<const Value*> used(graph_.outputs.begin(), graph_.outputs.end());
     for (const Node* n : graph_.nodes()) used.insert(n->inputs.begin(), n->inputs.end());
     const CanonicalizeContext ctx{graph_, graph_.opset, declared_types_, used};
-    for (Node* n : graph_.nodes()) {
-      if (!n->domain.empty() || flagged_.count(n)) continue;
-      try {
-        canonicalize_node(ctx, *n);
-      } catch (const Error& e) {
-        fail(e.what());
+    for (bool constants : {true, false}) {
+      for (Node* n : graph_.nodes()) {
+        if (!n->domain.empty() || flagged_.count(n) || (n->op_type == "Constant") != constants)
+          continue;
+        try {
+          canonicalize_node(ctx, *n);
+        } catch (const Error& e) {
+          fail(e.what());
+        }
       }
     }
+    remove_orphaned_constants();
+  }
+
+  // Drops Constant nodes nothing reads, such as those canonicalization disconnected (an empty
+  // Resize roi placeholder, a Dropout training flag).
+  void remove_orphaned_constants() {
+    std::unordered_set<const Value*> read(graph_.outputs.begin(), graph_.outputs.end());
+    for (const Node* n : graph_.nodes()) read.insert(n->inputs.begin(), n->inputs.end());
+    for (Node* n : graph_.nodes())
+      if (n->op_type == "Constant" && n->domain.empty() && n->outputs.size() == 1 &&
+          !read.count(n->outputs[0]))
+        graph_.remove_node(n);
   }
 
   void report_unsupported() {
@@ -389,13 +407,20 @@ class Importer {
 
 ir::Graph import_onnx_bytes(const std::string& bytes, const std::string& display_name,
                             const std::string& base_dir, const ImportOptions& options) {
-  return Importer(display_name, base_dir, options).run(bytes);
+  Importer importer(display_name, base_dir, options);
+  importer.parse(bytes);
+  return importer.build();
 }
 
 ir::Graph import_onnx(const std::string& path, const ImportOptions& options) {
-  const std::string bytes = io::read_file_bytes(path);
-  std::string dir = std::filesystem::path(path).parent_path().string();
-  return import_onnx_bytes(bytes, path, dir.empty() ? "." : dir, options);
+  const std::string dir = std::filesystem::path(path).parent_path().string();
+  Importer importer(path, dir.empty() ? "." : dir, options);
+  {
+    // Freed once parsed, so the file's bytes, the protobuf and the graph never all coexist.
+    const std::string bytes = io::read_file_bytes(path);
+    importer.parse(bytes);
+  }
+  return importer.build();
 }
 
 }  // namespace qrt::onnx_import

@@ -544,6 +544,18 @@ TEST(OnnxCanonical, ResizeInputsAreCanonical) {
   EXPECT_EQ(n11->attr_string("coordinate_transformation_mode", ""), "half_pixel");
   EXPECT_FALSE(n11->has_attr("nearest_mode"));
 
+  // PyTorch (opset 11) feeds the placeholders from Constant nodes, which then go.
+  OnnxModel torch = one_node(11, "Resize", {"x", "roi", "scales", "sizes"});
+  attr_t(torch.node("Constant", {}, {"roi"}, "c_roi"), "value", float_tensor("", {0}, {}));
+  attr_floats(torch.node("Constant", {}, {"scales"}, "c_scales"), "value_floats", {});
+  torch.initializer(int64_tensor("sizes", {4}, {2, 3, 8, 10}));
+  ir::Graph gt = import(torch);
+  const ir::Node* nt = find_node(gt, "n");
+  ASSERT_EQ(nt->inputs.size(), 4u);
+  EXPECT_EQ(nt->inputs[1], nullptr);
+  EXPECT_EQ(nt->inputs[2], nullptr);
+  EXPECT_EQ(gt.node_count(), 1u);
+
   // Resize-13 with scales only: the trailing empty inputs go.
   OnnxModel m13 = one_node(13, "Resize", {"x", "", "scales"});
   m13.initializer(float_tensor("scales", {4}, {1, 1, 2, 2}));
@@ -638,6 +650,13 @@ TEST(OnnxCanonical, DropoutIsInferenceOnly) {
   const ir::Node* n12 = find_node(g12, "n");
   EXPECT_EQ(n12->inputs.size(), 1u);
   EXPECT_EQ(n12->outputs.size(), 2u);
+
+  OnnxModel constant_flag = one_node(13, "Dropout", {"x", "", "t"});
+  attr_t(constant_flag.node("Constant", {}, {"t"}, "c"), "value",
+         raw_tensor("", TP::BOOL, {}, std::string(1, '\0')));
+  ir::Graph gc = import(constant_flag);
+  EXPECT_EQ(find_node(gc, "n")->inputs.size(), 1u);
+  EXPECT_EQ(gc.node_count(), 1u);
 
   OnnxModel training = one_node(13, "Dropout", {"x", "", "t"});
   training.initializer(raw_tensor("t", TP::BOOL, {}, std::string(1, '\1')));
