@@ -10,6 +10,7 @@
 #include <optional>
 
 #include "io/file_bytes.h"
+#include "io/printable.h"
 #include "onnx/tensor_proto.h"
 
 namespace qrt::io {
@@ -74,7 +75,9 @@ class HeaderParser {
   }
 
  private:
-  [[noreturn]] void fail(const std::string& message) const { throw Error(file_ + ": " + message); }
+  [[noreturn]] void fail(const std::string& message) const {
+    throw Error(printable(file_ + ": " + message));
+  }
   [[noreturn]] void fail_syntax() const {
     fail("malformed .npy header at byte " + std::to_string(pos_) + ": '" + printable_header() +
          "'");
@@ -149,7 +152,7 @@ class HeaderParser {
 };
 
 DataType npy_dtype(const std::string& descr, const std::string& file) {
-  auto fail = [&](const std::string& why) { throw Error(file + ": " + why); };
+  auto fail = [&](const std::string& why) { throw Error(printable(file + ": " + why)); };
   if (descr.size() < 2) fail("unsupported dtype '" + descr + "'");
   const char order = descr[0];
   const std::string code =
@@ -198,7 +201,7 @@ uint32_t read_le(const std::string& bytes, size_t offset, size_t size) {
 }  // namespace
 
 Tensor npy_from_bytes(const std::string& bytes, const std::string& file) {
-  auto fail = [&](const std::string& why) { throw Error(file + ": " + why); };
+  auto fail = [&](const std::string& why) { throw Error(printable(file + ": " + why)); };
   if (bytes.size() < kNpyMagicSize + 2 || bytes.compare(0, kNpyMagicSize, kNpyMagic) != 0)
     fail("not a .npy file (bad magic)");
   const int major = static_cast<uint8_t>(bytes[6]);

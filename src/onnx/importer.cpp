@@ -9,6 +9,7 @@
 #include <unordered_set>
 
 #include "io/file_bytes.h"
+#include "io/printable.h"
 #include "ir/onnx_dtype.h"
 #include "ir/op_schema.h"
 #include "onnx/canonicalize.h"
@@ -133,7 +134,9 @@ class Importer {
   }
 
  private:
-  [[noreturn]] void fail(const std::string& message) const { throw Error(file_ + ": " + message); }
+  [[noreturn]] void fail(const std::string& message) const {
+    throw Error(io::printable(file_ + ": " + message));
+  }
 
   static std::string opset_range() {
     std::string range = "(";

@@ -7,6 +7,7 @@
 #include <optional>
 
 #include "io/file_bytes.h"
+#include "io/printable.h"
 #include "ir/onnx_dtype.h"
 
 namespace qrt::onnx_import {
@@ -35,7 +36,9 @@ class Converter {
   }
 
  private:
-  [[noreturn]] void fail(const std::string& message) const { throw Error(where_ + ": " + message); }
+  [[noreturn]] void fail(const std::string& message) const {
+    throw Error(io::printable(where_ + ": " + message));
+  }
 
   std::string type_and_shape() const {
     return std::string(ir::onnx_type_name(proto_.data_type())) + " " + shape_to_string(shape_);

@@ -426,7 +426,8 @@ TEST(OnnxCanonical, PadAttributesBecomeInputsBefore11) {
   OnnxModel reflect = one_node(10, "Pad");
   attr_ints(*reflect.graph().mutable_node(0), "pads", {0, 0, 0, 1, 0, 0, 0, 1});
   attr_s(*reflect.graph().mutable_node(0), "mode", "reflect");
-  const ir::Node* r = find_node(import(reflect), "n");
+  const ir::Graph gr = import(reflect);
+  const ir::Node* r = find_node(gr, "n");
   EXPECT_EQ(r->inputs.size(), 2u);
   EXPECT_EQ(r->attr_string("mode", ""), "reflect");
 
@@ -870,6 +871,12 @@ TEST(OnnxImportErrors, BadInitializerData) {
   OnnxModel huge = relu_model();
   huge.initializer(float_tensor("w", {1LL << 40, 1LL << 40}, {}));
   expect_error([&] { import(huge); }, {"initializer 'w': shape", "is too large"});
+}
+
+TEST(OnnxImportErrors, NamesWithControlCharactersStayOnOneLine) {
+  OnnxModel m = relu_model();
+  m.output("bad\nname\r");
+  expect_error([&] { import(m); }, {"test.onnx: graph output 'bad?name?' is never produced"});
 }
 
 TEST(OnnxImportErrors, CycleNamesTheFile) {
