@@ -204,7 +204,7 @@ class Importer {
     const int32_t elem = info.type().tensor_type().elem_type();
     if (elem == ::onnx::TensorProto::UNDEFINED) return DataType::kUndefined;
     auto dt = ir::dtype_from_onnx(elem);
-    if (!dt) fail(what + " has unsupported element type " + ir::onnx_type_name(elem));
+    if (!dt) fail(what + " has unsupported element type " + elem_type_text(elem));
     return *dt;
   }
 

@@ -25,8 +25,7 @@ class Converter {
     if (proto_.has_segment()) fail("segmented tensors are not supported");
     if (proto_.data_type() == ::onnx::TensorProto::UNDEFINED) fail("has no element type");
     const auto dtype = ir::dtype_from_onnx(proto_.data_type());
-    if (!dtype)
-      fail(std::string("unsupported element type ") + ir::onnx_type_name(proto_.data_type()));
+    if (!dtype) fail("unsupported element type " + elem_type_text(proto_.data_type()));
     dtype_ = *dtype;
     shape_.assign(proto_.dims().begin(), proto_.dims().end());
     compute_size();
@@ -41,7 +40,7 @@ class Converter {
   }
 
   std::string type_and_shape() const {
-    return std::string(ir::onnx_type_name(proto_.data_type())) + " " + shape_to_string(shape_);
+    return elem_type_text(proto_.data_type()) + " " + shape_to_string(shape_);
   }
 
   void compute_size() {
@@ -177,6 +176,11 @@ class Converter {
 };
 
 }  // namespace
+
+std::string elem_type_text(int64_t onnx_type) {
+  const std::string name = ir::onnx_type_name(onnx_type);
+  return name == "UNKNOWN" ? "code " + std::to_string(onnx_type) : name;
+}
 
 Tensor tensor_from_proto(const ::onnx::TensorProto& proto, const std::string& where,
                          const std::string& base_dir) {

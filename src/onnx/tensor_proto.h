@@ -15,4 +15,7 @@ namespace qrt::onnx_import {
 Tensor tensor_from_proto(const ::onnx::TensorProto& proto, const std::string& where,
                          const std::string& base_dir);
 
+// "FLOAT", "INT64", ... or "code 17" for codes qrt has no name for (float8, int4, ...).
+std::string elem_type_text(int64_t onnx_type);
+
 }  // namespace qrt::onnx_import

@@ -829,6 +829,11 @@ TEST(OnnxImportErrors, UnsupportedTypes) {
   expect_error([&] { import(u16_input); },
                {"test.onnx: graph input 'x' has unsupported element type UINT16"});
 
+  OnnxModel float8_init = relu_model(18, 9);
+  float8_init.initializer(raw_tensor("f8", 17, {1}, std::string(1, '\0')));  // FLOAT8E4M3FN
+  expect_error([&] { import(float8_init); },
+               {"test.onnx: initializer 'f8': unsupported element type code 17"});
+
   OnnxModel string_output = relu_model();
   string_output.graph().mutable_output(0)->mutable_type()->mutable_tensor_type()->set_elem_type(
       TP::STRING);
