@@ -3,6 +3,7 @@
 // registered by other parts of qrt.
 #include <gtest/gtest.h>
 
+#include "ir/op_schema.h"
 #include "onnx/importer.h"
 #include "onnx_test_util.h"
 
@@ -692,6 +693,28 @@ TEST(OnnxImport, ListsEveryUnsupportedOpInOneError) {
             "AlsoMissing (node 'n3', opset 17); com.microsoft.FancyFused (node 'n4', opset 1)");
   // Without the registry check the same model imports.
   EXPECT_EQ(import(m).node_count(), 4u);
+}
+
+// Needs the op schemas registered by src/ops; skipped where they are not (yet) linked in.
+TEST(OnnxImport, ModelOfRegisteredOpsPassesTheRegistryCheck) {
+  for (const char* op : {"Conv", "Relu", "Add", "Reshape", "Softmax", "Resize", "Constant"})
+    if (!ir::OpRegistry::instance().find(op)) GTEST_SKIP() << op << " is not registered";
+  OnnxModel m(9);
+  m.input("x", TP::FLOAT, {"N", 3, 8, 8});
+  m.initializer(float_tensor("w", {4, 3, 1, 1}, std::vector<float>(12, 0.5f)));
+  m.initializer(float_tensor("scales", {4}, {1, 1, 2, 2}));
+  m.initializer(int64_tensor("shape", {2}, {0, -1}));
+  m.node("Conv", {"x", "w"}, {"c"}, "conv");
+  m.node("Relu", {"c"}, {"r"}, "relu");
+  m.node("Upsample", {"r", "scales"}, {"u"}, "up");  // imported as Resize
+  attr_f(m.node("Constant", {}, {"one"}, "one"), "value_float", 1.f);
+  m.node("Add", {"u", "one"}, {"a"}, "add");
+  m.node("Reshape", {"a", "shape"}, {"flat"}, "reshape");
+  m.node("Softmax", {"flat"}, {"y"}, "softmax");
+  m.output("y");
+  ir::Graph g = import(m, ImportOptions{});
+  EXPECT_EQ(g.node_count(), 7u);
+  EXPECT_EQ(find_node(g, "up")->op_type, "Resize");
 }
 
 TEST(OnnxImport, SubgraphOpsAreUnsupportedEvenWithoutTheRegistryCheck) {
