@@ -1,0 +1,42 @@
+// Reference AveragePool. The divisor counts the taps inside the input, or with
+// count_include_pad the taps inside the explicitly padded input (never the extra positions a
+// ceil_mode window may reach beyond the end pads, as in PyTorch and onnxruntime).
+#include "backends/reference/pool_util.h"
+
+namespace qrt::reference {
+namespace {
+
+template <typename T>
+void average_pool(const KernelArgs& args) {
+  const Window3 w = pool_window3(args);
+  const bool include_pad = args.node.attr_int("count_include_pad", 0) != 0;
+  for_each_pool_window<T>(args.in(0), args.out(0), w, [&](const T* x, const PoolWindow& win) {
+    T sum = 0;
+    for (int64_t k0 = win.lo[0]; k0 < win.hi[0]; ++k0)
+      for (int64_t k1 = win.lo[1]; k1 < win.hi[1]; ++k1)
+        for (int64_t k2 = win.lo[2]; k2 < win.hi[2]; ++k2) {
+          const int64_t i0 = win.start[0] + k0 * w.dilation[0];
+          const int64_t i1 = win.start[1] + k1 * w.dilation[1];
+          const int64_t i2 = win.start[2] + k2 * w.dilation[2];
+          sum += x[(i0 * w.in[1] + i1) * w.in[2] + i2];
+        }
+    int64_t count = 1;
+    for (int i = 0; i < 3; ++i) {
+      int64_t lo = win.lo[i], hi = win.hi[i];
+      if (include_pad)
+        valid_range(win.start[i] + w.pad_begin[i], w.dilation[i],
+                    w.in[i] + w.pad_begin[i] + w.pad_end[i], w.kernel[i], lo, hi);
+      count *= hi - lo;
+    }
+    return sum / static_cast<T>(count);
+  });
+}
+
+}  // namespace
+
+QRT_REGISTER_KERNEL("AveragePool", "reference", DataType::kFloat32, average_pool<float>,
+                    spatial_rank_supported);
+QRT_REGISTER_KERNEL("AveragePool", "reference", DataType::kFloat64, average_pool<double>,
+                    spatial_rank_supported);
+
+}  // namespace qrt::reference
