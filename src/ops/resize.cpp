@@ -18,10 +18,9 @@ void check_one_of(const ir::Node& node, const char* attr, const std::string& val
   fail_node(node, std::string("unsupported ") + attr + " '" + value + "'");
 }
 
-}  // namespace
-
-ResizePlan resolve_resize(const ir::Node& node, const std::vector<int64_t>& input_shape,
-                          const Tensor* roi, const Tensor* scales, const Tensor* sizes) {
+// resolve_resize without the check that empty dims stay empty.
+ResizePlan resolve_resize_unchecked(const ir::Node& node, const std::vector<int64_t>& input_shape,
+                                    const Tensor* roi, const Tensor* scales, const Tensor* sizes) {
   check_one_of(node, "mode", node.attr_string("mode", "nearest"), {"nearest", "linear", "cubic"});
   check_one_of(node, "coordinate_transformation_mode",
                node.attr_string("coordinate_transformation_mode", "half_pixel"),
@@ -95,6 +94,18 @@ ResizePlan resolve_resize(const ir::Node& node, const std::vector<int64_t>& inpu
           static_cast<int64_t>(scale * static_cast<float>(input_shape[a]) + 0.5f);
     }
   }
+  return plan;
+}
+
+}  // namespace
+
+ResizePlan resolve_resize(const ir::Node& node, const std::vector<int64_t>& input_shape,
+                          const Tensor* roi, const Tensor* scales, const Tensor* sizes) {
+  ResizePlan plan = resolve_resize_unchecked(node, input_shape, roi, scales, sizes);
+  for (size_t d = 0; d < input_shape.size(); ++d)
+    if (input_shape[d] == 0 && plan.output_shape[d] != 0)
+      fail_node(node, "cannot resize the empty dim " + std::to_string(d) + " to " +
+                          std::to_string(plan.output_shape[d]));
   return plan;
 }
 

@@ -156,6 +156,17 @@ TEST(ConvOp, MatchesNaiveFormula) {
   }
 }
 
+TEST(ConvOp, WideLayerUsesTiledIm2col) {
+  // 1024 channels x 3x3 taps x 24 wide rows exceed the kernel's im2col budget, so the 48 output
+  // rows are processed in tiles (the last one partial).
+  const Spatial sp{{3, 3}, {1, 1}, {1, 1}, {1, 1, 1, 1}};
+  const Tensor x = random_tensor({1, 1024, 48, 24}, 41);
+  const Tensor w = random_tensor({2, 1024, 3, 3}, 42);
+  const Tensor b = random_tensor({2}, 43);
+  const auto y = run_op("Conv", {x, w, b}, conv_attrs(sp, 1));
+  EXPECT_LT(max_abs_diff(y[0], naive_conv(x, w, &b, sp, 1)), 1e-3f);
+}
+
 TEST(ConvOp, KnownValuesWithPadding) {
   // 5x5 input 0..24, 3x3 ones kernel, pads 1 (the example of the ONNX operator docs).
   std::vector<float> v(25);

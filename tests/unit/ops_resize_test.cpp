@@ -268,6 +268,9 @@ TEST(ResizeOp, Errors) {
       Error);
   EXPECT_THROW(run_op("Resize", {x, Tensor(), make_f32({3}, {1, 2, 2})}), Error);
   EXPECT_THROW(
+      run_op("Resize", {random_tensor({1, 0, 2}, 1), Tensor(), Tensor(), make_i64({3}, {1, 2, 2})}),
+      Error);  // an empty dim cannot grow
+  EXPECT_THROW(
       run_op("Resize", {x, Tensor(), make_f32({4}, {1, 1, 2, 2})}, {{"mode", std::string("area")}}),
       Error);
   try {

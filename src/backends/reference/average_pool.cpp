@@ -12,14 +12,7 @@ void average_pool(const KernelArgs& args) {
   const bool include_pad = args.node.attr_int("count_include_pad", 0) != 0;
   for_each_pool_window<T>(args.in(0), args.out(0), w, [&](const T* x, const PoolWindow& win) {
     T sum = 0;
-    for (int64_t k0 = win.lo[0]; k0 < win.hi[0]; ++k0)
-      for (int64_t k1 = win.lo[1]; k1 < win.hi[1]; ++k1)
-        for (int64_t k2 = win.lo[2]; k2 < win.hi[2]; ++k2) {
-          const int64_t i0 = win.start[0] + k0 * w.dilation[0];
-          const int64_t i1 = win.start[1] + k1 * w.dilation[1];
-          const int64_t i2 = win.start[2] + k2 * w.dilation[2];
-          sum += x[(i0 * w.in[1] + i1) * w.in[2] + i2];
-        }
+    win.for_each_tap(w, [&](int64_t i) { sum += x[i]; });
     int64_t count = 1;
     for (int i = 0; i < 3; ++i) {
       int64_t lo = win.lo[i], hi = win.hi[i];

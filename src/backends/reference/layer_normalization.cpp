@@ -54,7 +54,7 @@ void layer_normalization(const KernelArgs& args) {
   const double epsilon = args.node.attr_float("epsilon", 1e-5f);
   const std::vector<int64_t> dims(x.shape().begin() + axis, x.shape().end());
   const int64_t size = shape_numel(dims);
-  const int64_t rows = size ? x.numel() / size : 0;
+  const int64_t rows = shape_numel(std::span<const int64_t>(x.shape()).first(axis));
   const std::vector<double> scale = broadcast_to<T>(args.in(1), dims);
   const std::vector<double> bias =
       args.has_in(2) ? broadcast_to<T>(args.in(2), dims) : std::vector<double>(size, 0.0);

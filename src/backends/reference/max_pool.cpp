@@ -11,15 +11,9 @@ void max_pool(const KernelArgs& args) {
   const Window3 w = pool_window3(args);
   for_each_pool_window<T>(args.in(0), args.out(0), w, [&w](const T* x, const PoolWindow& win) {
     T m = std::numeric_limits<T>::lowest();
-    for (int64_t k0 = win.lo[0]; k0 < win.hi[0]; ++k0)
-      for (int64_t k1 = win.lo[1]; k1 < win.hi[1]; ++k1)
-        for (int64_t k2 = win.lo[2]; k2 < win.hi[2]; ++k2) {
-          const int64_t i0 = win.start[0] + k0 * w.dilation[0];
-          const int64_t i1 = win.start[1] + k1 * w.dilation[1];
-          const int64_t i2 = win.start[2] + k2 * w.dilation[2];
-          const T v = x[(i0 * w.in[1] + i1) * w.in[2] + i2];
-          if (v > m) m = v;
-        }
+    win.for_each_tap(w, [&](int64_t i) {
+      if (x[i] > m) m = x[i];
+    });
     return m;
   });
 }

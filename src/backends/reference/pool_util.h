@@ -11,6 +11,19 @@ struct PoolWindow {
   int64_t start[3];
   int64_t lo[3];
   int64_t hi[3];
+
+  // Calls visit(offset in the input plane) for every tap inside the input.
+  template <typename Visit>
+  void for_each_tap(const Window3& w, Visit visit) const {
+    for (int64_t k0 = lo[0]; k0 < hi[0]; ++k0)
+      for (int64_t k1 = lo[1]; k1 < hi[1]; ++k1)
+        for (int64_t k2 = lo[2]; k2 < hi[2]; ++k2) {
+          const int64_t i0 = start[0] + k0 * w.dilation[0];
+          const int64_t i1 = start[1] + k1 * w.dilation[1];
+          const int64_t i2 = start[2] + k2 * w.dilation[2];
+          visit((i0 * w.in[1] + i1) * w.in[2] + i2);
+        }
+  }
 };
 
 // The geometry of a MaxPool / AveragePool node for its input shape.
