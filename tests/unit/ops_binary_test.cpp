@@ -104,6 +104,8 @@ TEST(OpsBinary, PowSpecExamplesAndMixedTypes) {
   expect_i64(run_op("Pow", {make_i64({3}, {1, 2, 3}), make_f32({3}, {4, 5, 6})})[0], {3},
              {1, 32, 729});
   expect_f32(run_op("Pow", {make_f32({1}, {-8}), make_f32({1}, {1.f / 3})})[0], {1}, {NAN});
+  // No reference kernel takes a bool exponent.
+  EXPECT_NE(error_message([&] { run_op("Pow", {x, make_bool({1}, {1})}); }), "");
 }
 
 TEST(OpsBinary, VariadicSpecExamples) {

@@ -1,18 +1,11 @@
 // Data movement ops on the reference backend: Transpose, Concat, Split, Slice, Gather,
 // GatherElements, Where, Cast, EyeLike, CumSum.
 #include <limits>
-#include <numeric>
 
 #include "unit/ops_test_helpers.h"
 
 namespace qrt::test {
 namespace {
-
-Tensor iota_f32(std::vector<int64_t> shape) {
-  Tensor t(DataType::kFloat32, std::move(shape));
-  std::iota(t.data_as<float>(), t.data_as<float>() + t.numel(), 0.f);
-  return t;
-}
 
 // The elements of a row-major tensor of `shape` filled by iota_f32, at the cartesian product
 // of the per-dimension index lists.

@@ -1,18 +1,10 @@
 // Shape-manipulating ops on the reference backend: Reshape, Flatten, Squeeze, Unsqueeze,
 // Identity, Dropout, Shape, Size, Expand, Tile, Range, Constant, ConstantOfShape.
-#include <numeric>
 
 #include "unit/ops_test_helpers.h"
 
 namespace qrt::test {
 namespace {
-
-// A float32 tensor whose elements are 0, 1, 2, ... (so values show where elements moved).
-Tensor iota_f32(std::vector<int64_t> shape) {
-  Tensor t(DataType::kFloat32, std::move(shape));
-  std::iota(t.data_as<float>(), t.data_as<float>() + t.numel(), 0.f);
-  return t;
-}
 
 std::vector<int64_t> reshape_result(const std::vector<int64_t>& in_shape,
                                     const std::vector<int64_t>& target, int64_t allowzero = 0) {

@@ -7,6 +7,7 @@
 #include <cmath>
 #include <cstdint>
 #include <functional>
+#include <numeric>
 #include <string>
 #include <vector>
 
@@ -26,6 +27,13 @@ inline Tensor make_bool(std::vector<int64_t> shape, const std::vector<uint8_t>& 
 }
 inline Tensor scalar_i64(int64_t v) { return make_i64({}, {v}); }
 inline Tensor scalar_f32(float v) { return make_f32({}, {v}); }
+
+// A float32 tensor whose elements are 0, 1, 2, ... (so values show where elements moved).
+inline Tensor iota_f32(std::vector<int64_t> shape) {
+  Tensor t(DataType::kFloat32, std::move(shape));
+  std::iota(t.data_as<float>(), t.data_as<float>() + t.numel(), 0.f);
+  return t;
+}
 
 // The elements of t, which must have element type `dtype` (T is its storage type).
 template <typename T>

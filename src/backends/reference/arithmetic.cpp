@@ -74,23 +74,32 @@ Base power(Base x, Exponent y) {
     return static_cast<Base>(std::pow(static_cast<double>(x), static_cast<double>(y)));
 }
 
-QRT_REFERENCE_KERNELS("Pow", NumericTypes{}, [](auto base_tag) -> KernelFn {
-  using Base = storage_t<decltype(base_tag)::value>;
-  return [](const KernelArgs& args) {
-    visit_dtype(args.in(1).dtype(), [&](auto exp_tag) {
-      using Exponent = storage_t<decltype(exp_tag)::value>;
-      constexpr DataType kExp = decltype(exp_tag)::value;
-      if constexpr (kExp == DataType::kFloat32 || kExp == DataType::kFloat64 ||
-                    kExp == DataType::kInt32 || kExp == DataType::kInt64) {
-        binary_map<Base, Exponent>(args.in(0), args.in(1), args.out(0),
-                                   [](Base x, Exponent y) { return power(x, y); });
-      } else {
-        throw Error(args.node.describe() + ": unsupported exponent element type " +
-                    std::string(dtype_name(kExp)));
-      }
-    });
-  };
-});
+constexpr bool is_numeric(DataType t) {
+  return t == DataType::kFloat32 || t == DataType::kFloat64 || t == DataType::kInt32 ||
+         t == DataType::kInt64;
+}
+
+bool pow_supports(const ir::Node&, const NodeTypes& types, std::string* reason) {
+  if (types.inputs.size() > 1 && is_numeric(types.inputs[1].dtype)) return true;
+  if (reason) *reason = "Pow: the reference backend supports f32, f64, i32 and i64 exponents";
+  return false;
+}
+
+QRT_REFERENCE_KERNELS(
+    "Pow", NumericTypes{},
+    [](auto base_tag) -> KernelFn {
+      using Base = storage_t<decltype(base_tag)::value>;
+      return [](const KernelArgs& args) {
+        visit_dtype(args.in(1).dtype(), [&](auto exp_tag) {
+          if constexpr (is_numeric(decltype(exp_tag)::value)) {
+            using Exponent = storage_t<decltype(exp_tag)::value>;
+            binary_map<Base, Exponent>(args.in(0), args.in(1), args.out(0),
+                                       [](Base x, Exponent y) { return power(x, y); });
+          }
+        });
+      };
+    },
+    pow_supports);
 
 }  // namespace
 }  // namespace qrt::reference

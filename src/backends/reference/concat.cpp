@@ -1,14 +1,12 @@
-#include "backends/kernel_registry.h"
 #include "backends/reference/axis_copy.h"
+#include "backends/reference/dtype_dispatch.h"
 
 namespace qrt::reference {
 namespace {
 
 void concat(const KernelArgs& args) {
   Tensor& out = args.out(0);
-  const int64_t rank = static_cast<int64_t>(out.rank());
-  const int64_t attr = args.node.attr_int("axis", 0);
-  const auto axis = static_cast<size_t>(attr < 0 ? attr + rank : attr);
+  const size_t axis = axis_attribute(args, out.rank());
   int64_t offset = 0;
   for (const Tensor& in : args.inputs) {
     copy_along_axis(in, 0, out, offset, in.dim(axis), axis);

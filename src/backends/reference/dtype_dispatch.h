@@ -102,6 +102,13 @@ void visit_element_size(size_t bytes, Fn&& fn) {
   }
 }
 
+// The node's "axis" attribute (default 0) for a tensor of the given rank, negative values
+// counted from the end; shape inference has already checked its range.
+inline size_t axis_attribute(const KernelArgs& args, size_t rank) {
+  const int64_t axis = args.node.attr_int("axis", 0);
+  return static_cast<size_t>(axis < 0 ? axis + static_cast<int64_t>(rank) : axis);
+}
+
 template <DataType... Ds>
 struct DTypes {};
 using FloatTypes = DTypes<DataType::kFloat32, DataType::kFloat64>;

@@ -6,12 +6,6 @@
 namespace qrt::reference {
 namespace {
 
-size_t axis_of(const KernelArgs& args) {
-  const auto rank = static_cast<int64_t>(args.in(0).rank());
-  const int64_t axis = args.node.attr_int("axis", 0);
-  return static_cast<size_t>(axis < 0 ? axis + rank : axis);
-}
-
 // The indices as non-negative positions along a dimension of size dim.
 std::vector<int64_t> checked_indices(const KernelArgs& args, int64_t dim) {
   std::vector<int64_t> indices = args.in(1).to_int64_vector();
@@ -27,7 +21,7 @@ std::vector<int64_t> checked_indices(const KernelArgs& args, int64_t dim) {
 // Output = [outer, indices..., inner] blocks: each index copies one inner block.
 void gather(const KernelArgs& args) {
   const Tensor& data = args.in(0);
-  const size_t axis = axis_of(args);
+  const size_t axis = axis_attribute(args, data.rank());
   const std::span<const int64_t> shape(data.shape());
   const int64_t dim = shape[axis];
   const std::vector<int64_t> indices = checked_indices(args, dim);
@@ -48,7 +42,7 @@ void gather(const KernelArgs& args) {
 // out[i0, .., ik, ..] = data[i0, .., indices[i0, .., ik, ..], ..] with k = axis.
 void gather_elements(const KernelArgs& args) {
   const Tensor& data = args.in(0);
-  const size_t axis = axis_of(args);
+  const size_t axis = axis_attribute(args, data.rank());
   const std::vector<int64_t> indices = checked_indices(args, data.dim(axis));
   std::vector<int64_t> strides = contiguous_strides(data.shape());
   const int64_t axis_stride = strides[axis];

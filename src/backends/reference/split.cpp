@@ -1,5 +1,5 @@
-#include "backends/kernel_registry.h"
 #include "backends/reference/axis_copy.h"
+#include "backends/reference/dtype_dispatch.h"
 
 namespace qrt::reference {
 namespace {
@@ -7,9 +7,7 @@ namespace {
 // The part sizes are the outputs' (inferred) sizes along the axis.
 void split(const KernelArgs& args) {
   const Tensor& in = args.in(0);
-  const int64_t rank = static_cast<int64_t>(in.rank());
-  const int64_t attr = args.node.attr_int("axis", 0);
-  const auto axis = static_cast<size_t>(attr < 0 ? attr + rank : attr);
+  const size_t axis = axis_attribute(args, in.rank());
   int64_t offset = 0;
   for (Tensor& out : args.outputs) {
     if (!out.defined()) continue;
