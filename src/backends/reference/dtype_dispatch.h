@@ -119,7 +119,8 @@ using SignedIntTypes = DTypes<DataType::kInt32, DataType::kInt64>;
 // Registers make(DTypeTag<D>{}) as the reference kernel of `op` for every D in the list.
 template <typename Maker, DataType... Ds>
 int register_kernels(const char* op, DTypes<Ds...>, Maker make, SupportFn supports = {}) {
-  (KernelRegistry::instance().add(KernelDef{op, "reference", Ds, make(DTypeTag<Ds>{}), supports}),
+  (KernelRegistry::instance().add(
+       KernelDef::make(op, "reference", Ds, make(DTypeTag<Ds>{}), supports)),
    ...);
   return 0;
 }
