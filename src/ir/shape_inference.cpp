@@ -21,6 +21,12 @@ bool evaluate_node(const Node& node, const std::vector<const Tensor*>& inputs,
   return true;
 }
 
+namespace {
+// Ops whose output depends only on their inputs' shapes: their value is known whenever the
+// shapes are, which is what resolves PyTorch's Shape -> Gather -> Concat -> Reshape chains.
+bool reads_only_shapes(const std::string& op_type) { return op_type == "Shape" || op_type == "Size"; }
+}  // namespace
+
 ConcreteInference infer_concrete(const Graph& graph, const std::vector<TensorType>& input_types) {
   ConcreteInference result;
   if (input_types.size() != graph.inputs.size())
@@ -68,6 +74,17 @@ ConcreteInference infer_concrete(const Graph& graph, const std::vector<TensorTyp
       result.types[node->outputs[i]] = out_types[i];
     }
     // Propagate values of small tensors computed only from known values.
+    std::vector<Tensor> shape_only_inputs;
+    if (!all_known && reads_only_shapes(node->op_type)) {
+      // Data-less views: the kernel reads shapes only.
+      shape_only_inputs.reserve(in_types.size());
+      for (size_t i = 0; i < in_types.size(); ++i) {
+        if (in_values[i] || in_types[i].dtype == DataType::kUndefined) continue;
+        shape_only_inputs.push_back(Tensor::borrow(in_types[i].dtype, in_types[i].shape, nullptr));
+        in_values[i] = &shape_only_inputs.back();
+      }
+      all_known = true;
+    }
     if (!all_known || !schema->foldable) continue;
     bool small = true;
     for (size_t i = 0; i < out_types.size(); ++i)

@@ -8,6 +8,7 @@
 // rtol 1e-3, atol 1e-7.
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
