@@ -51,6 +51,11 @@ struct KernelDef {
   DataType dtype = DataType::kUndefined;
   KernelFn run;
   SupportFn supports;  // empty: supports every node of this op/dtype
+
+  static KernelDef make(std::string op, std::string backend_name, DataType key, KernelFn fn,
+                        SupportFn support = {}) {
+    return KernelDef{std::move(op), std::move(backend_name), key, std::move(fn), std::move(support)};
+  }
 };
 
 class KernelRegistry {
@@ -79,6 +84,6 @@ struct KernelRegistrar {
 // fifth argument: a SupportFn.
 #define QRT_REGISTER_KERNEL(...)                                             \
   static const ::qrt::KernelRegistrar QRT_CONCAT(qrt_kernel_registrar_, __LINE__)( \
-      ::qrt::KernelDef{__VA_ARGS__})
+      ::qrt::KernelDef::make(__VA_ARGS__))
 
 }  // namespace qrt

@@ -55,6 +55,10 @@ struct OpSchema {
   // Whether the builder may evaluate the node at build/plan time when all its inputs are known
   // (false for ops with side effects or randomness).
   bool foldable = true;
+
+  static OpSchema make(std::string op, InferFn fn, bool can_fold = true) {
+    return OpSchema{std::move(op), std::move(fn), can_fold};
+  }
 };
 
 class OpRegistry {
@@ -77,7 +81,7 @@ struct OpRegistrar {
 // QRT_REGISTER_OP("Relu", infer_fn) at namespace scope in a src/ops/*.cpp file.
 #define QRT_REGISTER_OP(...)                                                      \
   static const ::qrt::ir::OpRegistrar QRT_CONCAT(qrt_op_registrar_, __LINE__)( \
-      ::qrt::ir::OpSchema{__VA_ARGS__})
+      ::qrt::ir::OpSchema::make(__VA_ARGS__))
 
 // Helpers shared by inference functions.
 // Numpy-style broadcast of two shapes; throws via ctx on mismatch.
