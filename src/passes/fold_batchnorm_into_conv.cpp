@@ -54,6 +54,9 @@ bool fold(ir::Graph& graph, ir::Node* bn) {
   if (!conv || (conv->op_type != "Conv" && conv->op_type != "ConvTranspose")) return false;
   if (conv->output(0) != conv_out || !bn->output(0) || !only_feeds(graph, conv_out, bn))
     return false;
+  // Training-mode running statistics outputs cannot be expressed by a conv.
+  for (size_t i = 1; i < bn->outputs.size(); ++i)
+    if (bn->outputs[i]) return false;
   const bool transposed = conv->op_type == "ConvTranspose";
   const Tensor* w = constant_of(graph, conv->input(1));
   const Tensor* b = constant_of(graph, conv->input(2));
