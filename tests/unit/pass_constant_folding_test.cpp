@@ -111,7 +111,7 @@ TEST(ConstantFolding, NodesWithRuntimeInputsStay) {
 }
 
 // x: [N, 3, 4, 5] (batch symbolic) -> Shape -> shape_of_x.
-class ShapeChain : public ::testing::Test {
+class ShapeChainFolding : public ::testing::Test {
  protected:
   ir::Graph g;
   ir::Value* x = add_input(g, "x", {-1, 3, 4, 5});
@@ -138,7 +138,7 @@ class ShapeChain : public ::testing::Test {
   }
 };
 
-TEST_F(ShapeChain, ShapeOfStaticTensorIsConstant) {
+TEST_F(ShapeChainFolding, ShapeOfStaticTensorIsConstant) {
   ir::Graph sg;
   ir::Value* in = add_input(sg, "in", {2, 3});
   ir::Value* out = sg.add_value("out");
@@ -149,13 +149,13 @@ TEST_F(ShapeChain, ShapeOfStaticTensorIsConstant) {
   EXPECT_EQ(out->shape, test::static_shape({2}));
 }
 
-TEST_F(ShapeChain, ShapeOfSymbolicTensorStays) {
+TEST_F(ShapeChainFolding, ShapeOfSymbolicTensorStays) {
   g.outputs = {shape_of_x};
   EXPECT_FALSE(constant_folding(g).changed);
   EXPECT_FALSE(shape_of_x->is_constant());
 }
 
-TEST_F(ShapeChain, ShapeStartEndSelectingStaticDims) {
+TEST_F(ShapeChainFolding, ShapeStartEndSelectingStaticDims) {
   shape->attrs["start"] = int64_t{1};
   shape->attrs["end"] = int64_t{-1};
   g.outputs = {shape_of_x};
@@ -163,7 +163,7 @@ TEST_F(ShapeChain, ShapeStartEndSelectingStaticDims) {
   EXPECT_EQ(int_values(shape_of_x), (std::vector<int64_t>{3, 4}));
 }
 
-TEST_F(ShapeChain, ShapeOfUntypedValueStays) {
+TEST_F(ShapeChainFolding, ShapeOfUntypedValueStays) {
   ir::Graph sg;
   ir::Value* in = sg.add_value("in");  // no inferred type
   sg.inputs = {in};
@@ -173,7 +173,7 @@ TEST_F(ShapeChain, ShapeOfUntypedValueStays) {
   EXPECT_FALSE(constant_folding(sg).changed);
 }
 
-TEST_F(ShapeChain, GatherOfStaticDims) {
+TEST_F(ShapeChainFolding, GatherOfStaticDims) {
   ir::Value* scalar = add_gather(make_i64({}, {1}));
   ir::Value* vec = add_gather(make_i64({3}, {3, -2, 1}));
   ir::Value* batch = add_gather(make_i64({1}, {0}));
@@ -187,13 +187,13 @@ TEST_F(ShapeChain, GatherOfStaticDims) {
   EXPECT_FALSE(out_of_range->is_constant());
 }
 
-TEST_F(ShapeChain, GatherWithOverridableIndicesStays) {
+TEST_F(ShapeChainFolding, GatherWithOverridableIndicesStays) {
   ir::Value* out = add_gather(make_i64({}, {1}));
   g.inputs.push_back(out->producer->inputs[1]);
   EXPECT_FALSE(constant_folding(g).changed);
 }
 
-TEST_F(ShapeChain, SliceOfStaticDims) {
+TEST_F(ShapeChainFolding, SliceOfStaticDims) {
   constexpr int64_t kMax = std::numeric_limits<int64_t>::max();
   constexpr int64_t kMin = std::numeric_limits<int64_t>::min();
   ir::Value* tail = add_slice(1, kMax);
@@ -214,20 +214,69 @@ TEST_F(ShapeChain, SliceOfStaticDims) {
   EXPECT_FALSE(reversed_to_batch->is_constant());
 }
 
-TEST_F(ShapeChain, SliceWithHugeStepTakesOneElement) {
+TEST_F(ShapeChainFolding, SliceWithHugeStepTakesOneElement) {
   ir::Value* out =
       add_slice(2, std::numeric_limits<int64_t>::max(), std::numeric_limits<int64_t>::max());
   EXPECT_EQ(constant_folding(g).rewrites, 1);
   EXPECT_EQ(int_values(out), (std::vector<int64_t>{4}));
 }
 
-TEST_F(ShapeChain, DeadShapeNodeIsLeftForDeadNodeElimination) {
+TEST_F(ShapeChainFolding, DeadShapeNodeIsLeftForDeadNodeElimination) {
   add_gather(make_i64({}, {2}));
   constant_folding(g);
   EXPECT_EQ(op_types(g), (std::vector<std::string>{"Shape"}));
   dead_node_elimination(g);
   EXPECT_EQ(g.node_count(), 0u);
   EXPECT_NO_THROW(ir::validate(g));
+}
+
+TEST(ConstantFolding, RealKernelsFoldCastAndAdd) {
+  ir::Graph g;
+  ir::Value* ints = g.add_constant("ints", make_i64({3}, {1, 2, 3}));
+  ir::Value* floats = add_typed(g, "floats", test::static_shape({3}));
+  ir::Value* y = add_typed(g, "y", test::static_shape({3}));
+  g.add_node("Cast", "cast", {ints}, {floats})->attrs["to"] = int64_t{1};  // FLOAT
+  g.add_node("Add", "add", {floats, g.add_constant("half", test::make_f32({1}, {0.5f}))}, {y});
+  g.outputs = {y};
+  EXPECT_EQ(constant_folding(g).rewrites, 2);
+  ASSERT_TRUE(y->is_constant());
+  EXPECT_EQ(y->dtype, DataType::kFloat32);
+  EXPECT_EQ(y->constant->to_float_vector(), (std::vector<float>{1.5f, 2.5f, 3.5f}));
+}
+
+// What PyTorch exports for x.view(-1, x.size(1), 20) with x: [N, 3, 4, 5].
+void build_view_graph(ir::Graph& g) {
+  ir::Value* x = add_input(g, "x", {-1, 3, 4, 5});
+  ir::Value* shape = add_typed(g, "shape", test::static_shape({4}), DataType::kInt64);
+  ir::Value* channels = add_typed(g, "channels", {}, DataType::kInt64);
+  ir::Value* channels_1d = add_typed(g, "channels_1d", test::static_shape({1}), DataType::kInt64);
+  ir::Value* target = add_typed(g, "target", test::static_shape({3}), DataType::kInt64);
+  ir::Value* y = add_typed(g, "y", {ir::Dim{-1, "N"}, ir::Dim{3, {}}, ir::Dim{20, {}}});
+  g.add_node("Shape", "shape", {x}, {shape});
+  g.add_node("Gather", "gather", {shape, g.add_constant("one", make_i64({}, {1}))}, {channels});
+  g.add_node("Unsqueeze", "unsqueeze", {channels, g.add_constant("axes", make_i64({1}, {0}))},
+             {channels_1d});
+  g.add_node("Concat", "concat",
+             {g.add_constant("minus_one", make_i64({1}, {-1})), channels_1d,
+              g.add_constant("twenty", make_i64({1}, {20}))},
+             {target})
+      ->attrs["axis"] = int64_t{0};
+  g.add_node("Reshape", "reshape", {x, target}, {y});
+  g.outputs = {y};
+}
+
+TEST(ConstantFolding, ShapeChainFoldsIntoReshapeTarget) {
+  ir::Graph g;
+  build_view_graph(g);
+  run_default_passes(g);
+  EXPECT_EQ(op_types(g), (std::vector<std::string>{"Reshape"}));
+  const ir::Value* target = g.nodes()[0]->inputs[1];
+  EXPECT_EQ(target->name, "target");
+  EXPECT_EQ(int_values(target), (std::vector<int64_t>{-1, 3, 20}));
+  // Reshape keeps the data; only the shape changes.
+  const Tensor x = test::random_tensor({2, 3, 4, 5}, 3);
+  const Tensor folded = test::run_graph(g, {x})[0];
+  EXPECT_EQ(test::max_abs_diff(folded, x.reshaped({2, 3, 20})), 0.f);
 }
 
 }  // namespace

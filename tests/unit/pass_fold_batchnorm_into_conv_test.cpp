@@ -259,5 +259,26 @@ TEST(FoldBatchNormIntoConv, BatchNormOnGraphInputIsLeftAlone) {
   EXPECT_FALSE(fold_batchnorm_into_conv(g).changed);
 }
 
+// Folded and unfolded graphs agree on the reference kernels, with strides and padding too.
+TEST(FoldBatchNormIntoConv, MatchesReferenceKernels) {
+  struct Case {
+    int64_t cin, cout, group;
+    bool transposed, bias;
+  };
+  for (const Case& k : {Case{4, 6, 2, false, true}, Case{3, 5, 1, false, false},
+                        Case{4, 6, 2, true, true}, Case{2, 3, 1, true, false}}) {
+    SCOPED_TRACE(::testing::Message() << (k.transposed ? "ConvTranspose" : "Conv") << " group "
+                                      << k.group << (k.bias ? " with bias" : ""));
+    ConvBnGraph t(k.cin, k.cout, k.group, k.transposed, k.bias);
+    t.conv->attrs["strides"] = std::vector<int64_t>{2, 2};
+    t.conv->attrs["pads"] = std::vector<int64_t>{1, 0, 1, 2};
+    const Tensor input = random_tensor({2, k.cin, 5, 5}, 41);
+    const Tensor before = test::run_graph(t.g, {input})[0];
+    ASSERT_EQ(fold_batchnorm_into_conv(t.g).rewrites, 1);
+    const Tensor after = test::run_graph(t.g, {input})[0];
+    EXPECT_LT(max_rel_diff(after, before), 1e-5f);
+  }
+}
+
 }  // namespace
 }  // namespace qrt::passes

@@ -2,9 +2,11 @@
 #pragma once
 
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "ir/graph.h"
+#include "ir/shape_inference.h"
 
 namespace qrt::test {
 
@@ -37,6 +39,30 @@ inline std::vector<std::string> op_types(const ir::Graph& g) {
   std::vector<std::string> out;
   for (const ir::Node* n : g.nodes()) out.push_back(n->op_type);
   return out;
+}
+
+// Runs the graph on the reference kernels: concrete inference, then each node in order.
+inline std::vector<Tensor> run_graph(const ir::Graph& g, const std::vector<Tensor>& inputs) {
+  std::vector<ir::TensorType> input_types;
+  for (const Tensor& t : inputs) input_types.push_back({t.dtype(), t.shape()});
+  ir::ConcreteInference inferred = ir::infer_concrete(g, input_types);
+  std::unordered_map<const ir::Value*, Tensor>& values = inferred.values;
+  for (size_t i = 0; i < inputs.size(); ++i) values[g.inputs[i]] = inputs[i];
+  for (const ir::Node* node : g.nodes()) {
+    std::vector<const Tensor*> in;
+    for (const ir::Value* v : node->inputs) in.push_back(v ? &values.at(v) : nullptr);
+    std::vector<ir::TensorType> out_types;
+    for (const ir::Value* v : node->outputs)
+      out_types.push_back(v ? inferred.types.at(v) : ir::TensorType{});
+    std::vector<Tensor> out;
+    if (!ir::evaluate_node(*node, in, out_types, out))
+      throw Error("no reference kernel for " + node->describe());
+    for (size_t i = 0; i < out.size(); ++i)
+      if (node->outputs[i]) values[node->outputs[i]] = out[i];
+  }
+  std::vector<Tensor> outputs;
+  for (const ir::Value* v : g.outputs) outputs.push_back(values.at(v));
+  return outputs;
 }
 
 }  // namespace qrt::test
