@@ -1,8 +1,9 @@
 #include "runtime/optimize.h"
 
+#include "passes/pass.h"
+
 namespace qrt {
 
-// Passes land with the passes module; until then the graph is compiled as imported.
-void optimize_graph(ir::Graph&) {}
+void optimize_graph(ir::Graph& graph) { passes::run_default_passes(graph); }
 
 }  // namespace qrt
