@@ -7,8 +7,8 @@ namespace qrt::ir {
 const Tensor& InferContext::require_value(size_t i, const char* what) const {
   const Tensor* v = value(i);
   if (!v)
-    fail(std::string(what) + " (input " + std::to_string(i) +
-         ") must be a constant or computable from shapes at build time");
+    throw ValueNotKnown(node_.describe() + ": " + what + " (input " + std::to_string(i) +
+                        ") must be a constant, computable from shapes, or a small integer input");
   return *v;
 }
 

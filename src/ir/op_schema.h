@@ -15,6 +15,13 @@
 
 namespace qrt::ir {
 
+// Thrown when inference needs the value of an input that is not known (e.g. the target shape of
+// a Reshape fed by a graph input). The builder defers such nodes to run time.
+class ValueNotKnown : public Error {
+ public:
+  using Error::Error;
+};
+
 struct TensorType {
   DataType dtype = DataType::kUndefined;
   std::vector<int64_t> shape;
@@ -35,7 +42,8 @@ class InferContext {
   const std::vector<int64_t>& shape(size_t i) const { return inputs_.at(i).shape; }
   // The input's value when known at inference time (constant or propagated), else nullptr.
   const Tensor* value(size_t i) const { return i < values_.size() ? values_[i] : nullptr; }
-  // The value of input i, which must be known; throws naming the node and input otherwise.
+  // The value of input i, which must be known; throws ValueNotKnown naming the node and input
+  // otherwise.
   const Tensor& require_value(size_t i, const char* what) const;
   // Throws qrt::Error "<op> '<name>': <message>".
   [[noreturn]] void fail(const std::string& message) const;

@@ -27,12 +27,17 @@ namespace {
 bool reads_only_shapes(const std::string& op_type) { return op_type == "Shape" || op_type == "Size"; }
 }  // namespace
 
-ConcreteInference infer_concrete(const Graph& graph, const std::vector<TensorType>& input_types) {
+ConcreteInference infer_concrete(const Graph& graph, const std::vector<TensorType>& input_types,
+                                 const InferOptions& options) {
   ConcreteInference result;
   if (input_types.size() != graph.inputs.size())
     throw Error("shape inference: expected " + std::to_string(graph.inputs.size()) +
                 " input types, got " + std::to_string(input_types.size()));
-  for (size_t i = 0; i < graph.inputs.size(); ++i) result.types[graph.inputs[i]] = input_types[i];
+  for (size_t i = 0; i < graph.inputs.size(); ++i) {
+    result.types[graph.inputs[i]] = input_types[i];
+    if (i < options.input_values.size() && options.input_values[i])
+      result.values[graph.inputs[i]] = *options.input_values[i];
+  }
   for (const Value* v : graph.values()) {
     if (!v->is_constant()) continue;
     result.types[v] = TensorType{v->constant->dtype(), v->constant->shape()};
@@ -44,12 +49,17 @@ ConcreteInference infer_concrete(const Graph& graph, const std::vector<TensorTyp
     std::vector<TensorType> in_types;
     std::vector<const Tensor*> in_values;
     bool all_known = true;
+    bool deferred = false;
     for (size_t i = 0; i < node->inputs.size(); ++i) {
       const Value* in = node->inputs[i];
       if (!in) {
         in_types.emplace_back();
         in_values.push_back(nullptr);
         continue;
+      }
+      if (result.deferred.count(in)) {
+        deferred = true;
+        break;
       }
       auto t = result.types.find(in);
       if (t == result.types.end())
@@ -59,9 +69,23 @@ ConcreteInference infer_concrete(const Graph& graph, const std::vector<TensorTyp
       in_values.push_back(v == result.values.end() ? nullptr : &v->second);
       if (v == result.values.end()) all_known = false;
     }
+    auto defer_outputs = [&] {
+      for (const Value* out : node->outputs)
+        if (out) result.deferred.insert(out);
+    };
+    if (deferred) {
+      defer_outputs();
+      continue;
+    }
     InferContext ctx(*node, in_types, in_values);
     std::vector<TensorType> out_types(node->outputs.size());
-    schema->infer(ctx, out_types);
+    try {
+      schema->infer(ctx, out_types);
+    } catch (const ValueNotKnown&) {
+      if (!options.defer_unknown_values) throw;
+      defer_outputs();
+      continue;
+    }
     for (size_t i = 0; i < node->outputs.size(); ++i) {
       if (!node->outputs[i]) continue;
       if (out_types[i].dtype == DataType::kUndefined)

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "ir/graph.h"
@@ -16,13 +17,26 @@ inline constexpr int64_t kMaxPropagatedElements = 4096;
 
 struct ConcreteInference {
   std::unordered_map<const Value*, TensorType> types;
-  // Values known without running the model: initializers and propagated small tensors.
+  // Values known without running the model: initializers, given input values and propagated
+  // small tensors.
   std::unordered_map<const Value*, Tensor> values;
+  // With InferOptions::defer_unknown_values: values whose type depends on a value not known
+  // now (they have no entry in `types`).
+  std::unordered_set<const Value*> deferred;
+};
+
+struct InferOptions {
+  // Instead of failing on a needed but unknown value, mark the node's outputs (and everything
+  // downstream) deferred.
+  bool defer_unknown_values = false;
+  // Known values of graph inputs (same order as graph.inputs; nullptr or shorter = unknown).
+  std::vector<const Tensor*> input_values;
 };
 
 // Infers every value's type and shape, given one TensorType per graph input (same order as
 // graph.inputs). Nodes must be topologically ordered. Throws qrt::Error naming the node.
-ConcreteInference infer_concrete(const Graph& graph, const std::vector<TensorType>& input_types);
+ConcreteInference infer_concrete(const Graph& graph, const std::vector<TensorType>& input_types,
+                                 const InferOptions& options = {});
 
 // Evaluates one node on known inputs with the reference kernels; false when no reference
 // kernel exists for it.

@@ -46,9 +46,31 @@ void resolve_batch(const ir::Graph& graph, const BuilderConfig& config, const st
 
 void select_kernels(ir::Graph& graph, const EngineImpl& engine, const BuilderConfig& config,
                     const std::string& source) {
-  const auto inference = ir::infer_concrete(graph, engine.input_types_for_batch(engine.batch.opt));
+  ir::InferOptions options;
+  options.defer_unknown_values = true;
+  const auto inference =
+      ir::infer_concrete(graph, engine.input_types_for_batch(engine.batch.opt), options);
   std::vector<std::string> failures;
+  const auto& registry = KernelRegistry::instance();
   for (ir::Node* node : graph.nodes()) {
+    bool deferred = false;
+    for (const ir::Value* out : node->outputs) deferred |= out && inference.deferred.count(out);
+    if (deferred) {
+      // Shapes known only at run time: the first backend with this op takes it; the kernel
+      // for the dtype is chosen per execution plan.
+      auto backend = std::find_if(config.backends.begin(), config.backends.end(), [&](const auto& b) {
+        const auto ops = registry.supported_op_types(b);
+        return std::binary_search(ops.begin(), ops.end(), node->op_type);
+      });
+      if (backend == config.backends.end()) {
+        failures.push_back(node->describe() + " (no kernel for " + node->op_type + ")");
+        continue;
+      }
+      node->backend = *backend;
+      node->kernel_dtype = DataType::kUndefined;
+      node->tactic = kDeferredTactic;
+      continue;
+    }
     NodeTypes types;
     for (const ir::Value* in : node->inputs)
       types.inputs.push_back(in ? inference.types.at(in) : ir::TensorType{});
@@ -58,7 +80,7 @@ void select_kernels(ir::Graph& graph, const EngineImpl& engine, const BuilderCon
     const KernelDef* chosen = nullptr;
     for (const std::string& backend : config.backends) {
       std::string why;
-      chosen = KernelRegistry::instance().select(*node, backend, types, &why);
+      chosen = registry.select(*node, backend, types, &why);
       if (chosen) break;
       reasons += (reasons.empty() ? "" : "; ") + why;
     }
@@ -127,10 +149,19 @@ std::shared_ptr<EngineImpl> build_engine(ir::Graph graph, const BuilderConfig& c
     graph.topological_sort();
     ir::validate(graph);
     resolve_batch(graph, config, source, *engine);
-    annotate_symbolic_shapes(graph, engine->input_batched, engine->batch, engine->has_batch);
+    bool deferred =
+        annotate_symbolic_shapes(graph, engine->input_batched, engine->batch, engine->has_batch);
     if (config.optimize) {
       optimize_graph(graph);
-      annotate_symbolic_shapes(graph, engine->input_batched, engine->batch, engine->has_batch);
+      deferred =
+          annotate_symbolic_shapes(graph, engine->input_batched, engine->batch, engine->has_batch);
+    }
+    engine->input_values_matter.assign(graph.inputs.size(), false);
+    // Small fixed-size inputs may carry shapes, sizes or scales.
+    for (size_t i = 0; deferred && i < graph.inputs.size(); ++i) {
+      int64_t numel = 1;
+      for (const ir::Dim& d : graph.inputs[i]->shape) numel *= d.is_static() ? d.value : -1;
+      engine->input_values_matter[i] = numel >= 0 && numel <= ir::kMaxPropagatedElements;
     }
     engine->graph = std::move(graph);
     select_kernels(engine->graph, *engine, config, source);
@@ -147,6 +178,10 @@ void EngineImpl::bind_kernels(const std::string& origin) {
   nodes = graph.nodes();
   kernels.clear();
   for (const ir::Node* node : nodes) {
+    if (node->tactic == kDeferredTactic) {
+      kernels.push_back(nullptr);
+      continue;
+    }
     const KernelDef* k =
         KernelRegistry::instance().find(node->op_type, node->backend, node->kernel_dtype);
     if (!k)

@@ -66,7 +66,7 @@ EngineSummary Engine::summary() const {
     for (const ir::Value* out : n->outputs) layer.outputs.push_back(describe_value(out));
     s.layers.push_back(std::move(layer));
   }
-  const ExecPlan plan = make_exec_plan(e, e.input_types_for_batch(e.batch.max));
+  const ExecPlan plan = make_exec_plan(e, e.input_types_for_batch(e.batch.max), {}, true);
   s.activation_bytes_at_max_batch = plan.arena_bytes;
   s.activation_bytes_unshared = plan.unshared_bytes;
   return s;

@@ -19,6 +19,10 @@ struct EngineImpl {
   std::vector<ir::Node*> nodes;           // graph.nodes(), cached
   std::vector<const KernelDef*> kernels;  // one per node
   std::vector<bool> input_batched;        // per graph input: dim 0 follows the batch
+  // Per graph input: its values decide shapes (an integer input feeding Reshape's shape, say),
+  // so execution plans are made per value, not only per shape. Set only when some node's
+  // shapes could not be known at build time ("deferred" nodes, kernel chosen per plan).
+  std::vector<bool> input_values_matter;
   BatchProfile batch;
   bool has_batch = false;
   std::string precision = "fp32";
@@ -39,20 +43,29 @@ std::vector<ir::TensorType> input_types_for_batch(const ir::Graph& graph,
 
 // Infers concrete shapes at the profile's min/opt/max and writes dtype and symbolic shapes
 // (dims that follow the batch become "N", "2N", ...) onto the graph's values.
-void annotate_symbolic_shapes(ir::Graph& graph, const std::vector<bool>& batched,
+// Returns true when some values' shapes depend on input values (they are left untyped).
+bool annotate_symbolic_shapes(ir::Graph& graph, const std::vector<bool>& batched,
                               const BatchProfile& profile, bool has_batch);
+
+// Marks nodes whose kernel can only be chosen once shapes are known at run time.
+inline constexpr const char* kDeferredTactic = "deferred";
 
 // Execution plan for one set of concrete input shapes: which values are known before running
 // (shape computations), and where every other activation lives in the arena.
 struct ExecPlan {
   ir::ConcreteInference inference;
+  std::vector<const KernelDef*> kernels;  // the engine's, with deferred nodes' kernels chosen
   std::vector<bool> precomputed;  // per node: outputs already known
   std::map<const ir::Value*, size_t> arena_offset;
   size_t arena_bytes = 0;
   size_t unshared_bytes = 0;
 };
 
-ExecPlan make_exec_plan(const EngineImpl& engine, const std::vector<ir::TensorType>& inputs);
+// `input_values`: values of the inputs whose values matter (nullptr elsewhere). With
+// `estimate_only`, nodes that need unknown values are left out instead of failing (for summaries).
+ExecPlan make_exec_plan(const EngineImpl& engine, const std::vector<ir::TensorType>& inputs,
+                        const std::vector<const Tensor*>& input_values = {},
+                        bool estimate_only = false);
 
 // Plan file I/O (plan_format.cpp).
 void save_plan(const EngineImpl& engine, const std::string& path);

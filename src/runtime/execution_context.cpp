@@ -76,17 +76,28 @@ size_t ExecutionContext::arena_bytes() const { return state_->arena_size; }
 std::map<std::string, Tensor> ExecutionContext::run(const std::map<std::string, Tensor>& inputs) {
   const EngineImpl& engine = *engine_;
   const auto ordered = check_inputs(engine, inputs);
+  // Plans are keyed by input shapes, plus the values of inputs whose values decide shapes.
   std::vector<int64_t> signature;
   std::vector<ir::TensorType> types;
-  for (const Tensor* t : ordered) {
+  std::vector<const Tensor*> values(ordered.size(), nullptr);
+  for (size_t i = 0; i < ordered.size(); ++i) {
+    const Tensor* t = ordered[i];
     signature.insert(signature.end(), t->shape().begin(), t->shape().end());
     signature.push_back(-1);
     types.push_back({t->dtype(), t->shape()});
+    if (engine.input_values_matter[i] && t->numel() <= ir::kMaxPropagatedElements) {
+      values[i] = t;
+      const auto* bytes = static_cast<const unsigned char*>(t->data());
+      signature.insert(signature.end(), bytes, bytes + t->nbytes());
+      signature.push_back(-1);
+    }
   }
   auto found = state_->plans.find(signature);
   if (found == state_->plans.end()) {
     if (state_->plans.size() >= kMaxCachedPlans) state_->plans.clear();
-    found = state_->plans.emplace(signature, std::make_unique<ExecPlan>(make_exec_plan(engine, types))).first;
+    found = state_->plans
+                .emplace(signature, std::make_unique<ExecPlan>(make_exec_plan(engine, types, values)))
+                .first;
   }
   const ExecPlan& plan = *found->second;
   if (state_->arena_size < plan.arena_bytes) {
@@ -123,7 +134,7 @@ std::map<std::string, Tensor> ExecutionContext::run(const std::map<std::string, 
       out_tensors.push_back(tensor);
       bound[out] = tensor;
     }
-    engine.kernels[n]->run(KernelArgs{node, in_tensors, out_tensors});
+    plan.kernels[n]->run(KernelArgs{node, in_tensors, out_tensors});
   }
 
   std::map<std::string, Tensor> outputs;

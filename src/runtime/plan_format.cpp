@@ -223,7 +223,7 @@ void save_plan(const EngineImpl& e, const std::string& path) {
   BlobWriter blob;
   json meta = {{"qrt_version", e.qrt_version}, {"source", e.source}, {"precision", e.precision},
                {"batch", {e.batch.min, e.batch.opt, e.batch.max}}, {"has_batch", e.has_batch},
-               {"input_batched", e.input_batched}};
+               {"input_batched", e.input_batched}, {"input_values_matter", e.input_values_matter}};
   meta["graph"] = graph_to_json(e, blob);
   const std::vector<uint8_t> cbor = json::to_cbor(meta);
   const size_t blob_at = align_up(kHeaderBytes + cbor.size());
@@ -274,9 +274,12 @@ std::shared_ptr<EngineImpl> load_plan(const std::string& path) {
     engine->batch = BatchProfile{b[0], b[1], b[2]};
     engine->has_batch = meta.at("has_batch").get<bool>();
     engine->input_batched = meta.at("input_batched").get<std::vector<bool>>();
+    engine->input_values_matter = meta.at("input_values_matter").get<std::vector<bool>>();
     std::vector<ir::Node*> order;
     reader.graph(meta.at("graph"), engine->graph, order);
-    if (engine->input_batched.size() != engine->graph.inputs.size()) reader.fail("input flags");
+    if (engine->input_batched.size() != engine->graph.inputs.size() ||
+        engine->input_values_matter.size() != engine->graph.inputs.size())
+      reader.fail("input flags");
     ir::validate(engine->graph);
   } catch (const json::exception& e) {
     reader.fail(e.what());

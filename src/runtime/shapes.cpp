@@ -25,14 +25,16 @@ namespace {
 ir::ConcreteInference infer_at(const ir::Graph& graph, const std::vector<bool>& batched,
                                int64_t batch) {
   try {
-    return ir::infer_concrete(graph, input_types_for_batch(graph, batched, batch));
+    ir::InferOptions options;
+    options.defer_unknown_values = true;
+    return ir::infer_concrete(graph, input_types_for_batch(graph, batched, batch), options);
   } catch (const Error& e) {
     throw Error("at batch " + std::to_string(batch) + ": " + e.what());
   }
 }
 }  // namespace
 
-void annotate_symbolic_shapes(ir::Graph& graph, const std::vector<bool>& batched,
+bool annotate_symbolic_shapes(ir::Graph& graph, const std::vector<bool>& batched,
                               const BatchProfile& profile, bool has_batch) {
   const auto lo = infer_at(graph, batched, profile.min);
   const bool varies = has_batch && profile.max != profile.min;
@@ -42,6 +44,11 @@ void annotate_symbolic_shapes(ir::Graph& graph, const std::vector<bool>& batched
   if (varies && profile.opt != profile.min && profile.opt != profile.max)
     infer_at(graph, batched, profile.opt);
   for (ir::Value* v : graph.values()) {
+    if (lo.deferred.count(v)) {
+      v->dtype = DataType::kUndefined;
+      v->shape.clear();
+      continue;
+    }
     auto it = lo.types.find(v);
     if (it == lo.types.end()) continue;
     v->dtype = it->second.dtype;
@@ -61,6 +68,7 @@ void annotate_symbolic_shapes(ir::Graph& graph, const std::vector<bool>& batched
     }
     v->shape = std::move(shape);
   }
+  return !lo.deferred.empty();
 }
 
 }  // namespace qrt
