@@ -24,7 +24,8 @@ int main(int argc, char** argv) {
         if (d < 0) d = 2;  // batch of two
       qrt::Tensor t(info.dtype, shape);
       if (info.dtype == qrt::DataType::kFloat32)
-        for (int64_t i = 0; i < t.numel(); ++i) t.data_as<float>()[i] = 0.01f * static_cast<float>(i % 100);
+        for (int64_t i = 0; i < t.numel(); ++i)
+          t.data_as<float>()[i] = 0.01f * static_cast<float>(i % 100);
       inputs.emplace(info.name, t);
     }
     for (const auto& [name, tensor] : context->run(inputs))

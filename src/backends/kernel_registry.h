@@ -32,7 +32,7 @@ using KernelFn = std::function<void(const KernelArgs&)>;
 
 // Types and shapes of a node's inputs and outputs, for support predicates.
 struct NodeTypes {
-  std::vector<ir::TensorType> inputs;   // dtype kUndefined for an omitted optional input
+  std::vector<ir::TensorType> inputs;  // dtype kUndefined for an omitted optional input
   std::vector<ir::TensorType> outputs;
 };
 
@@ -54,7 +54,8 @@ struct KernelDef {
 
   static KernelDef make(std::string op, std::string backend_name, DataType key, KernelFn fn,
                         SupportFn support = {}) {
-    return KernelDef{std::move(op), std::move(backend_name), key, std::move(fn), std::move(support)};
+    return KernelDef{std::move(op), std::move(backend_name), key, std::move(fn),
+                     std::move(support)};
   }
 };
 
@@ -66,8 +67,8 @@ class KernelRegistry {
   const KernelDef* find(const std::string& op_type, const std::string& backend,
                         DataType dtype) const;
   // Finds a kernel whose support predicate accepts the node; nullptr with *reason set if none.
-  const KernelDef* select(const ir::Node& node, const std::string& backend,
-                          const NodeTypes& types, std::string* reason) const;
+  const KernelDef* select(const ir::Node& node, const std::string& backend, const NodeTypes& types,
+                          std::string* reason) const;
   std::vector<std::string> supported_op_types(const std::string& backend) const;
   std::vector<std::string> backends() const;
   const std::vector<KernelDef>& all() const { return defs_; }
@@ -82,8 +83,8 @@ struct KernelRegistrar {
 
 // QRT_REGISTER_KERNEL("Relu", "reference", DataType::kFloat32, relu_f32) — optionally a
 // fifth argument: a SupportFn.
-#define QRT_REGISTER_KERNEL(...)                                             \
-  static const ::qrt::KernelRegistrar QRT_CONCAT(qrt_kernel_registrar_, __LINE__)( \
-      ::qrt::KernelDef::make(__VA_ARGS__))
+#define QRT_REGISTER_KERNEL(...)                                        \
+  static const ::qrt::KernelRegistrar QRT_CONCAT(qrt_kernel_registrar_, \
+                                                 __LINE__)(::qrt::KernelDef::make(__VA_ARGS__))
 
 }  // namespace qrt

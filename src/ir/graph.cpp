@@ -56,7 +56,9 @@ std::vector<float> Node::attr_floats(const std::string& key,
   const auto* v = get_attr<std::vector<float>>(*this, key);
   return v ? *v : fallback;
 }
-const Tensor* Node::attr_tensor(const std::string& key) const { return get_attr<Tensor>(*this, key); }
+const Tensor* Node::attr_tensor(const std::string& key) const {
+  return get_attr<Tensor>(*this, key);
+}
 
 std::string Node::describe() const { return op_type + " '" + name + "'"; }
 
@@ -120,7 +122,8 @@ std::vector<Value*> Graph::values() const {
 void Graph::remove_node(Node* node) {
   for (Value* o : node->outputs)
     if (o && o->producer == node) o->producer = nullptr;
-  auto it = std::find_if(nodes_.begin(), nodes_.end(), [&](const auto& p) { return p.get() == node; });
+  auto it =
+      std::find_if(nodes_.begin(), nodes_.end(), [&](const auto& p) { return p.get() == node; });
   if (it != nodes_.end()) nodes_.erase(it);
 }
 
@@ -184,8 +187,7 @@ void Graph::topological_sort() {
   }
   if (order.size() != nodes_.size()) {
     for (size_t i = 0; i < nodes_.size(); ++i)
-      if (pending[i] != 0)
-        throw Error("graph has a cycle through " + nodes_[i]->describe());
+      if (pending[i] != 0) throw Error("graph has a cycle through " + nodes_[i]->describe());
   }
   std::vector<std::unique_ptr<Node>> sorted;
   sorted.reserve(nodes_.size());

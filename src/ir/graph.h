@@ -44,10 +44,10 @@ class Value {
  public:
   std::string name;
   DataType dtype = DataType::kUndefined;
-  SymShape shape;                     // filled by shape inference
-  std::optional<Tensor> constant;     // initializers and folded constants
-  std::optional<QuantParams> quant;   // set by calibration / QDQ import
-  Node* producer = nullptr;           // null for graph inputs and constants
+  SymShape shape;                    // filled by shape inference
+  std::optional<Tensor> constant;    // initializers and folded constants
+  std::optional<QuantParams> quant;  // set by calibration / QDQ import
+  Node* producer = nullptr;          // null for graph inputs and constants
 
   bool is_constant() const { return constant.has_value(); }
 };
@@ -59,14 +59,14 @@ class Node {
  public:
   std::string name;
   std::string op_type;
-  std::string domain;               // "" for the default ONNX domain
-  std::vector<Value*> inputs;       // nullptr marks an omitted optional input
-  std::vector<Value*> outputs;      // nullptr marks an omitted optional output
+  std::string domain;           // "" for the default ONNX domain
+  std::vector<Value*> inputs;   // nullptr marks an omitted optional input
+  std::vector<Value*> outputs;  // nullptr marks an omitted optional output
   std::map<std::string, AttributeValue> attrs;
   // Filled by the builder and stored in the plan.
-  std::string backend;              // e.g. "reference"
+  std::string backend;                           // e.g. "reference"
   DataType kernel_dtype = DataType::kUndefined;  // the registry key the kernel was found by
-  std::string tactic;               // backend-specific kernel choice
+  std::string tactic;                            // backend-specific kernel choice
 
   Value* input(size_t i) const { return i < inputs.size() ? inputs[i] : nullptr; }
   Value* output(size_t i) const { return i < outputs.size() ? outputs[i] : nullptr; }
@@ -99,8 +99,8 @@ class Graph {
   // Creates a value; the name must be unique (use unique_name()).
   Value* add_value(const std::string& name);
   Value* add_constant(const std::string& name, Tensor tensor);
-  Node* add_node(const std::string& op_type, const std::string& name,
-                 std::vector<Value*> inputs, std::vector<Value*> outputs);
+  Node* add_node(const std::string& op_type, const std::string& name, std::vector<Value*> inputs,
+                 std::vector<Value*> outputs);
   Value* find_value(const std::string& name) const;
   std::string unique_name(const std::string& base) const;
 

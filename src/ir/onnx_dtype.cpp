@@ -10,14 +10,22 @@ struct Entry {
   DataType type;
 };
 constexpr Entry kEntries[] = {
-    {1, "FLOAT", DataType::kFloat32},     {2, "UINT8", DataType::kUInt8},
-    {3, "INT8", DataType::kInt8},         {4, "UINT16", DataType::kUndefined},
-    {5, "INT16", DataType::kUndefined},   {6, "INT32", DataType::kInt32},
-    {7, "INT64", DataType::kInt64},       {8, "STRING", DataType::kUndefined},
-    {9, "BOOL", DataType::kBool},         {10, "FLOAT16", DataType::kFloat16},
-    {11, "DOUBLE", DataType::kFloat64},   {12, "UINT32", DataType::kUndefined},
-    {13, "UINT64", DataType::kUndefined}, {14, "COMPLEX64", DataType::kUndefined},
-    {15, "COMPLEX128", DataType::kUndefined}, {16, "BFLOAT16", DataType::kBFloat16},
+    {1, "FLOAT", DataType::kFloat32},
+    {2, "UINT8", DataType::kUInt8},
+    {3, "INT8", DataType::kInt8},
+    {4, "UINT16", DataType::kUndefined},
+    {5, "INT16", DataType::kUndefined},
+    {6, "INT32", DataType::kInt32},
+    {7, "INT64", DataType::kInt64},
+    {8, "STRING", DataType::kUndefined},
+    {9, "BOOL", DataType::kBool},
+    {10, "FLOAT16", DataType::kFloat16},
+    {11, "DOUBLE", DataType::kFloat64},
+    {12, "UINT32", DataType::kUndefined},
+    {13, "UINT64", DataType::kUndefined},
+    {14, "COMPLEX64", DataType::kUndefined},
+    {15, "COMPLEX128", DataType::kUndefined},
+    {16, "BFLOAT16", DataType::kBFloat16},
 };
 }  // namespace
 

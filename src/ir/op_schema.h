@@ -87,9 +87,9 @@ struct OpRegistrar {
 #define QRT_CONCAT_INNER(a, b) a##b
 #define QRT_CONCAT(a, b) QRT_CONCAT_INNER(a, b)
 // QRT_REGISTER_OP("Relu", infer_fn) at namespace scope in a src/ops/*.cpp file.
-#define QRT_REGISTER_OP(...)                                                      \
-  static const ::qrt::ir::OpRegistrar QRT_CONCAT(qrt_op_registrar_, __LINE__)( \
-      ::qrt::ir::OpSchema::make(__VA_ARGS__))
+#define QRT_REGISTER_OP(...)                                        \
+  static const ::qrt::ir::OpRegistrar QRT_CONCAT(qrt_op_registrar_, \
+                                                 __LINE__)(::qrt::ir::OpSchema::make(__VA_ARGS__))
 
 // Helpers shared by inference functions.
 // Numpy-style broadcast of two shapes; throws via ctx on mismatch.

@@ -24,7 +24,9 @@ bool evaluate_node(const Node& node, const std::vector<const Tensor*>& inputs,
 namespace {
 // Ops whose output depends only on their inputs' shapes: their value is known whenever the
 // shapes are, which is what resolves PyTorch's Shape -> Gather -> Concat -> Reshape chains.
-bool reads_only_shapes(const std::string& op_type) { return op_type == "Shape" || op_type == "Size"; }
+bool reads_only_shapes(const std::string& op_type) {
+  return op_type == "Shape" || op_type == "Size";
+}
 }  // namespace
 
 ConcreteInference infer_concrete(const Graph& graph, const std::vector<TensorType>& input_types,
@@ -112,7 +114,8 @@ ConcreteInference infer_concrete(const Graph& graph, const std::vector<TensorTyp
     if (!all_known || !schema->foldable) continue;
     bool small = true;
     for (size_t i = 0; i < out_types.size(); ++i)
-      if (node->outputs[i] && shape_numel(out_types[i].shape) > kMaxPropagatedElements) small = false;
+      if (node->outputs[i] && shape_numel(out_types[i].shape) > kMaxPropagatedElements)
+        small = false;
     if (!small) continue;
     std::vector<Tensor> outs;
     if (!evaluate_node(*node, in_values, out_types, outs)) continue;

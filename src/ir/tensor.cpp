@@ -20,7 +20,8 @@ std::string shape_to_string(std::span<const int64_t> shape) {
   return os.str();
 }
 
-Tensor::Tensor(DataType dtype, std::vector<int64_t> shape) : dtype_(dtype), shape_(std::move(shape)) {
+Tensor::Tensor(DataType dtype, std::vector<int64_t> shape)
+    : dtype_(dtype), shape_(std::move(shape)) {
   for (int64_t d : shape_)
     if (d < 0) throw Error("tensor shape " + shape_to_string(shape_) + " has a negative dimension");
   // Round up so zero-size tensors still get a valid, aligned pointer.
@@ -65,21 +66,36 @@ std::vector<Out> convert_all(const Tensor& t, Fn&& fn) {
 
 std::vector<int64_t> Tensor::to_int64_vector() const {
   switch (dtype_) {
-    case DataType::kInt64: return convert_all<int64_t>(*this, [&](size_t i) { return data_as<int64_t>()[i]; });
-    case DataType::kInt32: return convert_all<int64_t>(*this, [&](size_t i) { return int64_t{data_as<int32_t>()[i]}; });
-    case DataType::kInt8: return convert_all<int64_t>(*this, [&](size_t i) { return int64_t{data_as<int8_t>()[i]}; });
-    case DataType::kUInt8: return convert_all<int64_t>(*this, [&](size_t i) { return int64_t{data_as<uint8_t>()[i]}; });
-    case DataType::kBool: return convert_all<int64_t>(*this, [&](size_t i) { return int64_t{data_as<uint8_t>()[i] != 0}; });
-    default: throw Error(std::string("expected an integer tensor, got ") + std::string(dtype_name(dtype_)));
+    case DataType::kInt64:
+      return convert_all<int64_t>(*this, [&](size_t i) { return data_as<int64_t>()[i]; });
+    case DataType::kInt32:
+      return convert_all<int64_t>(*this, [&](size_t i) { return int64_t{data_as<int32_t>()[i]}; });
+    case DataType::kInt8:
+      return convert_all<int64_t>(*this, [&](size_t i) { return int64_t{data_as<int8_t>()[i]}; });
+    case DataType::kUInt8:
+      return convert_all<int64_t>(*this, [&](size_t i) { return int64_t{data_as<uint8_t>()[i]}; });
+    case DataType::kBool:
+      return convert_all<int64_t>(*this,
+                                  [&](size_t i) { return int64_t{data_as<uint8_t>()[i] != 0}; });
+    default:
+      throw Error(std::string("expected an integer tensor, got ") +
+                  std::string(dtype_name(dtype_)));
   }
 }
 
 std::vector<float> Tensor::to_float_vector() const {
   switch (dtype_) {
-    case DataType::kFloat32: return convert_all<float>(*this, [&](size_t i) { return data_as<float>()[i]; });
-    case DataType::kFloat64: return convert_all<float>(*this, [&](size_t i) { return static_cast<float>(data_as<double>()[i]); });
-    case DataType::kFloat16: return convert_all<float>(*this, [&](size_t i) { return half_to_float(data_as<uint16_t>()[i]); });
-    case DataType::kBFloat16: return convert_all<float>(*this, [&](size_t i) { return bfloat16_to_float(data_as<uint16_t>()[i]); });
+    case DataType::kFloat32:
+      return convert_all<float>(*this, [&](size_t i) { return data_as<float>()[i]; });
+    case DataType::kFloat64:
+      return convert_all<float>(*this,
+                                [&](size_t i) { return static_cast<float>(data_as<double>()[i]); });
+    case DataType::kFloat16:
+      return convert_all<float>(*this,
+                                [&](size_t i) { return half_to_float(data_as<uint16_t>()[i]); });
+    case DataType::kBFloat16:
+      return convert_all<float>(
+          *this, [&](size_t i) { return bfloat16_to_float(data_as<uint16_t>()[i]); });
     default: {
       auto ints = to_int64_vector();
       return std::vector<float>(ints.begin(), ints.end());

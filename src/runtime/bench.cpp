@@ -52,8 +52,9 @@ BenchResult benchmark(const Engine& engine, const BenchOptions& options) {
   if (options.warmup < 0) throw Error("bench: --warmup must not be negative");
   const auto profile = engine.batch_profile();
   if (options.batch < profile.min || options.batch > profile.max)
-    throw Error("bench: batch " + std::to_string(options.batch) + " is outside the engine's range [" +
-                std::to_string(profile.min) + ", " + std::to_string(profile.max) + "]");
+    throw Error("bench: batch " + std::to_string(options.batch) +
+                " is outside the engine's range [" + std::to_string(profile.min) + ", " +
+                std::to_string(profile.max) + "]");
   auto ctx = engine.create_context();
   const auto inputs = random_inputs(engine, options.batch, options.seed);
   for (int i = 0; i < options.warmup; ++i) ctx->run(inputs);

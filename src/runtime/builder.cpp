@@ -58,10 +58,11 @@ void select_kernels(ir::Graph& graph, const EngineImpl& engine, const BuilderCon
     if (deferred) {
       // Shapes known only at run time: the first backend with this op takes it; the kernel
       // for the dtype is chosen per execution plan.
-      auto backend = std::find_if(config.backends.begin(), config.backends.end(), [&](const auto& b) {
-        const auto ops = registry.supported_op_types(b);
-        return std::binary_search(ops.begin(), ops.end(), node->op_type);
-      });
+      auto backend =
+          std::find_if(config.backends.begin(), config.backends.end(), [&](const auto& b) {
+            const auto ops = registry.supported_op_types(b);
+            return std::binary_search(ops.begin(), ops.end(), node->op_type);
+          });
       if (backend == config.backends.end()) {
         failures.push_back(node->describe() + " (no kernel for " + node->op_type + ")");
         continue;

@@ -24,7 +24,8 @@ TensorInfo tensor_info(const ir::Value* v, bool batched) {
 
 std::string describe_value(const ir::Value* v) {
   if (!v) return "(none)";
-  return v->name + ": " + std::string(dtype_name(v->dtype)) + " " + ir::sym_shape_to_string(v->shape);
+  return v->name + ": " + std::string(dtype_name(v->dtype)) + " " +
+         ir::sym_shape_to_string(v->shape);
 }
 }  // namespace
 

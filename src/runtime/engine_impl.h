@@ -55,7 +55,7 @@ inline constexpr const char* kDeferredTactic = "deferred";
 struct ExecPlan {
   ir::ConcreteInference inference;
   std::vector<const KernelDef*> kernels;  // the engine's, with deferred nodes' kernels chosen
-  std::vector<bool> precomputed;  // per node: outputs already known
+  std::vector<bool> precomputed;          // per node: outputs already known
   std::map<const ir::Value*, size_t> arena_offset;
   size_t arena_bytes = 0;
   size_t unshared_bytes = 0;

@@ -50,7 +50,8 @@ ExecPlan make_exec_plan(const EngineImpl& engine, const std::vector<ir::TensorTy
       if (!out || engine.graph.is_graph_output(out)) continue;
       const auto& t = plan.inference.types.at(out);
       request_of[out] = requests.size();
-      requests.push_back({static_cast<size_t>(shape_numel(t.shape)) * dtype_size(t.dtype), step, step});
+      requests.push_back(
+          {static_cast<size_t>(shape_numel(t.shape)) * dtype_size(t.dtype), step, step});
       owners.push_back(out);
     }
   }

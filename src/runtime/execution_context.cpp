@@ -25,7 +25,8 @@ std::vector<const Tensor*> check_inputs(const EngineImpl& engine,
     for (const ir::Value* v : graph_inputs) found |= v->name == name;
     if (!found) {
       std::string names;
-      for (const ir::Value* v : graph_inputs) names += (names.empty() ? "'" : ", '") + v->name + "'";
+      for (const ir::Value* v : graph_inputs)
+        names += (names.empty() ? "'" : ", '") + v->name + "'";
       throw Error("unknown input '" + name + "' (engine inputs: " + names + ")");
     }
   }
@@ -47,14 +48,16 @@ std::vector<const Tensor*> check_inputs(const EngineImpl& engine,
     for (size_t d = 0; d < t.rank(); ++d) {
       if (d == 0 && engine.input_batched[i]) continue;
       if (t.dim(d) != v->shape[d].value)
-        throw Error(what + ": shape " + shape_to_string(t.shape()) + " does not match the engine's " +
-                    ir::sym_shape_to_string(v->shape) + " (dimension " + std::to_string(d) + ")");
+        throw Error(what + ": shape " + shape_to_string(t.shape()) +
+                    " does not match the engine's " + ir::sym_shape_to_string(v->shape) +
+                    " (dimension " + std::to_string(d) + ")");
     }
     if (engine.input_batched[i]) {
       const int64_t b = t.dim(0);
       if (b < engine.batch.min || b > engine.batch.max)
-        throw Error(what + ": batch " + std::to_string(b) + " is outside the engine's batch range [" +
-                    std::to_string(engine.batch.min) + ", " + std::to_string(engine.batch.max) + "]");
+        throw Error(what + ": batch " + std::to_string(b) +
+                    " is outside the engine's batch range [" + std::to_string(engine.batch.min) +
+                    ", " + std::to_string(engine.batch.max) + "]");
       if (batch >= 0 && b != batch)
         throw Error(what + ": batch " + std::to_string(b) + " differs from another input's batch " +
                     std::to_string(batch));
@@ -95,23 +98,24 @@ std::map<std::string, Tensor> ExecutionContext::run(const std::map<std::string, 
   auto found = state_->plans.find(signature);
   if (found == state_->plans.end()) {
     if (state_->plans.size() >= kMaxCachedPlans) state_->plans.clear();
-    found = state_->plans
-                .emplace(signature, std::make_unique<ExecPlan>(make_exec_plan(engine, types, values)))
-                .first;
+    found =
+        state_->plans
+            .emplace(signature, std::make_unique<ExecPlan>(make_exec_plan(engine, types, values)))
+            .first;
   }
   const ExecPlan& plan = *found->second;
   if (state_->arena_size < plan.arena_bytes) {
     void* p = std::aligned_alloc(64, (plan.arena_bytes + 63) / 64 * 64);
-    if (!p) throw Error("out of host memory: the activation arena needs " +
-                        std::to_string(plan.arena_bytes) + " bytes");
+    if (!p)
+      throw Error("out of host memory: the activation arena needs " +
+                  std::to_string(plan.arena_bytes) + " bytes");
     state_->arena.reset(p);
     state_->arena_size = plan.arena_bytes;
   }
   auto* arena = static_cast<std::byte*>(state_->arena.get());
 
   std::unordered_map<const ir::Value*, Tensor> bound;
-  for (size_t i = 0; i < ordered.size(); ++i)
-    bound[engine.graph.inputs[i]] = *ordered[i];
+  for (size_t i = 0; i < ordered.size(); ++i) bound[engine.graph.inputs[i]] = *ordered[i];
   for (const auto& [value, tensor] : plan.inference.values) bound[value] = tensor;
 
   std::vector<Tensor> in_tensors, out_tensors;

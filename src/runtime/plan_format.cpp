@@ -36,7 +36,9 @@ class BlobWriter {
     const size_t offset = align_up(blob_.size());
     blob_.resize(offset + t.nbytes());
     if (t.nbytes()) std::memcpy(blob_.data() + offset, t.data(), t.nbytes());
-    return json{{"dtype", dtype_name(t.dtype())}, {"shape", t.shape()}, {"offset", offset},
+    return json{{"dtype", dtype_name(t.dtype())},
+                {"shape", t.shape()},
+                {"offset", offset},
                 {"bytes", t.nbytes()}};
   }
   const std::vector<char>& bytes() const { return blob_; }
@@ -49,13 +51,20 @@ json attribute_to_json(const ir::AttributeValue& a, BlobWriter& blob) {
   return std::visit(
       [&](const auto& v) -> json {
         using T = std::decay_t<decltype(v)>;
-        if constexpr (std::is_same_v<T, int64_t>) return {{"i", v}};
-        else if constexpr (std::is_same_v<T, float>) return {{"f", v}};
-        else if constexpr (std::is_same_v<T, std::string>) return {{"s", v}};
-        else if constexpr (std::is_same_v<T, std::vector<int64_t>>) return {{"ints", v}};
-        else if constexpr (std::is_same_v<T, std::vector<float>>) return {{"floats", v}};
-        else if constexpr (std::is_same_v<T, std::vector<std::string>>) return {{"strings", v}};
-        else return {{"tensor", blob.add(v)}};
+        if constexpr (std::is_same_v<T, int64_t>)
+          return {{"i", v}};
+        else if constexpr (std::is_same_v<T, float>)
+          return {{"f", v}};
+        else if constexpr (std::is_same_v<T, std::string>)
+          return {{"s", v}};
+        else if constexpr (std::is_same_v<T, std::vector<int64_t>>)
+          return {{"ints", v}};
+        else if constexpr (std::is_same_v<T, std::vector<float>>)
+          return {{"floats", v}};
+        else if constexpr (std::is_same_v<T, std::vector<std::string>>)
+          return {{"strings", v}};
+        else
+          return {{"tensor", blob.add(v)}};
       },
       a);
 }
@@ -80,16 +89,21 @@ json graph_to_json(const EngineImpl& e, BlobWriter& blob) {
     for (const ir::Value* v : n->inputs) in.push_back(ref(v));
     for (const ir::Value* v : n->outputs) out.push_back(ref(v));
     for (const auto& [k, a] : n->attrs) attrs[k] = attribute_to_json(a, blob);
-    nodes.push_back({{"name", n->name}, {"op", n->op_type}, {"domain", n->domain},
-                     {"inputs", in}, {"outputs", out}, {"attrs", attrs},
-                     {"backend", n->backend}, {"kernel_dtype", dtype_name(n->kernel_dtype)},
+    nodes.push_back({{"name", n->name},
+                     {"op", n->op_type},
+                     {"domain", n->domain},
+                     {"inputs", in},
+                     {"outputs", out},
+                     {"attrs", attrs},
+                     {"backend", n->backend},
+                     {"kernel_dtype", dtype_name(n->kernel_dtype)},
                      {"tactic", n->tactic}});
   }
   json inputs = json::array(), outputs = json::array();
   for (const ir::Value* v : g.inputs) inputs.push_back(ref(v));
   for (const ir::Value* v : g.outputs) outputs.push_back(ref(v));
-  return {{"name", g.name}, {"opset", g.opset}, {"values", values}, {"nodes", nodes},
-          {"inputs", inputs}, {"outputs", outputs}};
+  return {{"name", g.name}, {"opset", g.opset}, {"values", values},
+          {"nodes", nodes}, {"inputs", inputs}, {"outputs", outputs}};
 }
 
 template <typename T>
@@ -127,14 +141,16 @@ class PlanReader {
     std::vector<int64_t> shape = j.at("shape").get<std::vector<int64_t>>();
     size_t count = 1;
     for (int64_t d : shape) {
-      if (d < 0 || (d > 0 && count > std::numeric_limits<size_t>::max() / 16 / static_cast<size_t>(d)))
+      if (d < 0 ||
+          (d > 0 && count > std::numeric_limits<size_t>::max() / 16 / static_cast<size_t>(d)))
         fail("tensor shape " + shape_to_string(shape) + " is invalid");
       count *= static_cast<size_t>(d);
     }
     const size_t offset = j.at("offset").get<size_t>();
     const size_t bytes = j.at("bytes").get<size_t>();
     if (bytes != count * dtype_size(t)) fail("tensor byte count does not match its shape");
-    if (offset > blob_bytes_ || bytes > blob_bytes_ - offset) fail("tensor lies outside the weights");
+    if (offset > blob_bytes_ || bytes > blob_bytes_ - offset)
+      fail("tensor lies outside the weights");
     Tensor out(t, shape);
     if (bytes) std::memcpy(out.data(), blob_ + offset, bytes);
     return out;
@@ -178,8 +194,8 @@ class PlanReader {
       std::vector<ir::Value*> in, out;
       for (const json& i : jn.at("inputs")) in.push_back(ref(i));
       for (const json& i : jn.at("outputs")) out.push_back(ref(i));
-      ir::Node* n = g.add_node(jn.at("op").get<std::string>(), jn.at("name").get<std::string>(),
-                               in, out);
+      ir::Node* n =
+          g.add_node(jn.at("op").get<std::string>(), jn.at("name").get<std::string>(), in, out);
       n->domain = jn.at("domain").get<std::string>();
       for (const auto& [k, a] : jn.at("attrs").items()) n->attrs[k] = attribute(a);
       n->backend = jn.at("backend").get<std::string>();
@@ -221,9 +237,13 @@ bool is_plan_file(const std::string& path) {
 
 void save_plan(const EngineImpl& e, const std::string& path) {
   BlobWriter blob;
-  json meta = {{"qrt_version", e.qrt_version}, {"source", e.source}, {"precision", e.precision},
-               {"batch", {e.batch.min, e.batch.opt, e.batch.max}}, {"has_batch", e.has_batch},
-               {"input_batched", e.input_batched}, {"input_values_matter", e.input_values_matter}};
+  json meta = {{"qrt_version", e.qrt_version},
+               {"source", e.source},
+               {"precision", e.precision},
+               {"batch", {e.batch.min, e.batch.opt, e.batch.max}},
+               {"has_batch", e.has_batch},
+               {"input_batched", e.input_batched},
+               {"input_values_matter", e.input_values_matter}};
   meta["graph"] = graph_to_json(e, blob);
   const std::vector<uint8_t> cbor = json::to_cbor(meta);
   const size_t blob_at = align_up(kHeaderBytes + cbor.size());
@@ -234,7 +254,8 @@ void save_plan(const EngineImpl& e, const std::string& path) {
   put<uint64_t>(out, 16, cbor.size());
   put<uint64_t>(out, 24, blob.bytes().size());
   std::memcpy(out.data() + kHeaderBytes, cbor.data(), cbor.size());
-  if (!blob.bytes().empty()) std::memcpy(out.data() + blob_at, blob.bytes().data(), blob.bytes().size());
+  if (!blob.bytes().empty())
+    std::memcpy(out.data() + blob_at, blob.bytes().data(), blob.bytes().size());
   put<uint64_t>(out, 32, XXH3_64bits(out.data() + kHeaderBytes, out.size() - kHeaderBytes));
   std::ofstream f(path, std::ios::binary | std::ios::trunc);
   if (!f) throw Error(path + ": cannot open for writing");
@@ -256,16 +277,19 @@ std::shared_ptr<EngineImpl> load_plan(const std::string& path) {
   const uint64_t available = data.size() - kHeaderBytes;
   if (meta_bytes > available || align_up(kHeaderBytes + meta_bytes) > data.size() ||
       blob_bytes != data.size() - align_up(kHeaderBytes + meta_bytes))
-    throw Error(path + ": truncated plan (" + std::to_string(data.size()) + " bytes; header needs " +
-                std::to_string(kHeaderBytes + meta_bytes) + " + " + std::to_string(blob_bytes) + ")");
-  if (XXH3_64bits(data.data() + kHeaderBytes, data.size() - kHeaderBytes) != get<uint64_t>(data, 32))
+    throw Error(path + ": truncated plan (" + std::to_string(data.size()) +
+                " bytes; header needs " + std::to_string(kHeaderBytes + meta_bytes) + " + " +
+                std::to_string(blob_bytes) + ")");
+  if (XXH3_64bits(data.data() + kHeaderBytes, data.size() - kHeaderBytes) !=
+      get<uint64_t>(data, 32))
     throw Error(path + ": plan checksum mismatch (the file is corrupted)");
   const size_t blob_at = align_up(kHeaderBytes + meta_bytes);
   PlanReader reader(path, data.data() + blob_at, blob_bytes);
   auto engine = std::make_shared<EngineImpl>();
   try {
-    const json meta = json::from_cbor(data.begin() + kHeaderBytes,
-                                      data.begin() + static_cast<std::ptrdiff_t>(kHeaderBytes + meta_bytes));
+    const json meta =
+        json::from_cbor(data.begin() + kHeaderBytes,
+                        data.begin() + static_cast<std::ptrdiff_t>(kHeaderBytes + meta_bytes));
     engine->qrt_version = meta.at("qrt_version").get<std::string>();
     engine->source = meta.at("source").get<std::string>();
     engine->precision = meta.at("precision").get<std::string>();

@@ -61,9 +61,12 @@ std::vector<std::string> missing_ops(const ir::Graph& graph) {
   const auto supported = KernelRegistry::instance().supported_op_types("reference");
   std::set<std::string> missing;
   for (const ir::Node* n : graph.nodes()) {
-    const std::string op = (n->domain.empty() || n->domain == "ai.onnx" ? "" : n->domain + ".") + n->op_type;
-    if (!n->domain.empty() && n->domain != "ai.onnx") missing.insert(op);
-    else if (!std::binary_search(supported.begin(), supported.end(), n->op_type)) missing.insert(op);
+    const std::string op =
+        (n->domain.empty() || n->domain == "ai.onnx" ? "" : n->domain + ".") + n->op_type;
+    if (!n->domain.empty() && n->domain != "ai.onnx")
+      missing.insert(op);
+    else if (!std::binary_search(supported.begin(), supported.end(), n->op_type))
+      missing.insert(op);
   }
   return {missing.begin(), missing.end()};
 }
@@ -79,8 +82,8 @@ Outcome run_test(const fs::path& dir) {
     // Features qrt does not have (sequence/map values, training mode, other opsets) are skips;
     // anything else going wrong while importing is a failure.
     const std::string msg = e.what();
-    for (const char* unsupported : {"unsupported", "opset", "not a tensor", "training_mode",
-                                    "inference only"})
+    for (const char* unsupported :
+         {"unsupported", "opset", "not a tensor", "training_mode", "inference only"})
       if (msg.find(unsupported) != std::string::npos)
         return {Outcome::kSkip, msg.substr(msg.find(": ") + 2)};
     return {Outcome::kFail, "import: " + msg};
@@ -93,7 +96,8 @@ Outcome run_test(const fs::path& dir) {
   }
   std::shared_ptr<Engine> engine;
   try {
-    engine = std::make_shared<Engine>(build_engine(std::move(graph), BuilderConfig{}, model.string()));
+    engine =
+        std::make_shared<Engine>(build_engine(std::move(graph), BuilderConfig{}, model.string()));
   } catch (const Error& e) {
     const std::string msg = e.what();
     if (msg.find("no kernel for") != std::string::npos)
@@ -113,13 +117,16 @@ Outcome run_test(const fs::path& dir) {
     std::map<std::string, Tensor> feed;
     try {
       for (size_t i = 0; i < inputs.size(); ++i)
-        feed[inputs[i].name] = io::load_tensor_file((set / ("input_" + std::to_string(i) + ".pb")).string());
+        feed[inputs[i].name] =
+            io::load_tensor_file((set / ("input_" + std::to_string(i) + ".pb")).string());
       const auto got = ctx->run(feed);
       for (size_t i = 0; i < outputs.size(); ++i) {
-        const Tensor want = io::load_tensor_file((set / ("output_" + std::to_string(i) + ".pb")).string());
+        const Tensor want =
+            io::load_tensor_file((set / ("output_" + std::to_string(i) + ".pb")).string());
         const std::string diff = compare(want, got.at(outputs[i].name));
         if (!diff.empty())
-          return {Outcome::kFail, set.filename().string() + " output '" + outputs[i].name + "': " + diff};
+          return {Outcome::kFail,
+                  set.filename().string() + " output '" + outputs[i].name + "': " + diff};
       }
     } catch (const Error& e) {
       const std::string msg = e.what();
@@ -141,13 +148,18 @@ int main(int argc, char** argv) {
   std::vector<fs::path> roots;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
-    if (a == "--min-pass-rate" && i + 1 < argc) min_pass_rate = std::stod(argv[++i]);
-    else if (a == "--report" && i + 1 < argc) report_path = argv[++i];
-    else if (a == "--verbose") verbose = true;
-    else roots.emplace_back(a);
+    if (a == "--min-pass-rate" && i + 1 < argc)
+      min_pass_rate = std::stod(argv[++i]);
+    else if (a == "--report" && i + 1 < argc)
+      report_path = argv[++i];
+    else if (a == "--verbose")
+      verbose = true;
+    else
+      roots.emplace_back(a);
   }
   std::ostringstream report;
-  report << "| suite | passed | failed | skipped | pass rate of runnable |\n|---|---|---|---|---|\n";
+  report
+      << "| suite | passed | failed | skipped | pass rate of runnable |\n|---|---|---|---|---|\n";
   std::ostringstream details;
   std::map<std::string, int> skip_reasons;
   bool ok = true;
@@ -179,8 +191,8 @@ int main(int argc, char** argv) {
       if (verbose && o.kind == Outcome::kPass) std::cout << "PASS " << name << "\n";
     }
     const double rate = pass + fail ? double(pass) / (pass + fail) : 1.0;
-    std::cout << root.filename().string() << ": " << pass << " passed, " << fail << " failed, " << skip
-              << " skipped (" << rate * 100 << "% of runnable tests pass)\n";
+    std::cout << root.filename().string() << ": " << pass << " passed, " << fail << " failed, "
+              << skip << " skipped (" << rate * 100 << "% of runnable tests pass)\n";
     report << "| " << root.filename().string() << " | " << pass << " | " << fail << " | " << skip
            << " | " << rate * 100 << "% |\n";
     if (root.filename() == "node" && rate < min_pass_rate) ok = false;
@@ -190,8 +202,8 @@ int main(int argc, char** argv) {
   }
   if (!report_path.empty()) {
     std::ofstream f(report_path);
-    f << report.str() << "\n### Failures\n\n| test | cause |\n|---|---|\n" << details.str()
-      << "\n### Skip reasons\n\n| reason | tests |\n|---|---|\n";
+    f << report.str() << "\n### Failures\n\n| test | cause |\n|---|---|\n"
+      << details.str() << "\n### Skip reasons\n\n| reason | tests |\n|---|---|\n";
     std::vector<std::pair<int, std::string>> sorted;
     for (const auto& [r, n] : skip_reasons) sorted.emplace_back(-n, r);
     std::sort(sorted.begin(), sorted.end());

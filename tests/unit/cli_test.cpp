@@ -1,11 +1,11 @@
 // The qrt command-line tool end to end: the main job on the bundled model, and bad input.
 #include <gtest/gtest.h>
+#include <sys/wait.h>
 
 #include <array>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
-#include <sys/wait.h>
 
 #include "io/tensor_file.h"
 
@@ -36,8 +36,9 @@ const std::string kSample = std::string(QRT_SOURCE_DIR) + "/models/fashion_sampl
 class Cli : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           ("qrt_cli_" + std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
+    dir_ =
+        fs::temp_directory_path() /
+        ("qrt_cli_" + std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
     fs::create_directories(dir_);
   }
   void TearDown() override { fs::remove_all(dir_); }
@@ -62,10 +63,12 @@ class Cli : public ::testing::Test {
 TEST_F(Cli, BuildRunInspectBenchOnTheBundledModel) {
   const Result build = qrt_cli("build " + kModel + " -o " + path("m.plan") + " --batch 1:4:8");
   ASSERT_EQ(build.exit_code, 0) << build.output;
-  const Result run = qrt_cli("run " + path("m.plan") + " --input " + kSample + " --output-dir " + path("out"));
+  const Result run =
+      qrt_cli("run " + path("m.plan") + " --input " + kSample + " --output-dir " + path("out"));
   ASSERT_EQ(run.exit_code, 0) << run.output;
   const Tensor logits = io::load_npy(path("out/logits.npy"));
-  const Tensor want = io::load_npy(std::string(QRT_SOURCE_DIR) + "/models/fashion_sample_logits.npy");
+  const Tensor want =
+      io::load_npy(std::string(QRT_SOURCE_DIR) + "/models/fashion_sample_logits.npy");
   ASSERT_EQ(logits.shape(), want.shape());
   for (int64_t i = 0; i < want.numel(); ++i)
     EXPECT_NEAR(logits.data_as<float>()[i], want.data_as<float>()[i], 1e-4f);
@@ -73,7 +76,8 @@ TEST_F(Cli, BuildRunInspectBenchOnTheBundledModel) {
   ASSERT_EQ(inspect.exit_code, 0) << inspect.output;
   EXPECT_NE(inspect.output.find("image: f32 N x 1 x 28 x 28"), std::string::npos) << inspect.output;
   EXPECT_NE(inspect.output.find("activation memory at batch 8"), std::string::npos);
-  const Result bench = qrt_cli("bench " + path("m.plan") + " --batch 1,8 --iterations 3 --warmup 1 --json " + path("b.json"));
+  const Result bench = qrt_cli("bench " + path("m.plan") +
+                               " --batch 1,8 --iterations 3 --warmup 1 --json " + path("b.json"));
   ASSERT_EQ(bench.exit_code, 0) << bench.output;
   EXPECT_NE(read_bytes(path("b.json")).find("\"p99\""), std::string::npos);
 }
@@ -92,7 +96,9 @@ TEST_F(Cli, HelpOnEverySubcommand) {
   }
 }
 
-TEST_F(Cli, UnknownFlag) { expect_one_line_error("build " + kModel + " -o x.plan --frobnicate", "--frobnicate"); }
+TEST_F(Cli, UnknownFlag) {
+  expect_one_line_error("build " + kModel + " -o x.plan --frobnicate", "--frobnicate");
+}
 
 TEST_F(Cli, MissingModelFile) {
   expect_one_line_error("build " + path("nope.onnx") + " -o " + path("x.plan"), "nope.onnx");
@@ -106,7 +112,8 @@ TEST_F(Cli, GarbageModel) {
 TEST_F(Cli, TruncatedModel) {
   const std::string bytes = read_bytes(kModel);
   write_bytes("truncated.onnx", bytes.substr(0, bytes.size() / 2));
-  expect_one_line_error("build " + path("truncated.onnx") + " -o " + path("x.plan"), "truncated.onnx");
+  expect_one_line_error("build " + path("truncated.onnx") + " -o " + path("x.plan"),
+                        "truncated.onnx");
 }
 
 TEST_F(Cli, TruncatedPlan) {
@@ -117,19 +124,22 @@ TEST_F(Cli, TruncatedPlan) {
 }
 
 TEST_F(Cli, BadBatchProfile) {
-  expect_one_line_error("build " + kModel + " -o " + path("x.plan") + " --batch 8:1:4", "MIN <= OPT <= MAX");
+  expect_one_line_error("build " + kModel + " -o " + path("x.plan") + " --batch 8:1:4",
+                        "MIN <= OPT <= MAX");
 }
 
 TEST_F(Cli, InputOfTheWrongShape) {
   io::save_npy(path("wrong.npy"), Tensor(DataType::kFloat32, {2, 1, 27, 28}));
   ASSERT_EQ(qrt_cli("build " + kModel + " -o " + path("m.plan") + " --batch 1:1:8").exit_code, 0);
-  expect_one_line_error("run " + path("m.plan") + " --input " + path("wrong.npy"), "input 'image': shape [2,1,27,28]");
+  expect_one_line_error("run " + path("m.plan") + " --input " + path("wrong.npy"),
+                        "input 'image': shape [2,1,27,28]");
 }
 
 TEST_F(Cli, InputOfTheWrongType) {
   io::save_npy(path("ints.npy"), Tensor(DataType::kInt64, {2, 1, 28, 28}));
   ASSERT_EQ(qrt_cli("build " + kModel + " -o " + path("m.plan") + " --batch 1:1:8").exit_code, 0);
-  expect_one_line_error("run " + path("m.plan") + " --input " + path("ints.npy"), "element type i64");
+  expect_one_line_error("run " + path("m.plan") + " --input " + path("ints.npy"),
+                        "element type i64");
 }
 
 TEST_F(Cli, BatchOutsideTheProfile) {
@@ -144,7 +154,8 @@ TEST_F(Cli, BrokenNpy) {
 }
 
 TEST_F(Cli, UnknownBackend) {
-  expect_one_line_error("build " + kModel + " -o " + path("x.plan") + " --backend warp-drive", "unknown backend 'warp-drive'");
+  expect_one_line_error("build " + kModel + " -o " + path("x.plan") + " --backend warp-drive",
+                        "unknown backend 'warp-drive'");
 }
 
 }  // namespace

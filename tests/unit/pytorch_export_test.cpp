@@ -45,7 +45,8 @@ TEST_P(Opset18Model, MatchesPyTorchAtSeveralBatchSizes) {
   const std::string in = engine->inputs().at(0).name, out = engine->outputs().at(0).name;
   EXPECT_LT(max_relative_error(ctx->run({{in, x}}).at(out), ref), 1e-4);
   // Batch 1 must give the first row of the batch-3 result.
-  EXPECT_LT(max_relative_error(ctx->run({{in, first_items(x, 1)}}).at(out), first_items(ref, 1)), 1e-4);
+  EXPECT_LT(max_relative_error(ctx->run({{in, first_items(x, 1)}}).at(out), first_items(ref, 1)),
+            1e-4);
 }
 
 INSTANTIATE_TEST_SUITE_P(PyTorch2, Opset18Model,

@@ -141,7 +141,8 @@ TEST(Runtime, FourContextsInFourThreadsMatchSerial) {
   for (int t = 0; t < 4; ++t)
     threads.emplace_back([&, t] {
       auto own = engine->create_context();
-      for (int rep = 0; rep < 20; ++rep) results[t].push_back(own->run({{"x", inputs[t]}}).at("t7"));
+      for (int rep = 0; rep < 20; ++rep)
+        results[t].push_back(own->run({{"x", inputs[t]}}).at("t7"));
     });
   for (auto& th : threads) th.join();
   for (int t = 0; t < 4; ++t)

@@ -43,11 +43,13 @@ Command add_bench_command(CLI::App& parent) {
   auto args = std::make_shared<Args>();
   CLI::App* app = parent.add_subcommand("bench", "Measure throughput and latency per batch size");
   app->add_option("engine", args->path, "Plan file or ONNX model")->required();
-  app->add_option("--batch", args->batches, "Batch sizes, comma-separated (default: the profile's opt)");
+  app->add_option("--batch", args->batches,
+                  "Batch sizes, comma-separated (default: the profile's opt)");
   app->add_option("--iterations", args->iterations, "Timed runs per batch size (at least)")
       ->check(CLI::PositiveNumber);
   app->add_option("--warmup", args->warmup, "Untimed runs first")->check(CLI::NonNegativeNumber);
-  app->add_option("--duration", args->duration, "Run each batch size for at least this many seconds")
+  app->add_option("--duration", args->duration,
+                  "Run each batch size for at least this many seconds")
       ->check(CLI::NonNegativeNumber);
   app->add_option("--json", args->json_path, "Write the results as JSON");
   app->add_option("--precision", args->flags.precision, "Precision when building an ONNX model")
@@ -66,7 +68,8 @@ Command add_bench_command(CLI::App& parent) {
             std::cout << std::left << std::setw(7) << "batch" << std::setw(7) << "iters"
                       << std::setw(14) << "samples/s" << std::setw(10) << "min ms" << std::setw(10)
                       << "mean ms" << std::setw(10) << "median" << std::setw(10) << "p90"
-                      << std::setw(10) << "p95" << std::setw(10) << "p99" << "\n";
+                      << std::setw(10) << "p95" << std::setw(10) << "p99"
+                      << "\n";
             nlohmann::json results = nlohmann::json::array();
             for (int64_t b : batches) {
               BenchOptions opt;
@@ -81,12 +84,18 @@ Command add_bench_command(CLI::App& parent) {
                         << std::setprecision(3) << std::setw(10) << l.min_ms << std::setw(10)
                         << l.mean_ms << std::setw(10) << l.median_ms << std::setw(10) << l.p90_ms
                         << std::setw(10) << l.p95_ms << std::setw(10) << l.p99_ms << "\n";
-              results.push_back({{"batch", b}, {"iterations", r.iterations},
-                                 {"seconds", r.total_seconds}, {"throughput", r.throughput},
-                                 {"latency_ms", {{"min", l.min_ms}, {"mean", l.mean_ms},
-                                                 {"median", l.median_ms}, {"p90", l.p90_ms},
-                                                 {"p95", l.p95_ms}, {"p99", l.p99_ms},
-                                                 {"max", l.max_ms}}}});
+              results.push_back({{"batch", b},
+                                 {"iterations", r.iterations},
+                                 {"seconds", r.total_seconds},
+                                 {"throughput", r.throughput},
+                                 {"latency_ms",
+                                  {{"min", l.min_ms},
+                                   {"mean", l.mean_ms},
+                                   {"median", l.median_ms},
+                                   {"p90", l.p90_ms},
+                                   {"p95", l.p95_ms},
+                                   {"p99", l.p99_ms},
+                                   {"max", l.max_ms}}}});
             }
             if (!args->json_path.empty()) {
               std::ofstream f(args->json_path);
@@ -94,8 +103,10 @@ Command add_bench_command(CLI::App& parent) {
               const EngineSummary s = engine->summary();
               std::set<std::string> backends;
               for (const auto& layer : s.layers) backends.insert(layer.backend);
-              f << nlohmann::json{{"engine", args->path}, {"precision", s.precision},
-                                  {"backends", backends}, {"qrt_version", s.qrt_version},
+              f << nlohmann::json{{"engine", args->path},
+                                  {"precision", s.precision},
+                                  {"backends", backends},
+                                  {"qrt_version", s.qrt_version},
                                   {"results", results}}
                        .dump(2)
                 << "\n";

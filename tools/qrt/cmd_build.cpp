@@ -12,7 +12,8 @@ Command add_build_command(CLI::App& parent) {
     BuildFlags flags;
   };
   auto args = std::make_shared<Args>();
-  CLI::App* app = parent.add_subcommand("build", "Build an engine from an ONNX model and save it as a plan");
+  CLI::App* app =
+      parent.add_subcommand("build", "Build an engine from an ONNX model and save it as a plan");
   app->add_option("model", args->model, "ONNX model")->required();
   app->add_option("-o,--output", args->output, "Plan file to write")->required();
   add_build_flags(app, args->flags);

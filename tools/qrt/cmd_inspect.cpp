@@ -20,7 +20,8 @@ Command add_inspect_command(CLI::App& parent) {
     BuildFlags flags;
   };
   auto args = std::make_shared<Args>();
-  CLI::App* app = parent.add_subcommand("inspect", "Show an engine's inputs, outputs, layers and memory");
+  CLI::App* app =
+      parent.add_subcommand("inspect", "Show an engine's inputs, outputs, layers and memory");
   app->add_option("plan", args->path, "Plan file (or an ONNX model, built first)")->required();
   add_build_flags(app, args->flags);
   return {app, [args] {
@@ -43,8 +44,8 @@ Command add_inspect_command(CLI::App& parent) {
             }
             std::cout << "weights: " << format_bytes(s.weight_bytes) << "\n"
                       << "activation memory at batch " << s.batch.max << ": "
-                      << format_bytes(s.activation_bytes_at_max_batch) << " (without reuse: "
-                      << format_bytes(s.activation_bytes_unshared) << ")\n";
+                      << format_bytes(s.activation_bytes_at_max_batch)
+                      << " (without reuse: " << format_bytes(s.activation_bytes_unshared) << ")\n";
             return 0;
           }};
 }

@@ -20,8 +20,8 @@ std::string file_name_for(const std::string& name) {
 
 void print_summary(const std::string& name, const Tensor& t) {
   std::cout << name << ": " << dtype_name(t.dtype()) << " " << shape_to_string(t.shape());
-  if (t.numel() > 0 && (is_floating(t.dtype()) || t.dtype() == DataType::kInt64 ||
-                        t.dtype() == DataType::kInt32)) {
+  if (t.numel() > 0 &&
+      (is_floating(t.dtype()) || t.dtype() == DataType::kInt64 || t.dtype() == DataType::kInt32)) {
     const auto v = t.to_float_vector();
     const auto [lo, hi] = std::minmax_element(v.begin(), v.end());
     double sum = 0;
@@ -40,7 +40,8 @@ Command add_run_command(CLI::App& parent) {
     BuildFlags flags;
   };
   auto args = std::make_shared<Args>();
-  CLI::App* app = parent.add_subcommand("run", "Run an engine on inputs from .npy (or ONNX .pb) files");
+  CLI::App* app =
+      parent.add_subcommand("run", "Run an engine on inputs from .npy (or ONNX .pb) files");
   app->add_option("engine", args->path, "Plan file or ONNX model")->required();
   app->add_option("-i,--input", args->inputs,
                   "NAME=FILE.npy per input; FILE alone when the engine has one input")
@@ -85,7 +86,8 @@ Command add_run_command(CLI::App& parent) {
               const Tensor& t = outputs.at(info.name);
               print_summary(info.name, t);
               if (args->output_dir.empty()) continue;
-              const auto path = std::filesystem::path(args->output_dir) / (file_name_for(info.name) + ".npy");
+              const auto path =
+                  std::filesystem::path(args->output_dir) / (file_name_for(info.name) + ".npy");
               io::save_npy(path.string(), t);
               std::cout << "  wrote " << path.string() << "\n";
             }

@@ -2,7 +2,6 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
-
 #include <functional>
 #include <memory>
 #include <string>
@@ -25,7 +24,7 @@ Command add_inspect_command(CLI::App& parent);
 // Build options shared by the commands that accept an ONNX model.
 struct BuildFlags {
   std::string precision = "fp32";
-  std::string batch;     // MIN:OPT:MAX, empty = from the model
+  std::string batch;  // MIN:OPT:MAX, empty = from the model
   std::string backends = "reference";
   bool no_optimize = false;
   BuilderConfig config() const;

@@ -1,6 +1,5 @@
 // qrt: build, run, bench and inspect inference engines. Each subcommand lives in its own file.
 #include <CLI/CLI.hpp>
-
 #include <iostream>
 
 #include "commands.h"
