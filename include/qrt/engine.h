@@ -11,6 +11,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -119,6 +120,13 @@ class ExecutionContext {
   // Runs the engine on named inputs; returns the named outputs in fresh tensors. Inputs are
   // checked against the engine (names, element types, shapes, batch within the profile).
   std::map<std::string, Tensor> run(const std::map<std::string, Tensor>& inputs);
+
+  // The same, calling `each_tensor` with every tensor a layer computes, right after that layer
+  // (the tensor is only valid during the call): what calibration and layer-by-layer comparisons
+  // are built on.
+  using TensorCallback = std::function<void(const std::string& name, const Tensor& value)>;
+  std::map<std::string, Tensor> run(const std::map<std::string, Tensor>& inputs,
+                                    const TensorCallback& each_tensor);
 
   // Bytes of activation memory this context holds now.
   size_t arena_bytes() const;

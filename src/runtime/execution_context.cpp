@@ -77,6 +77,11 @@ ExecutionContext::~ExecutionContext() = default;
 size_t ExecutionContext::arena_bytes() const { return state_->arena_size; }
 
 std::map<std::string, Tensor> ExecutionContext::run(const std::map<std::string, Tensor>& inputs) {
+  return run(inputs, TensorCallback{});
+}
+
+std::map<std::string, Tensor> ExecutionContext::run(const std::map<std::string, Tensor>& inputs,
+                                                    const TensorCallback& each_tensor) {
   const EngineImpl& engine = *engine_;
   const auto ordered = check_inputs(engine, inputs);
   // Plans are keyed by input shapes, plus the values of inputs whose values decide shapes.
@@ -139,6 +144,9 @@ std::map<std::string, Tensor> ExecutionContext::run(const std::map<std::string, 
       bound[out] = tensor;
     }
     plan.kernels[n]->run(KernelArgs{node, in_tensors, out_tensors});
+    if (each_tensor)
+      for (size_t o = 0; o < node.outputs.size(); ++o)
+        if (node.outputs[o]) each_tensor(node.outputs[o]->name, out_tensors[o]);
   }
 
   std::map<std::string, Tensor> outputs;

@@ -224,3 +224,24 @@ TEST_F(BrokenPlan, Garbage) {
 
 }  // namespace
 }  // namespace qrt
+
+namespace qrt {
+namespace {
+
+TEST(Runtime, TensorCallbackSeesEveryLayerOutput) {
+  auto engine = build_chain(3, {1, 1, 4});
+  auto ctx = engine->create_context();
+  Tensor x = input(2, 1.f);
+  std::vector<std::string> seen;
+  std::vector<float> first_values;
+  ctx->run({{"x", x}}, [&](const std::string& name, const Tensor& t) {
+    seen.push_back(name);
+    first_values.push_back(t.data_as<float>()[0]);
+  });
+  EXPECT_EQ(seen, (std::vector<std::string>{"t0", "t1", "t2"}));
+  EXPECT_FLOAT_EQ(first_values[0], 1.f * 1.5f);
+  EXPECT_FLOAT_EQ(first_values[1], 1.5f * 1.5f + 1.f);
+}
+
+}  // namespace
+}  // namespace qrt
