@@ -33,15 +33,37 @@ struct BatchProfile {
 // Parses "MIN:OPT:MAX" (or a single "N" meaning N:N:N); throws qrt::Error naming the text.
 BatchProfile parse_batch_profile(const std::string& text);
 
+// Where INT8 activation scales come from when the model has no QDQ nodes.
+struct CalibrationConfig {
+  // "minmax" | "entropy" (TensorRT's EntropyCalibration2) | "percentile" | "mse".
+  std::string algorithm = "entropy";
+  double percentile = 99.99;
+  // A calibration table (TensorRT text cache or JSON): read when the file exists (calibration
+  // is skipped), written after calibration otherwise. Empty: neither.
+  std::string table_path;
+  // Calibration data: num_batches batches, batch(i) gives the model's inputs for batch i. Called
+  // twice per batch for histogram-based algorithms (range first, then histograms).
+  int64_t num_batches = 0;
+  std::function<std::map<std::string, Tensor>(int64_t index)> batch;
+  // Progress: called after each batch with (batches done, total batches over both passes).
+  std::function<void(int64_t done, int64_t total)> progress;
+};
+
 struct BuilderConfig {
-  // "fp32" today; "fp16", "int8" and "best" arrive with the low-precision work.
+  // "fp32", "fp16" (sensitive ops stay fp32), "int8" (int8 compute where scales exist, fp32
+  // elsewhere) or "best" (int8, and fp16 for the rest).
   std::string precision = "fp32";
+  // Per-layer overrides: node name (or output name) -> "fp32" | "fp16" | "int8".
+  std::map<std::string, std::string> layer_precision;
+  CalibrationConfig calibration;
   // Unset: the model's own batch dimension (symbolic -> 1:1:64, static -> fixed).
   std::optional<BatchProfile> batch;
   // Backends in order of preference.
   std::vector<std::string> backends = {"reference"};
   // Graph passes (constant folding, BatchNorm folding, ...); off only for debugging.
   bool optimize = true;
+  // Warnings while building (tensors a calibration table lacks, ...); unset: printed to stderr.
+  std::function<void(const std::string&)> on_warning;
 };
 
 struct TensorInfo {

@@ -1,15 +1,19 @@
 // Builder: imported graph -> validated, optimised graph with a kernel chosen for every node.
 #include <algorithm>
+#include <filesystem>
+#include <iostream>
 #include <sstream>
 
 #include "runtime/engine_impl.h"
+#include "quant/calibrate.h"
+#include "quant/precision.h"
 #include "runtime/optimize.h"
 
 namespace qrt {
 
 namespace {
 
-const std::vector<std::string> kPrecisions = {"fp32"};
+const std::vector<std::string> kPrecisions = {"fp32", "fp16", "int8", "best"};
 
 // Decides which inputs carry the batch in dim 0 and the profile they accept.
 void resolve_batch(const ir::Graph& graph, const BuilderConfig& config, const std::string& source,
@@ -100,6 +104,81 @@ void select_kernels(ir::Graph& graph, const EngineImpl& engine, const BuilderCon
   }
 }
 
+void warn(const BuilderConfig& config, const std::string& message) {
+  if (config.on_warning)
+    config.on_warning(message);
+  else
+    std::cerr << "qrt: warning: " << message << "\n";
+}
+
+// Small fixed-size inputs may carry shapes, sizes or scales: when some shapes depend on values,
+// execution plans are made per value of those inputs.
+void mark_value_inputs(const ir::Graph& graph, bool deferred, EngineImpl& engine) {
+  engine.input_values_matter.assign(graph.inputs.size(), false);
+  for (size_t i = 0; deferred && i < graph.inputs.size(); ++i) {
+    int64_t numel = 1;
+    for (const ir::Dim& d : graph.inputs[i]->shape) numel *= d.is_static() ? d.value : -1;
+    engine.input_values_matter[i] = numel >= 0 && numel <= ir::kMaxPropagatedElements;
+  }
+}
+
+// INT8 activation scales from a saved table, or from calibration (then saved if asked).
+void resolve_int8_scales(ir::Graph& graph, const EngineImpl& engine, const BuilderConfig& config,
+                         const std::string& source) {
+  const CalibrationConfig& cal = config.calibration;
+  quant::CalibrationTable table;
+  if (!cal.table_path.empty() && std::filesystem::exists(cal.table_path)) {
+    table = quant::read_calibration_table(cal.table_path);
+  } else if (cal.num_batches > 0) {
+    // A float engine over the same graph, for any batch size the calibration data has.
+    auto calib = std::make_shared<EngineImpl>();
+    calib->graph = std::move(graph);
+    calib->input_batched = engine.input_batched;
+    calib->input_values_matter = engine.input_values_matter;
+    calib->has_batch = engine.has_batch;
+    calib->batch = engine.has_batch ? BatchProfile{1, engine.batch.opt, int64_t{1} << 40} : engine.batch;
+    BuilderConfig fp32 = config;
+    fp32.precision = "fp32";
+    try {
+      select_kernels(calib->graph, *calib, fp32, source);
+      calib->bind_kernels(source);
+      table = quant::calibrate(calib, cal);
+    } catch (...) {
+      graph = std::move(calib->graph);
+      throw;
+    }
+    graph = std::move(calib->graph);
+    if (!cal.table_path.empty()) {
+      const bool json = std::filesystem::path(cal.table_path).extension() == ".json";
+      quant::write_calibration_table(cal.table_path, table,
+                                     json ? quant::TableFormat::kJson : quant::TableFormat::kTensorRT);
+    }
+  } else {
+    throw Error(source + ": int8 needs calibration data (--calib-data), a calibration table "
+                "(--calib-table) or a model with QuantizeLinear/DequantizeLinear nodes");
+  }
+  const auto missing = quant::apply_table(graph, table, cal.table_path.empty() ? source : cal.table_path);
+  if (!missing.empty()) {
+    std::string list;
+    for (size_t i = 0; i < missing.size() && i < 10; ++i) list += (i ? ", " : "") + missing[i];
+    if (missing.size() > 10) list += ", and " + std::to_string(missing.size() - 10) + " more";
+    warn(config, (cal.table_path.empty() ? source : cal.table_path) + ": no scale for " +
+                     std::to_string(missing.size()) + " tensor(s), kept in float: " + list);
+  }
+}
+
+// Every --layer-precision name must name a node or a value of the optimised graph.
+void check_layer_names(const ir::Graph& graph, const quant::LayerPrecisions& overrides,
+                       const std::string& source) {
+  for (const auto& [name, precision] : overrides) {
+    bool found = graph.find_value(name) != nullptr;
+    for (const ir::Node* n : graph.nodes()) found |= n->name == name;
+    if (!found)
+      throw Error(source + ": --layer-precision names '" + name +
+                  "', which is neither a layer nor a tensor of the model");
+  }
+}
+
 }  // namespace
 
 BatchProfile parse_batch_profile(const std::string& text) {
@@ -132,7 +211,11 @@ std::shared_ptr<EngineImpl> build_engine(ir::Graph graph, const BuilderConfig& c
                                          const std::string& source) {
   if (std::find(kPrecisions.begin(), kPrecisions.end(), config.precision) == kPrecisions.end())
     throw Error(source + ": precision '" + config.precision +
-                "' is not supported by this build (supported: fp32)");
+                "' is not supported (supported: fp32, fp16, int8, best)");
+  for (const auto& [layer, precision] : config.layer_precision)
+    if (precision != "fp32" && precision != "fp16" && precision != "int8")
+      throw Error("--layer-precision " + layer + ":" + precision +
+                  ": precision must be fp32, fp16 or int8");
   const auto known = KernelRegistry::instance().backends();
   if (config.backends.empty()) throw Error(source + ": no backend given");
   for (const auto& b : config.backends)
@@ -150,6 +233,15 @@ std::shared_ptr<EngineImpl> build_engine(ir::Graph graph, const BuilderConfig& c
     graph.topological_sort();
     ir::validate(graph);
     resolve_batch(graph, config, source, *engine);
+    // QDQ pairs fold before the passes: constant folding would turn a dequantized weight into
+    // plain floats and lose its scales.
+    const bool int8 = config.precision == "int8" || config.precision == "best";
+    bool scales_from_model = false;
+    if (int8) {
+      std::vector<std::string> kept;
+      scales_from_model = quant::fold_qdq(graph, &kept) > 0;
+      for (const auto& k : kept) warn(config, source + ": QDQ pair kept in float: " + k);
+    }
     bool deferred =
         annotate_symbolic_shapes(graph, engine->input_batched, engine->batch, engine->has_batch);
     if (config.optimize) {
@@ -157,13 +249,21 @@ std::shared_ptr<EngineImpl> build_engine(ir::Graph graph, const BuilderConfig& c
       deferred =
           annotate_symbolic_shapes(graph, engine->input_batched, engine->batch, engine->has_batch);
     }
-    engine->input_values_matter.assign(graph.inputs.size(), false);
-    // Small fixed-size inputs may carry shapes, sizes or scales.
-    for (size_t i = 0; deferred && i < graph.inputs.size(); ++i) {
-      int64_t numel = 1;
-      for (const ir::Dim& d : graph.inputs[i]->shape) numel *= d.is_static() ? d.value : -1;
-      engine->input_values_matter[i] = numel >= 0 && numel <= ir::kMaxPropagatedElements;
+    check_layer_names(graph, config.layer_precision, source);
+    mark_value_inputs(graph, deferred, *engine);
+    if (int8) {
+      if (!scales_from_model) resolve_int8_scales(graph, *engine, config, source);
+      const auto report = quant::lower_to_int8(graph, config.layer_precision);
+      if (report.int8_layers == 0) warn(config, source + ": no layer could run in int8");
+      deferred =
+          annotate_symbolic_shapes(graph, engine->input_batched, engine->batch, engine->has_batch);
     }
+    if (config.precision == "fp16" || config.precision == "best") {
+      quant::lower_to_fp16(graph, config.layer_precision);
+      deferred =
+          annotate_symbolic_shapes(graph, engine->input_batched, engine->batch, engine->has_batch);
+    }
+    mark_value_inputs(graph, deferred, *engine);
     engine->graph = std::move(graph);
     select_kernels(engine->graph, *engine, config, source);
   } catch (const Error& e) {

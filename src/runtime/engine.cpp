@@ -22,6 +22,18 @@ TensorInfo tensor_info(const ir::Value* v, bool batched) {
   return info;
 }
 
+// What a layer computes in, from the element types it touches.
+std::string node_precision(const ir::Node& n) {
+  bool int8 = n.domain == "qrt", half = false;
+  for (const auto* list : {&n.inputs, &n.outputs})
+    for (const ir::Value* v : *list) {
+      if (!v || v->is_constant()) continue;
+      int8 |= v->dtype == DataType::kInt8 || v->dtype == DataType::kUInt8;
+      half |= v->dtype == DataType::kFloat16;
+    }
+  return int8 ? "int8" : half ? "fp16" : "fp32";
+}
+
 std::string describe_value(const ir::Value* v) {
   if (!v) return "(none)";
   return v->name + ": " + std::string(dtype_name(v->dtype)) + " " +
@@ -61,7 +73,7 @@ EngineSummary Engine::summary() const {
   for (const ir::Value* v : e.graph.values())
     if (v->is_constant()) s.weight_bytes += v->constant->nbytes();
   for (const ir::Node* n : e.nodes) {
-    LayerInfo layer{n->name, n->op_type, n->backend, e.precision, {}, {}};
+    LayerInfo layer{n->name, n->op_type, n->backend, node_precision(*n), {}, {}};
     for (const ir::Value* in : n->inputs)
       if (!in || !in->is_constant()) layer.inputs.push_back(describe_value(in));
     for (const ir::Value* out : n->outputs) layer.outputs.push_back(describe_value(out));

@@ -1,0 +1,70 @@
+#include "quant/calibrate.h"
+
+#include <algorithm>
+#include <set>
+
+#include "quant/calibrator.h"
+#include "quant/precision.h"
+#include "runtime/engine_impl.h"
+
+namespace qrt::quant {
+
+std::vector<std::string> tensors_to_calibrate(const ir::Graph& graph) {
+  const auto activations = activation_values(graph);
+  std::vector<std::string> names;
+  for (const ir::Value* v : graph.values())
+    if (activations.count(v) && v->dtype == DataType::kFloat32 && !v->is_constant())
+      names.push_back(v->name);
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+CalibrationTable calibrate(const std::shared_ptr<const EngineImpl>& engine,
+                           const CalibrationConfig& config) {
+  const auto algorithm = algorithm_from_name(config.algorithm);
+  if (!algorithm)
+    throw Error("unknown calibration algorithm '" + config.algorithm +
+                "' (minmax, entropy, percentile, mse)");
+  if (config.num_batches < 1 || !config.batch) throw Error("calibration needs at least one batch");
+  if (*algorithm == Algorithm::kPercentile && !(config.percentile > 0 && config.percentile <= 100))
+    throw Error("--calib-percentile " + std::to_string(config.percentile) + " must be in (0, 100]");
+  const auto names = tensors_to_calibrate(engine->graph);
+  const std::set<std::string> wanted(names.begin(), names.end());
+  Calibrator calibrator;
+  ExecutionContext context(engine);
+  const int passes = Calibrator::needs_histograms(*algorithm) ? 2 : 1;
+  const int64_t total = passes * config.num_batches;
+  int64_t done = 0;
+  for (int pass = 0; pass < passes; ++pass) {
+    auto observe = [&](const std::string& name, const Tensor& t) {
+      if (!wanted.count(name)) return;
+      if (pass == 0)
+        calibrator.observe_range(name, t);
+      else
+        calibrator.observe_histogram(name, t);
+    };
+    for (int64_t i = 0; i < config.num_batches; ++i) {
+      const auto inputs = config.batch(i);
+      for (const auto& [name, t] : inputs) observe(name, t);
+      context.run(inputs, observe);
+      if (config.progress) config.progress(++done, total);
+    }
+  }
+  AlgorithmOptions options;
+  options.algorithm = *algorithm;
+  options.percentile = config.percentile;
+  return table_from_amax(calibrator.compute_amax(options), *algorithm);
+}
+
+std::vector<std::string> apply_table(ir::Graph& graph, const CalibrationTable& table,
+                                     const std::string& source) {
+  const auto names = tensors_to_calibrate(graph);
+  auto missing = check_table_against(table, names, source);
+  for (const std::string& name : names) {
+    auto it = table.scales.find(name);
+    if (it != table.scales.end()) graph.find_value(name)->quant = ir::QuantParams{{it->second}, -1};
+  }
+  return missing;
+}
+
+}  // namespace qrt::quant

@@ -1,0 +1,166 @@
+// FP16 lowering: Casts at the borders of fp16 regions, constants converted once.
+#include <set>
+
+#include "quant/precision.h"
+
+namespace qrt::quant {
+
+namespace {
+
+Tensor to_f16(const Tensor& t) {
+  Tensor out(DataType::kFloat16, t.shape());
+  const float* src = t.data_as<float>();
+  uint16_t* dst = out.data_as<uint16_t>();
+  for (int64_t i = 0; i < t.numel(); ++i) dst[i] = float_to_half(src[i]);
+  return out;
+}
+
+// Inputs that the ONNX spec types independently of the data (tensor(float) whatever T is).
+bool keeps_f32_input(const ir::Node& node, size_t input) {
+  return node.op_type == "Resize" && (input == 1 || input == 2);
+}
+
+class Fp16Lowering {
+ public:
+  Fp16Lowering(ir::Graph& graph, const LayerPrecisions& overrides)
+      : graph_(graph), overrides_(overrides), activations_(activation_values(graph)) {}
+
+  int run() {
+    int lowered = 0;
+    for (ir::Node* node : graph_.nodes()) {
+      if (runs_in_fp16(*node)) {
+        ++lowered;
+        convert_inputs(*node, DataType::kFloat16);
+        for (ir::Value* out : node->outputs)
+          if (out && out->dtype == DataType::kFloat32) out->dtype = DataType::kFloat16;
+      } else {
+        convert_inputs(*node, DataType::kFloat32);
+      }
+    }
+    // The graph's outputs stay f32 under their own names.
+    for (ir::Value*& out : graph_.outputs) {
+      if (out->dtype != DataType::kFloat16) continue;
+      const std::string name = out->name;
+      ir::Value* half = rename(out, graph_.unique_name(name + "_fp16"));
+      ir::Value* full = graph_.add_value(name);
+      full->dtype = DataType::kFloat32;
+      full->shape = half->shape;
+      graph_.add_node("Cast", graph_.unique_name(name + "_to_fp32"), {half}, {full})->attrs["to"] =
+          int64_t{1};
+      out = full;
+    }
+    graph_.topological_sort();
+    return lowered;
+  }
+
+ private:
+  bool runs_in_fp16(const ir::Node& node) const {
+    // int8 layers and the quantization at their inputs take float32.
+    if (node.domain == "qrt" || node.op_type == "QuantizeLinear") return false;
+    if (is_fp16_sensitive(node) || requested_precision(node, overrides_, "fp16") == "fp32")
+      return false;
+    for (const ir::Value* in : node.inputs)
+      if (in && activations_.count(in) && is_floating(in->dtype)) return true;
+    return false;
+  }
+
+  void convert_inputs(ir::Node& node, DataType target) {
+    for (size_t i = 0; i < node.inputs.size(); ++i) {
+      ir::Value* in = node.inputs[i];
+      if (!in || (in->dtype != DataType::kFloat32 && in->dtype != DataType::kFloat16)) continue;
+      if (in->dtype == target) continue;
+      if (in->is_constant()) {
+        if (target == DataType::kFloat16 && !keeps_f32_input(node, i))
+          node.inputs[i] = half_constant(in);
+        continue;
+      }
+      if (!activations_.count(in)) continue;  // shape arithmetic keeps its type
+      if (target == DataType::kFloat16 && keeps_f32_input(node, i)) continue;
+      node.inputs[i] = cast(in, target);
+    }
+  }
+
+  ir::Value* half_constant(ir::Value* v) {
+    auto it = half_constants_.find(v);
+    if (it != half_constants_.end()) return it->second;
+    ir::Value* h = graph_.add_constant(graph_.unique_name(v->name + "_fp16"), to_f16(*v->constant));
+    h->shape = v->shape;
+    return half_constants_[v] = h;
+  }
+
+  ir::Value* cast(ir::Value* v, DataType target) {
+    auto key = std::make_pair(v, target);
+    auto it = casts_.find(key);
+    if (it != casts_.end()) return it->second;
+    const char* suffix = target == DataType::kFloat16 ? "_fp16" : "_fp32";
+    ir::Value* out = graph_.add_value(graph_.unique_name(v->name + suffix));
+    out->dtype = target;
+    out->shape = v->shape;
+    activations_.insert(out);
+    ir::Node* n = graph_.add_node("Cast", graph_.unique_name(v->name + "_cast" + suffix), {v}, {out});
+    n->attrs["to"] = int64_t{target == DataType::kFloat16 ? 10 : 1};
+    return casts_[key] = out;
+  }
+
+  // Gives `v` a new name (its producer and consumers keep pointing at it).
+  ir::Value* rename(ir::Value* v, const std::string& new_name) {
+    ir::Value* fresh = graph_.add_value(new_name);
+    fresh->dtype = v->dtype;
+    fresh->shape = v->shape;
+    fresh->quant = v->quant;
+    if (v->producer)
+      for (ir::Value*& o : v->producer->outputs)
+        if (o == v) o = fresh;
+    fresh->producer = v->producer;
+    v->producer = nullptr;
+    for (ir::Node* n : graph_.nodes())
+      for (ir::Value*& in : n->inputs)
+        if (in == v) in = fresh;
+    activations_.insert(fresh);
+    return fresh;
+  }
+
+  ir::Graph& graph_;
+  const LayerPrecisions& overrides_;
+  std::unordered_set<const ir::Value*> activations_;
+  std::map<ir::Value*, ir::Value*> half_constants_;
+  std::map<std::pair<ir::Value*, DataType>, ir::Value*> casts_;
+};
+
+}  // namespace
+
+bool is_fp16_sensitive(const ir::Node& node) {
+  static const std::set<std::string> kSensitive = {
+      "Softmax", "LogSoftmax", "LayerNormalization", "InstanceNormalization", "ReduceMean",
+      "ReduceSum", "ReduceL2", "ReduceSumSquare", "ReduceProd", "ReduceLogSum",
+      "ReduceLogSumExp", "ReduceL1", "Pow", "Exp", "Log", "Erf", "CumSum", "Range"};
+  return kSensitive.count(node.op_type) != 0;
+}
+
+std::string requested_precision(const ir::Node& node, const LayerPrecisions& overrides,
+                                const std::string& fallback) {
+  auto it = overrides.find(node.name);
+  if (it != overrides.end()) return it->second;
+  for (const ir::Value* out : node.outputs)
+    if (out && (it = overrides.find(out->name)) != overrides.end()) return it->second;
+  return fallback;
+}
+
+std::unordered_set<const ir::Value*> activation_values(const ir::Graph& graph) {
+  std::unordered_set<const ir::Value*> data(graph.inputs.begin(), graph.inputs.end());
+  for (const ir::Node* node : graph.nodes()) {
+    if (node->op_type == "Shape" || node->op_type == "Size") continue;
+    bool from_data = false;
+    for (const ir::Value* in : node->inputs) from_data |= in && data.count(in);
+    if (from_data)
+      for (const ir::Value* out : node->outputs)
+        if (out) data.insert(out);
+  }
+  return data;
+}
+
+int lower_to_fp16(ir::Graph& graph, const LayerPrecisions& overrides) {
+  return Fp16Lowering(graph, overrides).run();
+}
+
+}  // namespace qrt::quant
