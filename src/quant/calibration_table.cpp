@@ -323,6 +323,13 @@ bool is_table_algorithm(std::string_view name) {
          std::end(kTableAlgorithms);
 }
 
+CalibrationTable table_from_amax(const std::map<std::string, float>& amax, Algorithm algorithm) {
+  CalibrationTable table;
+  table.algorithm = table_algorithm_name(algorithm);
+  for (const auto& [name, value] : amax) table.scales.emplace(name, scale_from_amax(value));
+  return table;
+}
+
 CalibrationTable parse_calibration_table(std::string_view text, const std::string& source) {
   if (text.substr(0, 3) == "\xEF\xBB\xBF") text.remove_prefix(3);  // a UTF-8 byte order mark
   const size_t first = text.find_first_not_of(" \t\r\n");

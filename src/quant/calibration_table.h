@@ -47,6 +47,9 @@ std::string table_algorithm_name(Algorithm a);
 // Whether `name` is one of the algorithm names a table header may carry.
 bool is_table_algorithm(std::string_view name);
 
+// The table of a calibration run: scale_from_amax of each amax, under the algorithm's name.
+CalibrationTable table_from_amax(const std::map<std::string, float>& amax, Algorithm algorithm);
+
 // Reads a table, telling the formats apart by the first non-blank character ('{' is JSON).
 CalibrationTable read_calibration_table(const std::string& path);
 // The same on text already in memory; `source` names it in errors.

@@ -80,6 +80,15 @@ TEST(QuantCalibrationTable, AlgorithmNames) {
   EXPECT_FALSE(is_table_algorithm("entropy"));
 }
 
+TEST(QuantCalibrationTable, FromCalibrationAmax) {
+  const CalibrationTable t =
+      table_from_amax({{"a", 12.7f}, {"zeros", 0.0f}}, Algorithm::kPercentile);
+  EXPECT_EQ(t.algorithm, "PercentileCalibration");
+  EXPECT_EQ(t.version_tag, "8601");
+  EXPECT_EQ(t.scales.at("a"), 12.7f / 127.0f);
+  EXPECT_EQ(t.scales.at("zeros"), 1.0f / 127.0f);
+}
+
 // Random positive finite floats (denormals included) under awkward names survive write + read
 // bit for bit, in both formats.
 TEST(QuantCalibrationTable, RoundTripIsBitExact) {
