@@ -96,8 +96,8 @@ Outcome run_test(const fs::path& dir) {
   }
   std::shared_ptr<Engine> engine;
   try {
-    engine =
-        std::make_shared<Engine>(build_engine(std::move(graph), BuilderConfig{}, model.string()));
+    const BuilderConfig config;
+    engine = std::make_shared<Engine>(build_engine(std::move(graph), config, model.string()));
   } catch (const Error& e) {
     const std::string msg = e.what();
     if (msg.find("no kernel for") != std::string::npos)
