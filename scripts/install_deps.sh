@@ -5,6 +5,8 @@ PACKAGES=(
   build-essential cmake ninja-build pkg-config git
   libonnx-dev libprotobuf-dev protobuf-compiler   # reading ONNX models
   libcli11-dev nlohmann-json3-dev libxxhash-dev  # CLI parser, JSON/CBOR, plan checksums
+  libjpeg62-turbo-dev libpng-dev zlib1g-dev      # image and idx datasets (JPEG, PNG, gzip)
+  dataset-fashion-mnist                          # Fashion-MNIST idx files for eval and tests
   libgtest-dev libonnx-testdata                  # tests and ONNX's own conformance data
   clang-format
 )
