@@ -74,7 +74,16 @@ void widen_rows(bool columns, const int8_t* x, int64_t ld, int64_t r0, int64_t r
     for (int64_t r = 0; r < rows; ++r) std::copy_n(x + (r0 + r) * ld, k, out + r * k);
     return;
   }
-  for (int64_t p = 0; p < k; ++p) {
+  // Blocks of 8 source rows: each output row gets 8 contiguous values per pass.
+  constexpr int64_t kStep = 8;
+  int64_t p0 = 0;
+  for (; p0 + kStep <= k; p0 += kStep)
+    for (int64_t r = 0; r < rows; ++r) {
+      const int8_t* src = x + p0 * ld + r0 + r;
+      int16_t* dst = out + r * k + p0;
+      for (int64_t p = 0; p < kStep; ++p) dst[p] = src[p * ld];
+    }
+  for (int64_t p = p0; p < k; ++p) {
     const int8_t* src = x + p * ld + r0;
     for (int64_t r = 0; r < rows; ++r) out[r * k + p] = src[r];
   }
