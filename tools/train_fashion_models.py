@@ -14,10 +14,14 @@ With (c): <out>/fashion_seg_sample.npy (first 8 test canvases, model input, floa
 fashion_seg_sample_masks.npy and fashion_seg_sample_canvases.npy (uint8, N x 1 x 128 x 128).
 
 Runs on Debian's python3-torch 1.13 (CPU) and on PyTorch 2.x (CUDA when present); only the
-legacy TorchScript ONNX exporter is used. Examples:
-  /usr/bin/python3 tools/train_fashion_models.py --epochs 1 --limit-train 2000 --limit-test 500 \
-      --out /tmp/fm                                   # quick CPU check
-  python3 tools/train_fashion_models.py --data DIR --out models   # the real run (GPU)
+legacy TorchScript ONNX exporter is used. Order: a, d, b, c. Each model's untrained export is
+checked first (--no-preflight skips that), so an exporter problem stops the run in seconds.
+Quick CPU check (minutes; metrics on a subset, not for release):
+  /usr/bin/python3 tools/train_fashion_models.py --epochs 1 --limit-train 1000 --limit-test 200
+      --seg-per-epoch 200 --out /tmp/fm
+The release run (GPU; default epochs a=15, b=15, c=10, d=2; a machine without the Debian
+dataset reads the idx files from --data, e.g. a copy carried in an ignored folder .fmnist):
+  python3 tools/train_fashion_models.py --data .fmnist --out models
 """
 import argparse
 import gzip
@@ -38,6 +42,7 @@ import torch.nn.functional as F
 DATA_CANDIDATES = ["/usr/share/datasets/fashion-mnist", ".fmnist", "data/fashion-mnist"]
 MODEL_NAMES = {"a": "fashion_resnet", "b": "fashion_mobilenetv2", "c": "fashion_unet",
                "d": "fashion_resnet_qat"}
+TRAIN_ORDER = ["a", "d", "b", "c"]  # the QAT model right after the model it starts from
 DEFAULT_EPOCHS = {"a": 15, "b": 15, "c": 10, "d": 2}
 OPSET = 17
 MAX_MODEL_BYTES = 5 * 1024 * 1024
@@ -765,6 +770,11 @@ def preflight(models, calib_u8, tmp_dir):
     log(f"preflight: exported and checked {[MODEL_NAMES[k] for k in models]} (untrained)")
 
 
+def save_checkpoint(ckpt_dir, name, model):
+    os.makedirs(ckpt_dir, exist_ok=True)
+    torch.save(model.state_dict(), os.path.join(ckpt_dir, name + ".pt"))
+
+
 def write_metrics(out, name, info):
     path = os.path.join(out, name + ".metrics.json")
     with open(path, "w") as f:
@@ -783,10 +793,10 @@ def parse_models(spec):
             sys.exit(f"--models: unknown model '{s}' (a,b,c,d or {', '.join(MODEL_NAMES.values())})")
         if key not in out:
             out.append(key)
-    return sorted(out)
+    return sorted(out, key=TRAIN_ORDER.index)
 
 
-def parse_epochs(spec, models):
+def parse_epochs(spec):
     epochs = dict(DEFAULT_EPOCHS)
     if spec:
         for part in spec.split(","):
@@ -826,7 +836,7 @@ def main():
     args = ap.parse_args()
 
     models = parse_models(args.models)
-    epochs = parse_epochs(args.epochs, models)
+    epochs = parse_epochs(args.epochs)
     if args.device == "auto":
         dev = torch.device("cuda" if torch.cuda.is_available() else "cpu")
     else:
@@ -883,8 +893,7 @@ def main():
             log(f"[{name}] FP32 top-1 {100 * acc:.2f}% on {n_test} test images ({seconds:.0f} s)")
             if key == "a":
                 resnet = model
-                os.makedirs(args.ckpt_dir, exist_ok=True)
-                torch.save(model.state_dict(), os.path.join(args.ckpt_dir, name + ".pt"))
+            save_checkpoint(args.ckpt_dir, name, model)
             path = os.path.join(args.out, name + ".onnx")
             size = export_onnx(model, sample_x, path, "image", "logits")
             with torch.no_grad():
@@ -918,6 +927,7 @@ def main():
             log(f"[{name}] FP32 dice {dice:.4f} iou {iou:.4f} on {n_test} test canvases "
                 f"({seconds:.0f} s)")
             seg_sample = normalize(c_te[:8, None]).cpu()
+            save_checkpoint(args.ckpt_dir, name, model)
             path = os.path.join(args.out, name + ".onnx")
             size = export_onnx(model, seg_sample, path, "image", "mask_logits")
             with torch.no_grad():
@@ -961,6 +971,7 @@ def main():
             seconds = time.time() - t0
             log(f"[{name}] fake-quantized top-1 {100 * acc:.2f}% on {n_test} test images "
                 f"({seconds:.0f} s)")
+            save_checkpoint(args.ckpt_dir, name, model)
             path = os.path.join(args.out, name + ".onnx")
             size = export_onnx(model, sample_x, path, "image", "logits")
             with torch.no_grad():
