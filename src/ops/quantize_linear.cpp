@@ -17,7 +17,8 @@ void infer_quantize_linear(const ir::InferContext& ctx, std::vector<ir::TensorTy
   if (x != DataType::kFloat32 && x != DataType::kFloat16)
     ctx.fail("x must be f32 or f16, got " + std::string(dtype_name(x)));
   DataType out = DataType::kUInt8;
-  if (const int64_t code = ctx.node().attr_int("output_dtype", 0); code != 0) {
+  const int64_t code = ctx.node().attr_int("output_dtype", 0);
+  if (code != 0) {
     const auto t = ir::dtype_from_onnx(code);
     if (!t || !is_8bit(*t))
       ctx.fail(std::string("output_dtype ") + ir::onnx_type_name(code) +
@@ -27,7 +28,7 @@ void infer_quantize_linear(const ir::InferContext& ctx, std::vector<ir::TensorTy
   if (ctx.has_input(2)) {
     if (!is_8bit(ctx.dtype(2)))
       ctx.fail("the zero point must be i8 or u8, got " + std::string(dtype_name(ctx.dtype(2))));
-    if (ctx.node().has_attr("output_dtype") && ctx.dtype(2) != out)
+    if (code != 0 && ctx.dtype(2) != out)
       ctx.fail("output_dtype differs from the zero point's element type");
     out = ctx.dtype(2);
   }
