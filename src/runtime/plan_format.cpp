@@ -158,7 +158,8 @@ class PlanReader {
 
   ir::AttributeValue attribute(const json& j) const {
     if (!j.is_object() || j.size() != 1) fail("malformed attribute");
-    const auto& [kind, v] = *j.items().begin();
+    const std::string kind = j.begin().key();
+    const json& v = j.begin().value();
     if (kind == "i") return v.get<int64_t>();
     if (kind == "f") return v.get<float>();
     if (kind == "s") return v.get<std::string>();

@@ -23,6 +23,7 @@ Command add_run_command(CLI::App& parent);
 Command add_bench_command(CLI::App& parent);
 Command add_inspect_command(CLI::App& parent);
 Command add_eval_command(CLI::App& parent);
+Command add_compare_command(CLI::App& parent);
 
 // Dataset options shared by calibration and evaluation (see data/dataset.h for the specs).
 struct DataFlags {
