@@ -45,6 +45,8 @@ struct CalibrationConfig {
   // twice per batch for histogram-based algorithms (range first, then histograms).
   int64_t num_batches = 0;
   std::function<std::map<std::string, Tensor>(int64_t index)> batch;
+  // What the data is (a file or dataset spec), for error messages.
+  std::string data_name = "calibration data";
   // Progress: called after each batch with (batches done, total batches over both passes).
   std::function<void(int64_t done, int64_t total)> progress;
 };

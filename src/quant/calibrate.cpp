@@ -50,8 +50,12 @@ CalibrationTable calibrate(const std::shared_ptr<const EngineImpl>& engine,
         inputs[engine->graph.inputs[0]->name] = inputs.at("");
         inputs.erase("");
       }
-      for (const auto& [name, t] : inputs) observe(name, t);
-      context.run(inputs, observe);
+      try {
+        for (const auto& [name, t] : inputs) observe(name, t);
+        context.run(inputs, observe);
+      } catch (const Error& e) {
+        throw Error(config.data_name + ": batch " + std::to_string(i) + ": " + e.what());
+      }
       if (config.progress) config.progress(++done, total);
     }
   }

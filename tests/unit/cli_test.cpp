@@ -89,7 +89,7 @@ TEST_F(Cli, RunTakesAnOnnxModelDirectly) {
 }
 
 TEST_F(Cli, HelpOnEverySubcommand) {
-  for (const char* sub : {"build", "run", "bench", "inspect"}) {
+  for (const char* sub : {"build", "run", "bench", "inspect", "eval", "compare"}) {
     const Result r = qrt_cli(std::string(sub) + " --help");
     EXPECT_EQ(r.exit_code, 0) << sub;
     EXPECT_NE(r.output.find("Usage"), std::string::npos) << r.output;
@@ -156,6 +156,60 @@ TEST_F(Cli, BrokenNpy) {
 TEST_F(Cli, UnknownBackend) {
   expect_one_line_error("build " + kModel + " -o " + path("x.plan") + " --backend warp-drive",
                         "unknown backend 'warp-drive'");
+}
+
+}  // namespace
+}  // namespace qrt
+
+namespace qrt {
+namespace {
+
+TEST_F(Cli, EvalComparesEnginesOnFashionMnist) {
+  ASSERT_EQ(qrt_cli("build " + kModel + " -o " + path("fp32.plan") + " --batch 1:50:50").exit_code, 0);
+  const Result int8 = qrt_cli("build " + kModel + " -o " + path("int8.plan") +
+                              " --batch 1:50:50 --precision int8 --calib-data " + kSample +
+                              " --calib-batch-size 4 --calib-table " + path("t.cache"));
+  ASSERT_EQ(int8.exit_code, 0) << int8.output;
+  EXPECT_NE(read_bytes(path("t.cache")).find("TRT-8601-EntropyCalibration2"), std::string::npos);
+  const Result r = qrt_cli("eval " + path("fp32.plan") + " " + path("int8.plan") +
+                           " --data fashion-mnist:test --limit 200 --batch-size 50 --compare --json " +
+                           path("e.json"));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("fp32"), std::string::npos);
+  EXPECT_NE(r.output.find("agreement"), std::string::npos);
+  const std::string json = read_bytes(path("e.json"));
+  EXPECT_NE(json.find("\"top1\""), std::string::npos);
+  EXPECT_NE(json.find("\"samples\": 200"), std::string::npos) << json;
+}
+
+TEST_F(Cli, CompareRanksLayersAndSuggestsOverrides) {
+  const Result r = qrt_cli("compare " + kModel + " --precision int8 --calib-data " + kSample +
+                           " --calib-batch-size 4 --data " + kSample + " --batch-size 4 --batches 1");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("worst first"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("suggestion: --layer-precision"), std::string::npos) << r.output;
+}
+
+TEST_F(Cli, CalibrationDataOfTheWrongShape) {
+  io::save_npy(path("wrong.npy"), Tensor(DataType::kFloat32, {4, 1, 27, 28}));
+  const Result r = qrt_cli("build " + kModel + " -o " + path("x.plan") +
+                           " --precision int8 --calib-data " + path("wrong.npy"));
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_NE(r.output.find("wrong.npy"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("shape [4,1,27,28]"), std::string::npos) << r.output;
+}
+
+TEST_F(Cli, CalibrationDataOfTheWrongType) {
+  io::save_npy(path("ints.npy"), Tensor(DataType::kInt64, {4, 1, 28, 28}));
+  const Result r = qrt_cli("build " + kModel + " -o " + path("x.plan") +
+                           " --precision int8 --calib-data " + path("ints.npy"));
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_NE(r.output.find("ints.npy"), std::string::npos) << r.output;
+}
+
+TEST_F(Cli, EvalMetricThatDoesNotFitTheData) {
+  expect_one_line_error("eval " + kModel + " --data fashion-mnist:test --metric dice,iou --limit 10",
+                        "does not fit");
 }
 
 }  // namespace

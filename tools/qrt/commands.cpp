@@ -103,6 +103,7 @@ BuilderConfig BuildFlags::config() {
     std::shared_ptr<data::Dataset> dataset =
         data::open_dataset(calib.spec, preprocess->get(), calib.labels);
     const int64_t size = dataset->size(), bs = calib.batch_size;
+    cal.data_name = calib.spec;
     cal.num_batches = (size + bs - 1) / bs;
     if (calib_batches > 0) cal.num_batches = std::min(cal.num_batches, calib_batches);
     // The model's single input is fed by name once the builder knows it: "" stands for it.
