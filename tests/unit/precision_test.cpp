@@ -186,3 +186,21 @@ TEST(Precision, QatModelBuildsToInt8FromItsOwnScales) {
 
 }  // namespace
 }  // namespace qrt
+
+namespace qrt {
+namespace {
+
+TEST(Precision, BestRunsInt8WhereScalesExistAndFp16Elsewhere) {
+  BuilderConfig c = config_for("best");
+  c.calibration = sample_calibration("minmax");
+  auto best = Builder().build_from_onnx(kModels + "fashion_cnn.onnx", c);
+  std::map<std::string, int> by_precision;
+  for (const auto& l : best->summary().layers) ++by_precision[l.precision];
+  EXPECT_GE(by_precision["int8"], 4);
+  EXPECT_GE(by_precision["fp16"], 1);  // the pooling between the last conv and the classifier
+  const Tensor a = run(Builder().build_from_onnx(kModels + "fashion_cnn.onnx", config_for("fp32")));
+  EXPECT_GT(cosine(a, run(best)), 0.99);
+}
+
+}  // namespace
+}  // namespace qrt
