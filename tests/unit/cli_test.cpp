@@ -4,6 +4,7 @@
 
 #include <array>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 
@@ -210,6 +211,30 @@ TEST_F(Cli, CalibrationDataOfTheWrongType) {
 TEST_F(Cli, EvalMetricThatDoesNotFitTheData) {
   expect_one_line_error("eval " + kModel + " --data fashion-mnist:test --metric dice,iou --limit 10",
                         "does not fit");
+}
+
+}  // namespace
+}  // namespace qrt
+
+namespace qrt {
+namespace {
+
+const std::string kOnnxNodeTests = "/usr/share/libonnx-testdata/data/node/";
+
+TEST_F(Cli, RunAcceptsTensorProtoInputs) {
+  const std::string dir = kOnnxNodeTests + "test_relu/";
+  const Result r = qrt_cli("run " + dir + "model.onnx --input " + dir + "test_data_set_0/input_0.pb --output-dir " + path("out"));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const Tensor y = io::load_npy(path("out/y.npy"));
+  const Tensor want = io::load_tensor_file(dir + "test_data_set_0/output_0.pb");
+  ASSERT_EQ(y.shape(), want.shape());
+  EXPECT_EQ(0, std::memcmp(y.data(), want.data(), y.nbytes()));
+}
+
+TEST_F(Cli, UnsupportedOpsAreListedInOneLine) {
+  // libonnx-testdata (installed by scripts/install_deps.sh) has models with ops qrt lacks.
+  const std::string model = kOnnxNodeTests + "test_einsum_sum/model.onnx";
+  expect_one_line_error("build " + model + " -o " + path("x.plan"), "unsupported ops: Einsum (node");
 }
 
 }  // namespace
