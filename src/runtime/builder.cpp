@@ -13,7 +13,9 @@ namespace qrt {
 
 namespace {
 
-const std::vector<std::string> kPrecisions = {"fp32", "fp16", "int8", "best"};
+// "weights-int8" is a baseline, not a deployment precision: fp32 compute with the weights of the
+// int8-capable layers rounded through int8 (what INT8 costs before activations are calibrated).
+const std::vector<std::string> kPrecisions = {"fp32", "fp16", "int8", "best", "weights-int8"};
 
 // Decides which inputs carry the batch in dim 0 and the profile they accept.
 void resolve_batch(const ir::Graph& graph, const BuilderConfig& config, const std::string& source,
@@ -211,7 +213,7 @@ std::shared_ptr<EngineImpl> build_engine(ir::Graph graph, const BuilderConfig& c
                                          const std::string& source) {
   if (std::find(kPrecisions.begin(), kPrecisions.end(), config.precision) == kPrecisions.end())
     throw Error(source + ": precision '" + config.precision +
-                "' is not supported (supported: fp32, fp16, int8, best)");
+                "' is not supported (supported: fp32, fp16, int8, best, weights-int8)");
   for (const auto& [layer, precision] : config.layer_precision)
     if (precision != "fp32" && precision != "fp16" && precision != "int8")
       throw Error("--layer-precision " + layer + ":" + precision +
@@ -255,6 +257,11 @@ std::shared_ptr<EngineImpl> build_engine(ir::Graph graph, const BuilderConfig& c
       if (!scales_from_model) resolve_int8_scales(graph, *engine, config, source);
       const auto report = quant::lower_to_int8(graph, config.layer_precision);
       if (report.int8_layers == 0) warn(config, source + ": no layer could run in int8");
+      deferred =
+          annotate_symbolic_shapes(graph, engine->input_batched, engine->batch, engine->has_batch);
+    }
+    if (config.precision == "weights-int8") {
+      quant::fake_quantize_weights(graph, config.layer_precision);
       deferred =
           annotate_symbolic_shapes(graph, engine->input_batched, engine->batch, engine->has_batch);
     }

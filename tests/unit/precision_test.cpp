@@ -52,6 +52,13 @@ double cosine(const Tensor& a, const Tensor& b) {
   return ab / std::sqrt(aa * bb);
 }
 
+float max_abs(const Tensor& a, const Tensor& b) {
+  float m = 0;
+  for (int64_t i = 0; i < a.numel(); ++i)
+    m = std::max(m, std::fabs(a.data_as<float>()[i] - b.data_as<float>()[i]));
+  return m;
+}
+
 int argmax_agreement(const Tensor& a, const Tensor& b) {
   int same = 0;
   const int64_t n = a.dim(0), c = a.dim(1);
@@ -200,6 +207,21 @@ TEST(Precision, BestRunsInt8WhereScalesExistAndFp16Elsewhere) {
   EXPECT_GE(by_precision["fp16"], 1);  // the pooling between the last conv and the classifier
   const Tensor a = run(Builder().build_from_onnx(kModels + "fashion_cnn.onnx", config_for("fp32")));
   EXPECT_GT(cosine(a, run(best)), 0.99);
+}
+
+}  // namespace
+}  // namespace qrt
+
+namespace qrt {
+namespace {
+
+TEST(Precision, WeightsOnlyBaselineRoundsWeightsThroughInt8) {
+  auto fp32 = Builder().build_from_onnx(kModels + "fashion_cnn.onnx", config_for("fp32"));
+  auto w8 = Builder().build_from_onnx(kModels + "fashion_cnn.onnx", config_for("weights-int8"));
+  const Tensor a = run(fp32), b = run(w8);
+  EXPECT_GT(cosine(a, b), 0.999);
+  EXPECT_GT(max_abs(a, b), 0.f);  // the weights did change
+  for (const auto& l : w8->summary().layers) EXPECT_EQ(l.precision, "fp32");
 }
 
 }  // namespace

@@ -119,9 +119,9 @@ BuilderConfig BuildFlags::config() {
 
 void add_build_flags(CLI::App* app, BuildFlags& flags) {
   app->add_option("--precision", flags.precision,
-                  "fp32, fp16 (sensitive ops stay fp32), int8 (fp32 elsewhere) or best (int8, "
-                  "fp16 elsewhere)")
-      ->check(CLI::IsMember({"fp32", "fp16", "int8", "best"}));
+                  "fp32, fp16 (sensitive ops stay fp32), int8 (fp32 elsewhere), best (int8, "
+                  "fp16 elsewhere), or the baseline weights-int8 (fp32, weights rounded via int8)")
+      ->check(CLI::IsMember({"fp32", "fp16", "int8", "best", "weights-int8"}));
   app->add_option("--batch", flags.batch,
                   "Batch profile MIN:OPT:MAX (or N); default: the model's own batch dimension");
   app->add_option("--backend", flags.backends, "Backends in order of preference, comma-separated");
