@@ -20,15 +20,78 @@ KernelRegistry& KernelRegistry::instance() {
 
 void KernelRegistry::add(KernelDef def) { defs_.push_back(std::move(def)); }
 
+namespace {
+
+bool computes_f16_in_f32(const std::string& backend, DataType key) {
+  return backend == "reference" && key == DataType::kFloat16;
+}
+
+Tensor widen_f16(const Tensor& half) {
+  Tensor out(DataType::kFloat32, half.shape());
+  const uint16_t* src = half.data_as<uint16_t>();
+  float* dst = out.data_as<float>();
+  for (int64_t i = 0; i < half.numel(); ++i) dst[i] = half_to_float(src[i]);
+  return out;
+}
+
+void round_to_f16(const Tensor& wide, Tensor& half) {
+  const float* src = wide.data_as<float>();
+  uint16_t* dst = half.data_as<uint16_t>();
+  for (int64_t i = 0; i < half.numel(); ++i) dst[i] = float_to_half(src[i]);
+}
+
+NodeTypes f16_types_as_f32(const NodeTypes& types) {
+  NodeTypes wide = types;
+  for (auto* list : {&wide.inputs, &wide.outputs})
+    for (ir::TensorType& t : *list)
+      if (t.dtype == DataType::kFloat16) t.dtype = DataType::kFloat32;
+  return wide;
+}
+
+KernelDef make_f16_adapter(const KernelDef& f32_kernel) {
+  KernelFn run = [f32_run = f32_kernel.run](const KernelArgs& args) {
+    std::vector<Tensor> inputs(args.inputs.begin(), args.inputs.end());
+    for (Tensor& t : inputs)
+      if (t.dtype() == DataType::kFloat16) t = widen_f16(t);
+    std::vector<Tensor> outputs(args.outputs.begin(), args.outputs.end());
+    for (Tensor& t : outputs)
+      if (t.dtype() == DataType::kFloat16) t = Tensor(DataType::kFloat32, t.shape());
+    f32_run(KernelArgs{args.node, inputs, outputs});
+    for (size_t i = 0; i < outputs.size(); ++i)
+      if (args.outputs[i].dtype() == DataType::kFloat16) round_to_f16(outputs[i], args.outputs[i]);
+  };
+  SupportFn supports;
+  if (f32_kernel.supports)
+    supports = [f32_supports = f32_kernel.supports](const ir::Node& node, const NodeTypes& types,
+                                                    std::string* reason) {
+      return f32_supports(node, f16_types_as_f32(types), reason);
+    };
+  return KernelDef::make(f32_kernel.op_type, f32_kernel.backend, DataType::kFloat16, std::move(run),
+                         std::move(supports));
+}
+
+}  // namespace
+
+const KernelDef* KernelRegistry::f16_adapter(const KernelDef& f32_kernel) const {
+  std::lock_guard<std::mutex> lock(adapters_mutex_);
+  std::unique_ptr<KernelDef>& adapter = f16_adapters_[&f32_kernel];
+  if (!adapter) adapter = std::make_unique<KernelDef>(make_f16_adapter(f32_kernel));
+  return adapter.get();
+}
+
 const KernelDef* KernelRegistry::find(const std::string& op_type, const std::string& backend,
                                       DataType dtype) const {
   const KernelDef* generic = nullptr;
+  const KernelDef* f32 = nullptr;
   for (const auto& d : defs_) {
     if (d.op_type != op_type || d.backend != backend) continue;
     if (d.dtype == dtype) return &d;
     if (d.dtype == DataType::kUndefined && !generic) generic = &d;
+    if (d.dtype == DataType::kFloat32 && !f32) f32 = &d;
   }
-  return generic;
+  if (generic) return generic;
+  if (f32 && computes_f16_in_f32(backend, dtype)) return f16_adapter(*f32);
+  return nullptr;
 }
 
 const KernelDef* KernelRegistry::select(const ir::Node& node, const std::string& backend,
@@ -36,15 +99,18 @@ const KernelDef* KernelRegistry::select(const ir::Node& node, const std::string&
   const DataType key = kernel_key_dtype(types);
   bool op_known = false;
   std::string last_reason;
-  // Exact dtype first, then dtype-generic kernels.
-  for (int pass = 0; pass < 2; ++pass) {
+  // Exact dtype first, then dtype-generic kernels, then f32 kernels behind the f16 adapter.
+  const bool f16_in_f32 = computes_f16_in_f32(backend, key);
+  for (int pass = 0; pass < (f16_in_f32 ? 3 : 2); ++pass) {
+    const DataType want = pass == 0 ? key : pass == 1 ? DataType::kUndefined : DataType::kFloat32;
     for (const auto& d : defs_) {
       if (d.op_type != node.op_type || d.backend != backend) continue;
       op_known = true;
-      const bool match = pass == 0 ? d.dtype == key : d.dtype == DataType::kUndefined;
-      if (!match) continue;
+      if (d.dtype != want) continue;
       std::string why;
-      if (!d.supports || d.supports(node, types, &why)) return &d;
+      if (pass < 2 && (!d.supports || d.supports(node, types, &why))) return &d;
+      if (pass == 2 && (!d.supports || d.supports(node, f16_types_as_f32(types), &why)))
+        return f16_adapter(d);
       if (!why.empty()) last_reason = why;
     }
   }

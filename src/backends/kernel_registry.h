@@ -5,6 +5,9 @@
 #pragma once
 
 #include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
 #include <span>
 #include <string>
 #include <vector>
@@ -59,22 +62,33 @@ struct KernelDef {
   }
 };
 
+// The reference backend computes f16 nodes in f32: for key dtype f16 without an f16 or
+// dtype-generic kernel, find / select return an adapter around the op's f32 kernel that widens
+// the f16 inputs, runs it and rounds each f16 output once (other tensors pass through).
 class KernelRegistry {
  public:
   static KernelRegistry& instance();
   void add(KernelDef def);
-  // The best kernel for (op, backend, dtype): exact dtype first, then a kUndefined one.
+  // The best kernel for (op, backend, dtype): exact dtype first, then a kUndefined one, then
+  // (reference, f16) the f16 adapter of the f32 kernel.
   const KernelDef* find(const std::string& op_type, const std::string& backend,
                         DataType dtype) const;
-  // Finds a kernel whose support predicate accepts the node; nullptr with *reason set if none.
+  // Finds a kernel whose support predicate accepts the node, in find's order; nullptr with
+  // *reason set if none.
   const KernelDef* select(const ir::Node& node, const std::string& backend, const NodeTypes& types,
                           std::string* reason) const;
   std::vector<std::string> supported_op_types(const std::string& backend) const;
   std::vector<std::string> backends() const;
+  // The registered kernels (f16 adapters are not among them).
   const std::vector<KernelDef>& all() const { return defs_; }
 
  private:
+  // The f16 adapter of an f32 kernel, made on first use and kept (thread-safe).
+  const KernelDef* f16_adapter(const KernelDef& f32_kernel) const;
+
   std::vector<KernelDef> defs_;
+  mutable std::mutex adapters_mutex_;
+  mutable std::map<const KernelDef*, std::unique_ptr<KernelDef>> f16_adapters_;
 };
 
 struct KernelRegistrar {

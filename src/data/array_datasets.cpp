@@ -142,6 +142,13 @@ std::unique_ptr<Dataset> open_npy_dataset(const std::string& path, const Preproc
           "apply to uint8 images only");
     return std::make_unique<FloatArrayDataset>(path, std::move(samples), std::move(labels), kind);
   }
+  if (kind == LabelKind::kMask) {
+    if (preprocess.resize_shorter != 0 || preprocess.crop != 0)
+      fail("resize and crop are not available with mask labels (the masks would not follow)");
+    if (labels.dim(1) != samples.dim(1) || labels.dim(2) != samples.dim(2))
+      throw Error(io::printable(labels_path + ": masks are " + shape_to_string(labels.shape()) +
+                                " but the images are " + shape_to_string(samples.shape())));
+  }
   if (samples.rank() == 3)
     samples = samples.reshaped({samples.dim(0), samples.dim(1), samples.dim(2), 1});
   return make_image_array_dataset(path, std::move(samples), std::move(labels), kind, preprocess,

@@ -25,6 +25,8 @@ namespace qrt::data {
 //      (torchvision's center_crop). An image smaller than K is an error.
 //   4. x = (v / 255 - mean[c]) / stddev[c] in float (torchvision's ToTensor + Normalize).
 //   5. layout: C x H x W (default) or H x W x C (nhwc).
+// tests/unit/data_codec_fixture_test.cpp checks steps 2-4 against torchvision (to 1e-6) and
+// the decoders against Pillow (bit-exact).
 // Steps 2-5 apply to images (files, uint8 .npy arrays, Fashion-MNIST); float32 .npy data is
 // used as it is and refuses any preprocessing option.
 struct Preprocess {
@@ -73,7 +75,7 @@ class Dataset {
 //   FILE.npy                     f32 N x ... used as is, or uint8 images N x H x W or
 //                                N x H x W x C (C = 1 or 3) that are preprocessed; labels from
 //                                labels_path: int64/int32 [N] classes or uint8/bool N x H x W
-//                                masks.
+//                                masks (then without resize or crop).
 //   LIST.txt, or DIR with        lines "relative/path label": paths relative to the list
 //     DIR/val_list.txt           file's folder (absolute ones as they are; they may hold
 //                                spaces: the label is the last field), labels non-negative

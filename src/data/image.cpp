@@ -160,7 +160,7 @@ void png_on_warning(png_structp, png_const_charp) {}
 
 void png_on_read(png_structp png, png_bytep out, size_t length) {
   auto* d = static_cast<PngDecoder*>(png_get_io_ptr(png));
-  if (length > d->size - d->pos) png_error(png, "unexpected end of file (truncated)");
+  if (length > d->size - d->pos) png_error(png, "file ends early, truncated");
   std::memcpy(out, d->data + d->pos, length);
   d->pos += length;
 }

@@ -16,9 +16,11 @@ std::vector<float> per_channel(const std::vector<float>& values, float default_v
   if (values.empty()) return std::vector<float>(static_cast<size_t>(channels), default_value);
   if (values.size() == 1) return std::vector<float>(static_cast<size_t>(channels), values[0]);
   if (values.size() == static_cast<size_t>(channels)) return values;
-  throw Error(io::printable(
-      spec + ": preprocessing " + what + " has " + std::to_string(values.size()) + " values for " +
-      std::to_string(channels) + " channel(s); give 1 or " + std::to_string(channels)));
+  const std::string channel_text =
+      channels == 1 ? "1 channel; give 1 value"
+                    : std::to_string(channels) + " channels; give 1 or " + std::to_string(channels);
+  throw Error(io::printable(spec + ": preprocessing " + what + " has " +
+                            std::to_string(values.size()) + " values for " + channel_text));
 }
 
 // Source taps of PyTorch's upsample_bilinear2d (align_corners=False) for one axis.

@@ -178,7 +178,7 @@ Agreement AgreementAccumulator::result() const {
   else if (ref_sq_ == 0 || other_sq_ == 0)
     r.cosine_similarity = 0;
   else
-    r.cosine_similarity = dot_ / std::sqrt(ref_sq_ * other_sq_);
+    r.cosine_similarity = std::clamp(dot_ / std::sqrt(ref_sq_ * other_sq_), -1.0, 1.0);
   if (noise_sq_ == 0)
     r.snr_db = std::isnan(ref_sq_) ? kNaN : std::numeric_limits<double>::infinity();
   else

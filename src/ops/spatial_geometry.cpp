@@ -186,4 +186,42 @@ void check_conv_bias(const ir::InferContext& ctx, int64_t out_channels) {
              std::to_string(out_channels) + "] (one value per output channel)");
 }
 
+std::vector<int64_t> conv_output_shape(const ir::InferContext& ctx) {
+  const int64_t group = check_conv_operands(ctx);
+  const std::vector<int64_t>& x = ctx.shape(0);
+  const std::vector<int64_t>& w = ctx.shape(1);
+  if (x[1] != w[1] * group)
+    ctx.fail("input has " + std::to_string(x[1]) + " channels but W " + shape_to_string(w) +
+             " with group " + std::to_string(group) + " expects " + std::to_string(w[1] * group));
+  if (w[0] % group != 0)
+    ctx.fail("W has " + std::to_string(w[0]) + " output channels, not divisible by group " +
+             std::to_string(group));
+  const std::span<const int64_t> w_spatial(w.begin() + 2, w.end());
+  const SpatialGeometry g =
+      sliding_window_geometry(ctx.node(), std::span<const int64_t>(x.begin() + 2, x.end()),
+                              kernel_from_weights(ctx.node(), w_spatial), false);
+  std::vector<int64_t> shape{x[0], w[0]};
+  shape.insert(shape.end(), g.output.begin(), g.output.end());
+  return shape;
+}
+
+std::vector<int64_t> conv_transpose_output_shape(const ir::InferContext& ctx) {
+  const int64_t group = check_conv_operands(ctx);
+  const std::vector<int64_t>& x = ctx.shape(0);
+  const std::vector<int64_t>& w = ctx.shape(1);
+  if (x[1] != w[0])
+    ctx.fail("input has " + std::to_string(x[1]) + " channels but W " + shape_to_string(w) +
+             " expects " + std::to_string(w[0]));
+  if (x[1] % group != 0)
+    ctx.fail("input channels " + std::to_string(x[1]) + " are not divisible by group " +
+             std::to_string(group));
+  const std::span<const int64_t> w_spatial(w.begin() + 2, w.end());
+  const SpatialGeometry g =
+      conv_transpose_geometry(ctx.node(), std::span<const int64_t>(x.begin() + 2, x.end()),
+                              kernel_from_weights(ctx.node(), w_spatial));
+  std::vector<int64_t> shape{x[0], w[1] * group};
+  shape.insert(shape.end(), g.output.begin(), g.output.end());
+  return shape;
+}
+
 }  // namespace qrt::ops

@@ -48,4 +48,10 @@ int64_t check_conv_operands(const ir::InferContext& ctx);
 // The optional bias (input 2) must be a 1-D tensor of out_channels values.
 void check_conv_bias(const ir::InferContext& ctx, int64_t out_channels);
 
+// The output shape (N x M x O1..On) of a Conv-like node from X (input 0) and W (input 1,
+// M x C/group x k..), after check_conv_operands and the channel checks.
+std::vector<int64_t> conv_output_shape(const ir::InferContext& ctx);
+// The same for a ConvTranspose-like node (W: C x M/group x k..).
+std::vector<int64_t> conv_transpose_output_shape(const ir::InferContext& ctx);
+
 }  // namespace qrt::ops

@@ -44,7 +44,12 @@ CalibrationTable calibrate(const std::shared_ptr<const EngineImpl>& engine,
         calibrator.observe_histogram(name, t);
     };
     for (int64_t i = 0; i < config.num_batches; ++i) {
-      const auto inputs = config.batch(i);
+      auto inputs = config.batch(i);
+      // "" names the model's only input (the CLI's datasets do not know input names).
+      if (inputs.count("") && engine->graph.inputs.size() == 1) {
+        inputs[engine->graph.inputs[0]->name] = inputs.at("");
+        inputs.erase("");
+      }
       for (const auto& [name, t] : inputs) observe(name, t);
       context.run(inputs, observe);
       if (config.progress) config.progress(++done, total);

@@ -1,4 +1,5 @@
 // Folding QuantizeLinear/DequantizeLinear pairs into scales on values.
+#include <algorithm>
 #include <cmath>
 
 #include "quant/precision.h"
@@ -66,7 +67,8 @@ int fold_qdq(ir::Graph& graph, std::vector<std::string>* kept) {
       ir::Value* q_value = dq->input(0);
       if (!read_params(*dq, &dq_params) || !q_value) continue;
       if (!dq_params.symmetric) {
-        if (kept) kept->push_back(dq->describe() + " (asymmetric: non-zero zero point)");
+        const std::string what = dq->describe() + " (asymmetric: non-zero zero point)";
+        if (kept && std::find(kept->begin(), kept->end(), what) == kept->end()) kept->push_back(what);
         continue;
       }
       ir::Value* out = dq->outputs.at(0);

@@ -38,16 +38,13 @@ class Fp16Lowering {
       }
     }
     // The graph's outputs stay f32 under their own names.
-    for (ir::Value*& out : graph_.outputs) {
+    for (ir::Value* out : graph_.outputs) {
       if (out->dtype != DataType::kFloat16) continue;
-      const std::string name = out->name;
-      ir::Value* half = rename(out, graph_.unique_name(name + "_fp16"));
-      ir::Value* full = graph_.add_value(name);
-      full->dtype = DataType::kFloat32;
-      full->shape = half->shape;
-      graph_.add_node("Cast", graph_.unique_name(name + "_to_fp32"), {half}, {full})->attrs["to"] =
-          int64_t{1};
-      out = full;
+      // The fp16 tensor moves to a new value; the output value, name kept, becomes its Cast.
+      ir::Value* half = rename(out, graph_.unique_name(out->name + "_fp16"));
+      out->dtype = DataType::kFloat32;
+      graph_.add_node("Cast", graph_.unique_name(out->name + "_to_fp32"), {half}, {out})
+          ->attrs["to"] = int64_t{1};
     }
     graph_.topological_sort();
     return lowered;

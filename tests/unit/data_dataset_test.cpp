@@ -88,6 +88,12 @@ TEST(NpyDataset, Uint8ImagesArePreprocessed) {
   EXPECT_EQ(b.labels.dtype(), DataType::kUInt8);
   EXPECT_EQ(b.labels.shape(), (std::vector<int64_t>{2, 2, 2}));
   EXPECT_EQ(b.labels.data_as<uint8_t>()[1], 1);
+  p.crop = 1;
+  expect_error([&] { open_dataset(dir.file("imgs.npy"), p, dir.file("masks.npy")); },
+               {"imgs.npy", "masks would not follow"});
+  io::save_npy(dir.file("masks3.npy"), Tensor(DataType::kUInt8, {2, 3, 2}));
+  expect_error([&] { open_dataset(dir.file("imgs.npy"), {}, dir.file("masks3.npy")); },
+               {"masks3.npy", "[2,3,2]", "[2,2,2]"});
   // N x H x W x 3 RGB arrays keep 3 channels; NHWC output.
   io::save_npy(dir.file("rgb.npy"), Tensor(DataType::kUInt8, {5, 4, 6, 3}));
   p = {};

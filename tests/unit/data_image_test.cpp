@@ -154,7 +154,7 @@ TEST(Preprocess, BadOptionsNameTheSpec) {
   Preprocess p;
   p.mean = {0.1f, 0.2f};
   expect_error([&] { ImagePipeline(p, 3, 0, 1, "my.txt"); },
-               {"my.txt", "mean has 2 values for 3 channel"});
+               {"my.txt", "mean has 2 values for 3 channels; give 1 or 3"});
   p.mean.clear();
   p.stddev = {0.0f};
   expect_error([&] { ImagePipeline(p, 3, 0, 1, "my.txt"); }, {"my.txt", "stddev"});

@@ -101,8 +101,8 @@ TEST(QuantCalibrationTable, RoundTripIsBitExact) {
     do {
       bits = rng() & 0x7fffffffu;  // positive
     } while (bits == 0 || (bits & 0x7f800000u) == 0x7f800000u);
-    std::string name = "t";  // (not "t" + ...: GCC 12 -O3 warns falsely, -Wrestrict)
-    name += std::to_string(i);
+    std::string name = "t";
+    name += std::to_string(i);  // not "t" + ...: GCC 12 -O3 warns falsely (-Wrestrict)
     for (int k = 0; k < 4; ++k) name += pieces[rng() % std::size(pieces)];
     t.scales[name] = from_bits(bits);
   }

@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <fstream>
 #include <thread>
+#include <unistd.h>
 
 #include "backends/kernel_registry.h"
 #include "ir/op_schema.h"
@@ -29,7 +30,10 @@ QRT_REGISTER_OP("QrtTestAffine", infer_affine);
 QRT_REGISTER_KERNEL("QrtTestAffine", "reference", DataType::kFloat32, run_affine);
 
 std::string temp_path(const std::string& name) {
-  return (std::filesystem::temp_directory_path() / ("qrt_runtime_test_" + name)).string();
+  // The process id keeps parallel test runs apart.
+  return (std::filesystem::temp_directory_path() /
+          ("qrt_runtime_test_" + std::to_string(::getpid()) + "_" + name))
+      .string();
 }
 
 // x [N, 4] -> affine chain of `layers` nodes -> y

@@ -1,10 +1,84 @@
 #include "commands.h"
 
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
 #include <sstream>
 
 namespace qrt::cli {
 
-BuilderConfig BuildFlags::config() const {
+namespace {
+
+std::vector<float> parse_floats(const std::string& text, const std::string& flag) {
+  std::vector<float> out;
+  std::stringstream ss(text);
+  std::string item;
+  while (std::getline(ss, item, ',')) {
+    size_t used = 0;
+    float v = 0;
+    try {
+      v = std::stof(item, &used);
+    } catch (const std::exception&) {
+      used = 0;
+    }
+    if (used == 0 || used != item.size())
+      throw Error(flag + " '" + text + "': '" + item + "' is not a number");
+    out.push_back(v);
+  }
+  return out;
+}
+
+// A progress bar on stderr: batches done and time left.
+void show_progress(int64_t done, int64_t total, std::chrono::steady_clock::time_point start) {
+  const double elapsed =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  const double left =
+      done > 0 ? elapsed / static_cast<double>(done) * static_cast<double>(total - done) : 0;
+  const int width = 30;
+  const int filled = static_cast<int>(width * done / std::max<int64_t>(total, 1));
+  std::fprintf(stderr, "\rcalibrating [%s%s] %lld/%lld batches, %.0f s left ",
+               std::string(static_cast<size_t>(filled), '#').c_str(),
+               std::string(static_cast<size_t>(width - filled), '.').c_str(),
+               static_cast<long long>(done), static_cast<long long>(total), left);
+  if (done == total) std::fprintf(stderr, "\n");
+}
+
+}  // namespace
+
+data::Preprocess PreprocessFlags::get() const {
+  data::Preprocess p;
+  p.resize_shorter = resize;
+  p.crop = crop;
+  if (!mean.empty()) p.mean = parse_floats(mean, "--mean");
+  if (!stddev.empty()) p.stddev = parse_floats(stddev, "--std");
+  p.channels = channels;
+  p.nhwc = nhwc;
+  return p;
+}
+
+void add_preprocess_flags(CLI::App* app, PreprocessFlags& flags) {
+  app->add_option("--resize", flags.resize, "Resize the shorter image side to this (0: keep)")
+      ->check(CLI::NonNegativeNumber);
+  app->add_option("--crop", flags.crop, "Center crop size (0: none)")
+      ->check(CLI::NonNegativeNumber);
+  app->add_option("--mean", flags.mean, "Per-channel mean after /255, comma-separated");
+  app->add_option("--std", flags.stddev, "Per-channel std after /255, comma-separated");
+  app->add_option("--channels", flags.channels, "1: gray, 3: RGB (0: as the data)")
+      ->check(CLI::IsMember({0, 1, 3}));
+  app->add_flag("--nhwc", flags.nhwc, "Images as N x H x W x C instead of N x C x H x W");
+}
+
+void add_data_flags(CLI::App* app, DataFlags& flags, const std::string& prefix) {
+  const std::string dash = "--" + prefix;
+  app->add_option(dash + "data", flags.spec,
+                  "Data: FILE.npy, LIST.txt or DIR (images + 'path label' list), "
+                  "fashion-mnist:[DIR:]SPLIT, fashion-mnist-seg:[DIR:]SPLIT");
+  app->add_option(dash + "labels", flags.labels, "Labels .npy for .npy data");
+  app->add_option(dash + "batch-size", flags.batch_size, "Samples per batch")
+      ->check(CLI::PositiveNumber);
+}
+
+BuilderConfig BuildFlags::config() {
   BuilderConfig c;
   c.precision = precision;
   if (!batch.empty()) c.batch = parse_batch_profile(batch);
@@ -14,16 +88,56 @@ BuilderConfig BuildFlags::config() const {
   while (std::getline(ss, b, ','))
     if (!b.empty()) c.backends.push_back(b);
   c.optimize = !no_optimize;
+  std::stringstream layers(layer_precision);
+  while (std::getline(layers, b, ',')) {
+    const auto colon = b.rfind(':');
+    if (colon == std::string::npos || colon == 0)
+      throw Error("--layer-precision '" + b + "': expected NAME:PRECISION");
+    c.layer_precision[b.substr(0, colon)] = b.substr(colon + 1);
+  }
+  CalibrationConfig& cal = c.calibration;
+  cal.algorithm = calib_algo;
+  cal.percentile = calib_percentile;
+  cal.table_path = calib_table;
+  if (!calib.spec.empty() && (precision == "int8" || precision == "best")) {
+    std::shared_ptr<data::Dataset> dataset =
+        data::open_dataset(calib.spec, preprocess->get(), calib.labels);
+    const int64_t size = dataset->size(), bs = calib.batch_size;
+    cal.num_batches = (size + bs - 1) / bs;
+    if (calib_batches > 0) cal.num_batches = std::min(cal.num_batches, calib_batches);
+    // The model's single input is fed by name once the builder knows it: "" stands for it.
+    cal.batch = [dataset, bs, size](int64_t i) {
+      return std::map<std::string, Tensor>{
+          {"", dataset->get(i * bs, std::min(bs, size - i * bs)).inputs}};
+    };
+    const auto start = std::chrono::steady_clock::now();
+    cal.progress = [start](int64_t done, int64_t total) { show_progress(done, total, start); };
+  }
   return c;
 }
 
 void add_build_flags(CLI::App* app, BuildFlags& flags) {
-  app->add_option("--precision", flags.precision, "Engine precision: fp32")
-      ->check(CLI::IsMember({"fp32"}));
+  app->add_option("--precision", flags.precision,
+                  "fp32, fp16 (sensitive ops stay fp32), int8 (fp32 elsewhere) or best (int8, "
+                  "fp16 elsewhere)")
+      ->check(CLI::IsMember({"fp32", "fp16", "int8", "best"}));
   app->add_option("--batch", flags.batch,
                   "Batch profile MIN:OPT:MAX (or N); default: the model's own batch dimension");
   app->add_option("--backend", flags.backends, "Backends in order of preference, comma-separated");
   app->add_flag("--no-optimize", flags.no_optimize, "Skip graph passes (debugging)");
+  app->add_option("--layer-precision", flags.layer_precision,
+                  "Per-layer overrides NAME:fp32|fp16|int8, comma-separated");
+  add_data_flags(app, flags.calib, "calib-");
+  app->add_option("--calib-algo", flags.calib_algo, "minmax, entropy, percentile or mse")
+      ->check(CLI::IsMember({"minmax", "entropy", "percentile", "mse"}));
+  app->add_option("--calib-percentile", flags.calib_percentile,
+                  "Percentile for --calib-algo percentile")
+      ->check(CLI::Range(0.0, 100.0));
+  app->add_option("--calib-batches", flags.calib_batches, "Use at most this many batches")
+      ->check(CLI::NonNegativeNumber);
+  app->add_option("--calib-table", flags.calib_table,
+                  "Calibration table (TensorRT cache, or .json): used if it exists, else written");
+  add_preprocess_flags(app, *flags.preprocess);
 }
 
 std::shared_ptr<Engine> load_or_build(const std::string& path, const BuilderConfig& config) {

@@ -2,11 +2,13 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
+
 #include <functional>
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "data/dataset.h"
 #include "qrt/engine.h"
 
 namespace qrt::cli {
@@ -20,6 +22,26 @@ Command add_build_command(CLI::App& parent);
 Command add_run_command(CLI::App& parent);
 Command add_bench_command(CLI::App& parent);
 Command add_inspect_command(CLI::App& parent);
+Command add_eval_command(CLI::App& parent);
+
+// Dataset options shared by calibration and evaluation (see data/dataset.h for the specs).
+struct DataFlags {
+  std::string spec;
+  std::string labels;
+  int64_t batch_size = 32;
+  std::unique_ptr<data::Dataset> open() const;
+};
+// Image preprocessing, shared by both datasets of a command.
+struct PreprocessFlags {
+  int64_t resize = 0, crop = 0;
+  std::string mean, stddev;  // comma-separated, one or per channel
+  int channels = 0;
+  bool nhwc = false;
+  data::Preprocess get() const;
+};
+// `prefix` "calib-" gives --calib-data, --calib-labels, --calib-batch-size; "" gives --data, ...
+void add_data_flags(CLI::App* app, DataFlags& flags, const std::string& prefix);
+void add_preprocess_flags(CLI::App* app, PreprocessFlags& flags);
 
 // Build options shared by the commands that accept an ONNX model.
 struct BuildFlags {
@@ -27,7 +49,16 @@ struct BuildFlags {
   std::string batch;  // MIN:OPT:MAX, empty = from the model
   std::string backends = "reference";
   bool no_optimize = false;
-  BuilderConfig config() const;
+  std::string layer_precision;  // NAME:PREC,...
+  DataFlags calib;
+  std::string calib_algo = "entropy";
+  double calib_percentile = 99.99;
+  int64_t calib_batches = 0;  // 0: all the data
+  std::string calib_table;
+  std::shared_ptr<PreprocessFlags> preprocess = std::make_shared<PreprocessFlags>();
+
+  // The builder's configuration; opens the calibration data when INT8 needs it.
+  BuilderConfig config();
 };
 void add_build_flags(CLI::App* app, BuildFlags& flags);
 

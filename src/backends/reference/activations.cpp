@@ -23,8 +23,10 @@ auto with_alpha(const char* name, float fallback, Fn fn) {
   });
 }
 
-// max(x, 0) keeping NaN.
-QRT_REFERENCE_KERNELS("Relu", NumericTypes{},
+// max(x, 0) keeping NaN; int8 too, where it is exact on quantized tensors (zero point 0).
+using ReluTypes = DTypes<DataType::kFloat32, DataType::kFloat64, DataType::kInt32, DataType::kInt64,
+                         DataType::kInt8>;
+QRT_REFERENCE_KERNELS("Relu", ReluTypes{},
                       unary_kernel([](auto x) { return x < 0 ? decltype(x){0} : x; }));
 QRT_REFERENCE_KERNELS("LeakyRelu", FloatTypes{}, with_alpha("alpha", 0.01f, [](auto x, auto alpha) {
                         return x < 0 ? alpha * x : x;

@@ -56,7 +56,95 @@ void row_kernel(int64_t kb, int64_t nb, const T* a0, const T* __restrict packed,
   }
 }
 
+// The int8 GEMM works on dot products: row i of op(A) and column j of op(B), both widened to
+// int16 and contiguous, so the compiler turns the inner loop into 16-bit multiply-adds into
+// int32 lanes (pmaddwd and the like). Rows of A are widened kInt8BlockM at a time; columns of
+// op(B) in panels of about 32 KiB.
+constexpr int64_t kInt8BlockM = 64;
+
+int64_t int8_panel_columns(int64_t k) {
+  return std::clamp<int64_t>((int64_t{16} << 10) / std::max<int64_t>(k, 1) / 4 * 4, 4, 256);
+}
+
+// Writes `rows` k-long int16 rows: row r is row r0 + r of X (ld apart) or, when `columns`, the
+// column r0 + r of X (a k x ? matrix).
+void widen_rows(bool columns, const int8_t* x, int64_t ld, int64_t r0, int64_t rows, int64_t k,
+                int16_t* out) {
+  if (!columns) {
+    for (int64_t r = 0; r < rows; ++r) std::copy_n(x + (r0 + r) * ld, k, out + r * k);
+    return;
+  }
+  // Blocks of 8 source rows: each output row gets 8 contiguous values per pass.
+  constexpr int64_t kStep = 8;
+  int64_t p0 = 0;
+  for (; p0 + kStep <= k; p0 += kStep)
+    for (int64_t r = 0; r < rows; ++r) {
+      const int8_t* src = x + p0 * ld + r0 + r;
+      int16_t* dst = out + r * k + p0;
+      for (int64_t p = 0; p < kStep; ++p) dst[p] = src[p * ld];
+    }
+  for (int64_t p = p0; p < k; ++p) {
+    const int8_t* src = x + p * ld + r0;
+    for (int64_t r = 0; r < rows; ++r) out[r * k + p] = src[r];
+  }
+}
+
+// c[0..4) = the dot products of `a` with four consecutive k-long rows of `b`, sharing each a
+// value loaded.
+void dot4(int64_t k, const int16_t* __restrict a, const int16_t* __restrict b, int32_t* c) {
+  const int16_t* __restrict b0 = b;
+  const int16_t* __restrict b1 = b + k;
+  const int16_t* __restrict b2 = b + 2 * k;
+  const int16_t* __restrict b3 = b + 3 * k;
+  int32_t s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+  for (int64_t p = 0; p < k; ++p) {
+    const int32_t v = a[p];
+    s0 += v * b0[p];
+    s1 += v * b1[p];
+    s2 += v * b2[p];
+    s3 += v * b3[p];
+  }
+  c[0] = s0;
+  c[1] = s1;
+  c[2] = s2;
+  c[3] = s3;
+}
+
+int32_t dot1(int64_t k, const int16_t* __restrict a, const int16_t* __restrict b) {
+  int32_t s = 0;
+  for (int64_t p = 0; p < k; ++p) s += int32_t{a[p]} * b[p];
+  return s;
+}
+
 }  // namespace
+
+void gemm_s8s32(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, const int8_t* a,
+                int64_t lda, const int8_t* b, int64_t ldb, int32_t* c, int64_t ldc) {
+  if (m == 0 || n == 0) return;
+  const int64_t panel_columns = int8_panel_columns(k);
+  std::vector<int16_t> a_block(static_cast<size_t>(std::min(m, kInt8BlockM) * k));
+  std::vector<int16_t> panel(static_cast<size_t>(std::min(n, panel_columns) * k));
+  int32_t out[4];
+  for (int64_t m0 = 0; m0 < m; m0 += kInt8BlockM) {
+    const int64_t mb = std::min(kInt8BlockM, m - m0);
+    widen_rows(trans_a, a, lda, m0, mb, k, a_block.data());
+    for (int64_t n0 = 0; n0 < n; n0 += panel_columns) {
+      const int64_t nb = std::min(panel_columns, n - n0);
+      // Column j of op(B) is a column of B, or a row of B when it is stored transposed.
+      widen_rows(!trans_b, b, ldb, n0, nb, k, panel.data());
+      for (int64_t i = 0; i < mb; ++i) {
+        const int16_t* ai = a_block.data() + i * k;
+        int32_t* ci = c + (m0 + i) * ldc + n0;
+        int64_t j = 0;
+        for (; j + 4 <= nb; j += 4) {
+          dot4(k, ai, panel.data() + j * k, out);
+          std::copy_n(out, 4, ci + j);
+        }
+        for (; j < nb; ++j) ci[j] = dot1(k, ai, panel.data() + j * k);
+      }
+    }
+  }
+}
 
 template <typename T>
 void gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, T alpha, const T* a,

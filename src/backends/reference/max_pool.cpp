@@ -32,5 +32,9 @@ QRT_REGISTER_KERNEL("MaxPool", "reference", DataType::kFloat32, max_pool<float>,
                     max_pool_supported);
 QRT_REGISTER_KERNEL("MaxPool", "reference", DataType::kFloat64, max_pool<double>,
                     max_pool_supported);
+// Exact on quantized tensors: the max of int8 values is the int8 of the max (one scale).
+QRT_REGISTER_KERNEL("MaxPool", "reference", DataType::kInt8, max_pool<int8_t>, max_pool_supported);
+QRT_REGISTER_KERNEL("MaxPool", "reference", DataType::kUInt8, max_pool<uint8_t>,
+                    max_pool_supported);
 
 }  // namespace qrt::reference

@@ -1,0 +1,35 @@
+// Reference QuantizeLinear for f32 x (f16 x runs it through the registry's f16 adapter, which
+// widens x exactly): y = saturate(rint(x / scale) + zero_point) with a true f32 division and
+// rint rounding half to even.
+#include <cmath>
+#include <cstdint>
+
+#include "backends/reference/int8_numerics.h"
+#include "backends/reference/linear_quantization.h"
+
+namespace qrt::reference {
+namespace {
+
+template <typename Q>
+void quantize(const KernelArgs& args, const LinearQuantParams& p) {
+  const float* x = args.in(0).data_as<float>();
+  Q* y = args.out(0).data_as<Q>();
+  for_each_quant_channel(p, args.in(0).numel(), [&](int64_t i, int64_t c) {
+    const float zero_point = static_cast<float>(p.zero_points[c]);
+    y[i] = saturate<Q>(std::nearbyint(x[i] / p.scales[c]) + zero_point);
+  });
+}
+
+void quantize_linear(const KernelArgs& args) {
+  const LinearQuantParams p = linear_quant_params(args);
+  if (args.out(0).dtype() == DataType::kInt8)
+    quantize<int8_t>(args, p);
+  else
+    quantize<uint8_t>(args, p);
+}
+
+}  // namespace
+
+QRT_REGISTER_KERNEL("QuantizeLinear", "reference", DataType::kFloat32, quantize_linear);
+
+}  // namespace qrt::reference

@@ -1,0 +1,188 @@
+// FP16 and INT8 engines end to end on the bundled Fashion-MNIST CNN: lowering, calibration,
+// tables and QDQ models, against the FP32 engine.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <unistd.h>
+
+#include "io/tensor_file.h"
+#include "qrt/engine.h"
+#include "quant/calibration_table.h"
+#include "runtime/engine_impl.h"
+
+namespace qrt {
+namespace {
+
+const std::string kModels = std::string(QRT_SOURCE_DIR) + "/models/";
+
+std::string temp_path(const std::string& name) {
+  return (std::filesystem::temp_directory_path() /
+          ("qrt_precision_" + std::to_string(::getpid()) + "_" + name))
+      .string();
+}
+
+Tensor sample() { return io::load_npy(kModels + "fashion_sample.npy"); }
+
+// Calibration on the 8 sample images, in two batches of 4.
+CalibrationConfig sample_calibration(const std::string& algorithm) {
+  CalibrationConfig c;
+  c.algorithm = algorithm;
+  const Tensor x = sample();
+  c.num_batches = 2;
+  c.batch = [x](int64_t i) {
+    Tensor part(DataType::kFloat32, {4, 1, 28, 28});
+    std::memcpy(part.data(), x.data_as<float>() + i * 4 * 28 * 28, part.nbytes());
+    return std::map<std::string, Tensor>{{"image", part}};
+  };
+  return c;
+}
+
+double cosine(const Tensor& a, const Tensor& b) {
+  double ab = 0, aa = 0, bb = 0;
+  for (int64_t i = 0; i < a.numel(); ++i) {
+    const double x = a.data_as<float>()[i], y = b.data_as<float>()[i];
+    ab += x * y;
+    aa += x * x;
+    bb += y * y;
+  }
+  return ab / std::sqrt(aa * bb);
+}
+
+int argmax_agreement(const Tensor& a, const Tensor& b) {
+  int same = 0;
+  const int64_t n = a.dim(0), c = a.dim(1);
+  for (int64_t i = 0; i < n; ++i) {
+    const float* x = a.data_as<float>() + i * c;
+    const float* y = b.data_as<float>() + i * c;
+    same += std::max_element(x, x + c) - x == std::max_element(y, y + c) - y;
+  }
+  return same;
+}
+
+Tensor run(const std::shared_ptr<Engine>& e) {
+  return e->create_context()->run({{"image", sample()}}).at("logits");
+}
+
+size_t count_dtype(const Engine& e, DataType t) {
+  size_t n = 0;
+  for (const ir::Value* v : e.impl().graph.values()) n += v->dtype == t && !v->is_constant();
+  return n;
+}
+
+BuilderConfig config_for(const std::string& precision) {
+  BuilderConfig c;
+  c.precision = precision;
+  c.batch = BatchProfile{1, 8, 8};
+  return c;
+}
+
+TEST(Precision, Fp16KeepsInputsOutputsAndAccuracy) {
+  auto fp32 = Builder().build_from_onnx(kModels + "fashion_cnn.onnx", config_for("fp32"));
+  auto fp16 = Builder().build_from_onnx(kModels + "fashion_cnn.onnx", config_for("fp16"));
+  EXPECT_GT(count_dtype(*fp16, DataType::kFloat16), 5u);
+  EXPECT_EQ(fp16->inputs().at(0).dtype, DataType::kFloat32);
+  EXPECT_EQ(fp16->outputs().at(0).name, "logits");
+  const Tensor a = run(fp32), b = run(fp16);
+  EXPECT_GT(cosine(a, b), 0.9999);
+  EXPECT_EQ(argmax_agreement(a, b), 8);
+  bool any_fp16 = false;
+  for (const auto& l : fp16->summary().layers) any_fp16 |= l.precision == "fp16";
+  EXPECT_TRUE(any_fp16);
+}
+
+TEST(Precision, LayerPrecisionOverrideKeepsALayerInFp32) {
+  BuilderConfig c = config_for("fp16");
+  auto probe = Builder().build_from_onnx(kModels + "fashion_cnn.onnx", config_for("fp32"));
+  const std::string first_conv = probe->summary().layers.at(0).name;
+  c.layer_precision[first_conv] = "fp32";
+  auto e = Builder().build_from_onnx(kModels + "fashion_cnn.onnx", c);
+  for (const auto& l : e->summary().layers)
+    if (l.name == first_conv) {
+      EXPECT_EQ(l.precision, "fp32");
+    }
+  c.layer_precision = {{"no such layer", "fp32"}};
+  EXPECT_THROW(Builder().build_from_onnx(kModels + "fashion_cnn.onnx", c), Error);
+}
+
+TEST(Precision, Int8WithCalibrationRunsConvolutionsInInt8) {
+  for (const char* algo : {"minmax", "entropy", "percentile", "mse"}) {
+    BuilderConfig c = config_for("int8");
+    c.calibration = sample_calibration(algo);
+    auto int8 = Builder().build_from_onnx(kModels + "fashion_cnn.onnx", c);
+    int int8_layers = 0;
+    for (const auto& l : int8->summary().layers) int8_layers += l.precision == "int8";
+    EXPECT_GE(int8_layers, 4) << algo;  // three convolutions and the classifier, plus quantize
+    EXPECT_GT(count_dtype(*int8, DataType::kInt8), 2u) << algo;
+    const Tensor a = run(Builder().build_from_onnx(kModels + "fashion_cnn.onnx", config_for("fp32")));
+    const Tensor b = run(int8);
+    EXPECT_GT(cosine(a, b), 0.99) << algo;
+    EXPECT_GE(argmax_agreement(a, b), 7) << algo;
+  }
+}
+
+TEST(Precision, CalibrationTableIsWrittenThenUsed) {
+  const std::string table = temp_path("table.cache");
+  std::remove(table.c_str());
+  BuilderConfig c = config_for("int8");
+  c.calibration = sample_calibration("entropy");
+  c.calibration.table_path = table;
+  const Tensor first = run(Builder().build_from_onnx(kModels + "fashion_cnn.onnx", c));
+  ASSERT_TRUE(std::filesystem::exists(table));
+  // Second build: no data at all, the table alone.
+  BuilderConfig from_table = config_for("int8");
+  from_table.calibration.table_path = table;
+  const Tensor second = run(Builder().build_from_onnx(kModels + "fashion_cnn.onnx", from_table));
+  ASSERT_EQ(first.shape(), second.shape());
+  EXPECT_EQ(0, std::memcmp(first.data(), second.data(), first.nbytes()));
+  // The table read back holds bit-identical scales to what was written.
+  const auto read = quant::read_calibration_table(table);
+  quant::write_calibration_table(table + ".2", read, quant::TableFormat::kTensorRT);
+  EXPECT_EQ(quant::read_calibration_table(table + ".2").scales, read.scales);
+  std::remove(table.c_str());
+  std::remove((table + ".2").c_str());
+}
+
+TEST(Precision, Int8WithoutScalesIsAClearError) {
+  try {
+    Builder().build_from_onnx(kModels + "fashion_cnn.onnx", config_for("int8"));
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("int8 needs calibration data"), std::string::npos);
+  }
+}
+
+TEST(Precision, TableForAnotherModelIsRejected) {
+  const std::string table = temp_path("other.cache");
+  std::ofstream(table) << "TRT-8601-EntropyCalibration2\nfoo: 3c010204\nbar: 3c010204\n";
+  BuilderConfig c = config_for("int8");
+  c.calibration.table_path = table;
+  try {
+    Builder().build_from_onnx(kModels + "fashion_cnn.onnx", c);
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find(table), std::string::npos) << e.what();
+  }
+  std::remove(table.c_str());
+}
+
+TEST(Precision, QatModelBuildsToInt8FromItsOwnScales) {
+  const std::string model = kModels + "fashion_resnet_qat.onnx";
+  auto fake = Builder().build_from_onnx(model, config_for("fp32"));  // Q/DQ run as float ops
+  auto int8 = Builder().build_from_onnx(model, config_for("int8"));  // no calibration needed
+  int int8_layers = 0;
+  for (const auto& l : int8->summary().layers) {
+    EXPECT_NE(l.op_type, "DequantizeLinear");
+    int8_layers += l.precision == "int8";
+  }
+  EXPECT_GE(int8_layers, 15);
+  const Tensor a = run(fake), b = run(int8);
+  EXPECT_GT(cosine(a, b), 0.999);
+  EXPECT_EQ(argmax_agreement(a, b), 8);
+}
+
+}  // namespace
+}  // namespace qrt
