@@ -2,7 +2,6 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
-
 #include <functional>
 #include <memory>
 #include <string>
@@ -23,6 +22,7 @@ Command add_run_command(CLI::App& parent);
 Command add_bench_command(CLI::App& parent);
 Command add_inspect_command(CLI::App& parent);
 Command add_eval_command(CLI::App& parent);
+Command add_export_qdq_command(CLI::App& parent);
 
 // Dataset options shared by calibration and evaluation (see data/dataset.h for the specs).
 struct DataFlags {
