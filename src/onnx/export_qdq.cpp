@@ -184,6 +184,7 @@ class QdqExporter {
 
   // Which table tensors get a QDQ pair, and the name their consumers read afterwards.
   void choose_activations(const std::set<std::string>& activations) {
+    const std::set<std::string> layer_inputs = int8_layer_inputs();
     for (const auto& [name, scale] : table_.scales) {
       const bool produced = node_outputs_.count(name) != 0;
       const bool input = graph_inputs_.count(name) != 0 && !initializers_.count(name);
@@ -196,6 +197,10 @@ class QdqExporter {
         skip(name,
              "not a float32 activation (shape arithmetic, another element type, or a "
              "type known only at run time)");
+        continue;
+      }
+      if (options_.placement == QdqPlacement::kLayerInputs && !layer_inputs.count(name)) {
+        skip(name, "not the input of a layer with int8 weights");
         continue;
       }
       if (graph_outputs_.count(name)) {
@@ -212,21 +217,13 @@ class QdqExporter {
     }
   }
 
-  struct WeightPlan {
-    std::string dequantized;  // the DequantizeLinear output the layer reads
-    bool emitted = false;
-  };
-
   // Why the weight of `node` cannot be stored in int8 (empty when it can), and its axis.
   std::string weight_axis(const ::onnx::NodeProto& node, int64_t* axis) const {
     if (node.input_size() < 2 || node.input(1).empty()) return "no weight input";
     const std::string& w = node.input(1);
-    auto it = initializers_.find(w);
-    if (it == initializers_.end()) return "weight '" + w + "' is not an initializer";
-    if (graph_inputs_.count(w)) return "weight '" + w + "' is also a graph input (overridable)";
-    const ::onnx::TensorProto& t = *it->second;
-    if (t.data_type() != ::onnx::TensorProto::FLOAT) return "weight '" + w + "' is not float32";
-    const int rank = t.dims_size();
+    const std::string why = constant_float(w, "weight");
+    if (!why.empty()) return why;
+    const int rank = initializers_.at(w)->dims_size();
     const std::string& op = node.op_type();
     if (op == "Conv" || op == "ConvTranspose") {
       if (rank < 3) return "weight '" + w + "' has rank " + std::to_string(rank);
@@ -234,23 +231,102 @@ class QdqExporter {
       return {};
     }
     if (rank != 2) return "weight '" + w + "' has rank " + std::to_string(rank) + ", not 2";
-    *axis = 1;
-    if (op == "Gemm")
-      for (const auto& a : node.attribute())
-        if (a.name() == "transB" && a.i() != 0) *axis = 0;
+    *axis = op == "Gemm" && int_attr(node, "transB", 0) != 0 ? 0 : 1;
     return {};
+  }
+
+  // Why initializer `name` is no constant float32 tensor (empty when it is).
+  std::string constant_float(const std::string& name, const std::string& role) const {
+    auto it = initializers_.find(name);
+    if (it == initializers_.end()) return role + " '" + name + "' is not an initializer";
+    if (graph_inputs_.count(name)) return role + " '" + name + "' is also a graph input";
+    if (it->second->data_type() != ::onnx::TensorProto::FLOAT)
+      return role + " '" + name + "' is not float32";
+    return {};
+  }
+
+  static int64_t int_attr(const ::onnx::NodeProto& node, const std::string& name,
+                          int64_t fallback) {
+    for (const auto& a : node.attribute())
+      if (a.name() == name) return a.i();
+    return fallback;
+  }
+
+  static float float_attr(const ::onnx::NodeProto& node, const std::string& name, float fallback) {
+    for (const auto& a : node.attribute())
+      if (a.name() == name) return a.f();
+    return fallback;
   }
 
   static std::string describe(const ::onnx::NodeProto& node) {
     return node.op_type() + " '" + (node.name().empty() ? node.output(0) : node.name()) + "'";
   }
 
-  void plan_weights() {
+  static bool is_int8_layer(const ::onnx::NodeProto& node) {
     static const std::set<std::string> kLayers = {"Conv", "ConvTranspose", "Gemm", "MatMul"};
+    return (node.domain().empty() || node.domain() == "ai.onnx") && kLayers.count(node.op_type());
+  }
+
+  // The activations read by layers whose weights can be stored in int8.
+  std::set<std::string> int8_layer_inputs() const {
+    std::set<std::string> names;
+    int64_t axis = 0;
+    for (const auto& node : model_.graph().node())
+      if (is_int8_layer(node) && node.input_size() > 0 && weight_axis(node, &axis).empty())
+        names.insert(node.input(0));
+    return names;
+  }
+
+  // A per-channel DequantizeLinear of constants, emitted before its first reader.
+  struct ConstantDq {
+    ::onnx::NodeProto node;
+    std::vector<float> scales;
+    bool emitted = false;
+  };
+
+  void add_initializer(const std::string& name, int32_t onnx_type, const std::vector<int64_t>& dims,
+                       const void* data, size_t nbytes) {
+    *model_.mutable_graph()->add_initializer() = make_tensor(name, onnx_type, dims, data, nbytes);
+  }
+
+  // `q` (int8 or int32 values) with per-channel `scales` and zero points along `axis`.
+  template <typename T>
+  ConstantDq constant_dq(const std::string& base, const std::vector<T>& q,
+                         const std::vector<int64_t>& dims, std::vector<float> scales,
+                         int64_t axis) {
+    constexpr int32_t type =
+        sizeof(T) == 1 ? ::onnx::TensorProto::INT8 : ::onnx::TensorProto::INT32;
+    const std::string q_name = unique(base + "_quantized");
+    const std::string s_name = unique(base + "_scale");
+    const std::string z_name = unique(base + "_zero_point");
+    const int64_t channels = static_cast<int64_t>(scales.size());
+    const std::vector<T> zeros(scales.size(), 0);
+    add_initializer(q_name, type, dims, q.data(), q.size() * sizeof(T));
+    add_initializer(s_name, ::onnx::TensorProto::FLOAT, {channels}, scales.data(),
+                    scales.size() * sizeof(float));
+    add_initializer(z_name, type, {channels}, zeros.data(), zeros.size() * sizeof(T));
+    ConstantDq dq{make_node("DequantizeLinear", unique(base + "_DequantizeLinear"),
+                            {q_name, s_name, z_name}, unique(base + "_DequantizeLinear_Output")),
+                  std::move(scales)};
+    auto* attr = dq.node.add_attribute();
+    attr->set_name("axis");
+    attr->set_type(::onnx::AttributeProto::INT);
+    attr->set_i(axis);
+    return dq;
+  }
+
+  Tensor read_initializer(const std::string& name) const {
+    return onnx_import::tensor_from_proto(*initializers_.at(name),
+                                          path_ + ": initializer '" + name + "'", base_dir_);
+  }
+
+  // Weights of the layers reading a quantized activation become int8 per output channel; with
+  // int32_bias, their biases become int32 at scale x_scale * w_scale[c].
+  void plan_weights() {
+    std::map<std::string, int64_t> axes;
     for (const auto& node : model_.graph().node()) {
-      if (!(node.domain().empty() || node.domain() == "ai.onnx") || !kLayers.count(node.op_type()))
+      if (!is_int8_layer(node) || node.input_size() == 0 || !quantized_.count(node.input(0)))
         continue;
-      if (node.input_size() == 0 || !quantized_.count(node.input(0))) continue;
       int64_t axis = 0;
       const std::string why = weight_axis(node, &axis);
       if (!why.empty()) {
@@ -258,47 +334,49 @@ class QdqExporter {
         continue;
       }
       const std::string& w = node.input(1);
-      if (weights_.count(w)) {
-        if (weight_axes_.at(w) != axis)
-          report_.float_weights.push_back(describe(node) + ": weight '" + w +
-                                          "' is shared with a layer quantizing another axis");
-        else
-          weight_readers_.insert(&node);
+      if (axes.count(w) && axes.at(w) != axis) {
+        report_.float_weights.push_back(describe(node) + ": weight '" + w +
+                                        "' is shared with a layer quantized along another axis");
         continue;
       }
-      weight_axes_[w] = axis;
-      weights_[w] = {unique(w + "_DequantizeLinear_Output"), false};
+      if (!axes.count(w)) {
+        axes[w] = axis;
+        const ChannelQuantized cq = quantize_per_channel(read_initializer(w), axis);
+        const auto& dims = initializers_.at(w)->dims();
+        weight_dq_[w] = constant_dq(w, cq.q, {dims.begin(), dims.end()}, cq.scales, axis);
+        replaced_.insert(w);
+        ++report_.weights;
+      }
       weight_readers_.insert(&node);
+      if (options_.int32_bias) plan_bias(node);
     }
   }
 
-  // int8 weight, scales and zero points as initializers; the DequantizeLinear node reading them.
-  ::onnx::NodeProto weight_dequantize(const std::string& w) {
-    const ::onnx::TensorProto& proto = *initializers_.at(w);
-    const Tensor tensor =
-        onnx_import::tensor_from_proto(proto, path_ + ": initializer '" + w + "'", base_dir_);
-    const int64_t axis = weight_axes_.at(w);
-    const ChannelQuantized cq = quantize_per_channel(tensor, axis);
-    const std::vector<int64_t> dims(proto.dims().begin(), proto.dims().end());
-    const int64_t channels = static_cast<int64_t>(cq.scales.size());
-    const std::vector<int8_t> zeros(cq.scales.size(), 0);
-    auto* inits = model_.mutable_graph()->mutable_initializer();
-    const std::string q_name = unique(w + "_quantized");
-    const std::string s_name = unique(w + "_scale");
-    const std::string z_name = unique(w + "_zero_point");
-    *inits->Add() = make_tensor(q_name, ::onnx::TensorProto::INT8, dims, cq.q.data(), cq.q.size());
-    *inits->Add() = make_tensor(s_name, ::onnx::TensorProto::FLOAT, {channels}, cq.scales.data(),
-                                cq.scales.size() * sizeof(float));
-    *inits->Add() =
-        make_tensor(z_name, ::onnx::TensorProto::INT8, {channels}, zeros.data(), zeros.size());
-    ++report_.weights;
-    ::onnx::NodeProto dq = make_node("DequantizeLinear", unique(w + "_DequantizeLinear"),
-                                     {q_name, s_name, z_name}, weights_.at(w).dequantized);
-    auto* attr = dq.add_attribute();
-    attr->set_name("axis");
-    attr->set_type(::onnx::AttributeProto::INT);
-    attr->set_i(axis);
-    return dq;
+  void plan_bias(const ::onnx::NodeProto& node) {
+    if (node.input_size() < 3 || node.input(2).empty()) return;
+    const std::string& b = node.input(2);
+    const std::vector<float>& w_scales = weight_dq_.at(node.input(1)).scales;
+    std::string why = constant_float(b, "bias");
+    if (why.empty() && initializers_.at(b)->dims_size() != 1) why = "bias '" + b + "' is not 1-D";
+    if (why.empty() && initializers_.at(b)->dims(0) != static_cast<int64_t>(w_scales.size()))
+      why = "bias '" + b + "' does not have one value per weight scale";
+    if (why.empty() && node.op_type() == "Gemm" && float_attr(node, "beta", 1.f) != 1.f)
+      why = "beta is not 1";
+    if (!why.empty()) {
+      report_.float_biases.push_back(describe(node) + ": " + why);
+      return;
+    }
+    const float x_scale = quantized_.at(node.input(0));
+    const auto bias = read_initializer(b).to_float_vector();
+    std::vector<float> scales;
+    std::vector<int32_t> q;
+    for (size_t c = 0; c < bias.size(); ++c) {
+      scales.push_back(x_scale * w_scales[c]);
+      const double v = std::nearbyint(static_cast<double>(bias[c]) / scales.back());
+      q.push_back(static_cast<int32_t>(std::clamp(v, double{INT32_MIN}, double{INT32_MAX})));
+    }
+    bias_dq_[&node] = constant_dq(b, q, {static_cast<int64_t>(q.size())}, scales, 0);
+    replaced_.insert(b);
   }
 
   static ::onnx::NodeProto make_node(const std::string& op, const std::string& name,
@@ -350,19 +428,19 @@ class QdqExporter {
     };
     for (const auto& in : graph->input()) emit_qdq(in.name());
     for (auto& node : old_nodes) {
-      const bool reads_int8_weight = weight_readers_.count(&node) != 0;
-      if (reads_int8_weight) {
-        WeightPlan& plan = weights_.at(node.input(1));
-        if (!plan.emitted) emit(weight_dequantize(node.input(1)));
-        plan.emitted = true;
-      }
-      // Index 1 of a weight reader is its weight; a node reading a quantized activation twice
-      // (Mul(x, x)) has every occurrence rewired.
-      for (int i = 0; i < node.input_size(); ++i) {
-        if (reads_int8_weight && i == 1) {
-          node.set_input(1, weights_.at(node.input(1)).dequantized);
-          continue;
+      if (weight_readers_.count(&node)) {
+        ConstantDq& w = weight_dq_.at(node.input(1));
+        if (!w.emitted) emit(w.node);
+        w.emitted = true;
+        node.set_input(1, w.node.output(0));
+        auto bias = bias_dq_.find(&node);
+        if (bias != bias_dq_.end()) {
+          emit(bias->second.node);
+          node.set_input(2, bias->second.node.output(0));
         }
+      }
+      // A node reading a quantized activation twice (Mul(x, x)) has both inputs rewired.
+      for (int i = 0; i < node.input_size(); ++i) {
         auto it = dequantized_.find(node.input(i));
         if (it != dequantized_.end()) node.set_input(i, it->second);
       }
@@ -376,15 +454,14 @@ class QdqExporter {
     }
   }
 
-  // Float weights now read by no node stay out of the file.
+  // Float weights and biases now read by no node stay out of the file.
   void drop_unused_initializers() {
     std::unordered_set<std::string> read(graph_outputs_.begin(), graph_outputs_.end());
     for (const auto& n : model_.graph().node()) read.insert(n.input().begin(), n.input().end());
     auto* inits = model_.mutable_graph()->mutable_initializer();
     for (int i = inits->size() - 1; i >= 0; --i) {
       const std::string& name = inits->Get(i).name();
-      if (weights_.count(name) && !read.count(name) && !graph_inputs_.count(name))
-        inits->DeleteSubrange(i, 1);
+      if (replaced_.count(name) && !read.count(name)) inits->DeleteSubrange(i, 1);
     }
   }
 
@@ -439,9 +516,10 @@ class QdqExporter {
   std::map<std::string, float> quantized_;                       // activation -> scale
   std::map<std::string, std::string> dequantized_;               // activation -> DQ output
   std::map<std::string, std::string> renamed_outputs_;           // graph output -> "<name>_float"
-  std::map<std::string, WeightPlan> weights_;                    // weight -> its DQ output
-  std::map<std::string, int64_t> weight_axes_;                   // weight -> quantized axis
+  std::map<std::string, ConstantDq> weight_dq_;                  // weight -> its int8 form
+  std::map<const ::onnx::NodeProto*, ConstantDq> bias_dq_;       // layer -> its int32 bias
   std::unordered_set<const ::onnx::NodeProto*> weight_readers_;  // layers reading int8 weights
+  std::set<std::string> replaced_;                               // float initializers replaced
 };
 
 }  // namespace

@@ -61,6 +61,12 @@ quant::CalibrationTable table_of(const std::map<std::string, float>& scales) {
   return t;
 }
 
+ExportQdqOptions every_tensor() {
+  ExportQdqOptions o;
+  o.placement = QdqPlacement::kAllTensors;
+  return o;
+}
+
 const ir::Node* producer_of(const ir::Graph& g, const std::string& value, const std::string& op) {
   for (const ir::Node* n : g.nodes())
     for (const ir::Value* out : n->outputs)
@@ -111,7 +117,7 @@ TEST(ExportQdq, InsertsPairsAndPerChannelWeightsThatFoldBackToTheTable) {
                                {"y", 0.1f},
                                {"w", 0.01f},
                                {"bn_only_in_qrt", 0.5f}});
-  const ExportQdqReport report = export_qdq(model, table, dir.file("q.onnx"));
+  const ExportQdqReport report = export_qdq(model, table, dir.file("q.onnx"), every_tensor());
   EXPECT_EQ(report.activations, 5);
   EXPECT_EQ(report.weights, 3);
   EXPECT_TRUE(report.float_weights.empty());
@@ -172,7 +178,7 @@ TEST(ExportQdq, InsertsPairsAndPerChannelWeightsThatFoldBackToTheTable) {
 TEST(ExportQdq, GraphOutputsKeepTheirNamesWhenQuantized) {
   TempDir dir;
   const std::string model = dir.write("m.onnx", layered_model().bytes());
-  ExportQdqOptions options;
+  ExportQdqOptions options = every_tensor();
   options.quantize_graph_outputs = true;
   const auto report =
       export_qdq(model, table_of({{"g", 0.05f}, {"y", 0.1f}}), dir.file("q.onnx"), options);
@@ -191,6 +197,55 @@ TEST(ExportQdq, GraphOutputsKeepTheirNamesWhenQuantized) {
   EXPECT_EQ(q->input(1)->constant->to_float_vector(), std::vector<float>{0.1f});
 }
 
+TEST(ExportQdq, LayerInputsPlacementQuantizesOnlyWhatInt8LayersRead) {
+  TempDir dir;
+  const std::string model = dir.write("m.onnx", layered_model().bytes());
+  const auto table =
+      table_of({{"x", 0.02f}, {"c", 0.03f}, {"r", 0.015f}, {"f", 0.015f}, {"g", 0.05f}});
+  const auto report = export_qdq(model, table, dir.file("q.onnx"));  // the default placement
+  EXPECT_EQ(report.activations, 3);                                  // x, f, g
+  EXPECT_EQ(report.weights, 3);
+  ASSERT_EQ(report.skipped.size(), 2u);
+  EXPECT_EQ(report.skipped[0].name, "c");
+  EXPECT_EQ(report.skipped[1].name, "r");
+  EXPECT_NE(report.skipped[0].reason.find("not the input"), std::string::npos);
+  ir::Graph g = onnx_import::import_onnx(dir.file("q.onnx"));
+  EXPECT_EQ(quant::fold_qdq(g, nullptr), 6);
+  for (const char* name : {"x", "f", "g"})
+    EXPECT_EQ(g.find_value(name)->quant->scales, std::vector<float>{table.scales.at(name)});
+  EXPECT_FALSE(g.find_value("c")->quant);
+  EXPECT_FALSE(g.find_value("r")->quant);
+}
+
+TEST(ExportQdq, Int32BiasesAtInputTimesWeightScale) {
+  TempDir dir;
+  const std::string model = dir.write("m.onnx", layered_model().bytes());
+  ExportQdqOptions options;
+  options.int32_bias = true;
+  const float x_scale = 0.02f;
+  const auto report = export_qdq(model, table_of({{"x", x_scale}}), dir.file("q.onnx"), options);
+  EXPECT_EQ(report.weights, 1);
+  EXPECT_TRUE(report.float_biases.empty());
+  ir::Graph g = onnx_import::import_onnx(dir.file("q.onnx"));
+  const ir::Node* dq_b = only_node(g, "Conv")->input(2)->producer;
+  ASSERT_TRUE(dq_b && dq_b->op_type == "DequantizeLinear");
+  EXPECT_EQ(dq_b->input(0)->constant->dtype(), DataType::kInt32);
+  const auto w_scales = channel_scales(ramp(54, 0.05f, 0.f), {3, 2, 3, 3}, 0);
+  const auto b_scales = dq_b->input(1)->constant->to_float_vector();
+  const std::vector<float> bias = {0.1f, -0.2f, 0.3f};
+  const auto q = dq_b->input(0)->constant->to_int64_vector();
+  for (size_t c = 0; c < 3; ++c) {
+    EXPECT_EQ(b_scales[c], x_scale * w_scales[c]) << c;
+    EXPECT_EQ(q[c], std::llround(bias[c] / b_scales[c])) << c;
+  }
+  // qrt folds the int32 bias back into a float constant within half a step of the original.
+  EXPECT_EQ(quant::fold_qdq(g, nullptr), 3);
+  const ir::Value* b = only_node(g, "Conv")->input(2);
+  ASSERT_TRUE(b->is_constant());
+  const auto folded = b->constant->to_float_vector();
+  for (size_t c = 0; c < 3; ++c) EXPECT_NEAR(folded[c], bias[c], b_scales[c] / 2) << c;
+}
+
 TEST(ExportQdq, BundledClassifierInt8EngineMatchesTheTableBuild) {
   TempDir dir;
   const std::string model = kSourceDir + "/models/fashion_cnn.onnx";
@@ -205,7 +260,7 @@ TEST(ExportQdq, BundledClassifierInt8EngineMatchesTheTableBuild) {
   std::map<std::string, float> scales;
   for (size_t i = 0; i < names.size(); ++i) scales[names[i]] = 0.004f * static_cast<float>(i + 3);
   const auto table = table_of(scales);
-  const auto report = export_qdq(model, table, dir.file("q.onnx"));
+  const auto report = export_qdq(model, table, dir.file("q.onnx"), every_tensor());
   EXPECT_EQ(report.weights, 4);  // three Conv and the Gemm
   ASSERT_EQ(report.skipped.size(), 1u);
   EXPECT_EQ(report.skipped[0].name, "logits");
@@ -220,18 +275,26 @@ TEST(ExportQdq, BundledClassifierInt8EngineMatchesTheTableBuild) {
     EXPECT_EQ(v->quant->scales, std::vector<float>{scale}) << name;
   }
 
-  // INT8 from the export's own scales vs INT8 from the original model and the table.
+  // INT8 from the export's own scales (either placement) vs INT8 from the model and the table.
+  export_qdq(model, table, dir.file("inputs.onnx"));
   quant::write_calibration_table(dir.file("t.cache"), table, quant::TableFormat::kTensorRT);
   BuilderConfig int8;
   int8.precision = "int8";
   int8.on_warning = [](const std::string&) {};
-  auto from_qdq = builder.build_from_onnx(dir.file("q.onnx"), int8);
-  int8.calibration.table_path = dir.file("t.cache");
-  auto from_table = builder.build_from_onnx(model, int8);
   const Tensor images = io::load_npy(kSourceDir + "/models/fashion_sample.npy");
-  const auto a = from_qdq->create_context()->run({{"image", images}}).at("logits");
-  const auto b = from_table->create_context()->run({{"image", images}}).at("logits");
-  EXPECT_EQ(a.to_float_vector(), b.to_float_vector());
+  auto logits = [&](const std::string& path) {
+    return builder.build_from_onnx(path, int8)
+        ->create_context()
+        ->run({{"image", images}})
+        .at("logits")
+        .to_float_vector();
+  };
+  const auto every = logits(dir.file("q.onnx"));
+  const auto inputs = logits(dir.file("inputs.onnx"));
+  int8.calibration.table_path = dir.file("t.cache");
+  const auto from_table = logits(model);
+  EXPECT_EQ(every, from_table);
+  EXPECT_EQ(inputs, from_table);
 }
 
 TEST(ExportQdq, ExternalDataIsWrittenBesideTheOutput) {
@@ -244,7 +307,7 @@ TEST(ExportQdq, ExternalDataIsWrittenBesideTheOutput) {
   std::map<std::string, float> scales;
   for (const auto& n : names) scales[n] = 0.05f;
   // Every weight now int8 and inline: no data file.
-  auto report = export_qdq(model, table_of(scales), dir.file("all.onnx"));
+  auto report = export_qdq(model, table_of(scales), dir.file("all.onnx"), every_tensor());
   EXPECT_EQ(report.weights, 3);
   EXPECT_FALSE(std::filesystem::exists(dir.file("all.onnx.data")));
   ir::Graph all = onnx_import::import_onnx(dir.file("all.onnx"));
