@@ -15,6 +15,11 @@ canvases (mean per-sample Dice of logit > 0), or the first --limit of them.
 
 --qdq evaluates QDQ models made elsewhere (such as `qrt export-qdq`) the same way, so a table
 qrt calibrated is checked in onnxruntime too. Quantized models are kept with --out-dir.
+
+Memory: onnxruntime's Entropy and Percentile calibrators keep every intermediate tensor of every
+calibration sample until the end (13 GB peak for models/fashion_unet.onnx on 512 canvases);
+--calib-stride N bounds that by calibrating N samples at a time (onnxruntime's
+CalibStridedMinMax, whose histograms are then merged, so results may differ slightly).
 """
 import argparse
 import json
