@@ -3,9 +3,10 @@
 segmentation test split (docs/fashion_seg_dataset.md), as uint8 [4, 2, 128, 128] where [i, 0] is
 canvas i and [i, 1] its mask.
 
-A deliberately plain, standalone NumPy port of the spec, independent of qrt's C++ generator
-(src/data/fashion_seg.cpp): the unit test FashionSeg.MatchesPythonFixture checks one against the
-other, so both follow the document rather than each other.
+A deliberately plain, pixel-by-pixel NumPy port of the spec (tools/fashion_seg.py has the fast
+one), independent of qrt's C++ generator (src/data/fashion_seg.cpp): the unit test
+FashionSeg.MatchesPythonFixture checks one against the other, so both follow the document rather
+than each other.
 
     python3 tools/make_seg_fixture.py [--data /usr/share/datasets/fashion-mnist] [--out FILE]
 
@@ -19,37 +20,8 @@ import os
 
 import numpy as np
 
-MASK64 = (1 << 64) - 1
-MASK32 = (1 << 32) - 1
-
-
-class Pcg32:
-    """PCG32 XSH-RR with Python integers reduced modulo 2^64 / 2^32 by hand."""
-
-    def __init__(self, seed, stream):
-        self.state = 0
-        self.inc = ((stream << 1) | 1) & MASK64
-        self.next_u32()
-        self.state = (self.state + seed) & MASK64
-        self.next_u32()
-
-    def next_u32(self):
-        old = self.state
-        self.state = (old * 6364136223846793005 + self.inc) & MASK64
-        x = (((old >> 18) ^ old) >> 27) & MASK32
-        r = old >> 59
-        return ((x >> r) | (x << ((32 - r) & 31))) & MASK32
-
-    def uniform(self, n):
-        return self.next_u32() % n
-
-
-def read_idx_images(path):
-    with gzip.open(path, "rb") as f:
-        data = f.read()
-    assert data[:4] == b"\x00\x00\x08\x03", "not an idx3 ubyte file: " + path
-    n, h, w = (int.from_bytes(data[4 + 4 * k : 8 + 4 * k], "big") for k in range(3))
-    return np.frombuffer(data, dtype=np.uint8, count=n * h * w, offset=16).reshape(n, h, w)
+# PCG32 and the idx reader are shared with the fast port; the canvas below stays pixel by pixel.
+from fashion_seg import Pcg32, read_idx_images
 
 
 def make_canvas(images, i, test_split):

@@ -159,6 +159,24 @@ TEST_F(Cli, UnknownBackend) {
                         "unknown backend 'warp-drive'");
 }
 
+TEST_F(Cli, ExportQdqFromACalibrationTable) {
+  write_bytes("t.cache",
+              "TRT-8601-MinMaxCalibration\nimage: 3c010204\nlogits: 3d800000\n"
+              "/features/features.3/MaxPool_output_0: 3d000000\nnot_in_model: 3c000000\n");
+  const Result r = qrt_cli("export-qdq " + kModel + " --calib-table " + path("t.cache") + " -o " +
+                           path("q.onnx") + " --int32-bias");
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("2 QDQ pairs"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("'not_in_model' (not a tensor of the model)"), std::string::npos)
+      << r.output;
+  EXPECT_EQ(
+      qrt_cli("build " + path("q.onnx") + " -o " + path("q.plan") + " --precision int8").exit_code,
+      0);
+  expect_one_line_error(
+      "export-qdq " + kModel + " --calib-table " + path("missing.cache") + " -o " + path("q.onnx"),
+      "missing.cache");
+}
+
 }  // namespace
 }  // namespace qrt
 

@@ -2,7 +2,6 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
-
 #include <functional>
 #include <memory>
 #include <string>
@@ -24,6 +23,7 @@ Command add_bench_command(CLI::App& parent);
 Command add_inspect_command(CLI::App& parent);
 Command add_eval_command(CLI::App& parent);
 Command add_compare_command(CLI::App& parent);
+Command add_export_qdq_command(CLI::App& parent);
 
 // Dataset options shared by calibration and evaluation (see data/dataset.h for the specs).
 struct DataFlags {
