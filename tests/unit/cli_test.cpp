@@ -90,7 +90,7 @@ TEST_F(Cli, RunTakesAnOnnxModelDirectly) {
 }
 
 TEST_F(Cli, HelpOnEverySubcommand) {
-  for (const char* sub : {"build", "run", "bench", "inspect", "eval", "compare"}) {
+  for (const char* sub : {"build", "run", "bench", "inspect", "eval", "compare", "export-qdq"}) {
     const Result r = qrt_cli(std::string(sub) + " --help");
     EXPECT_EQ(r.exit_code, 0) << sub;
     EXPECT_NE(r.output.find("Usage"), std::string::npos) << r.output;
