@@ -45,7 +45,8 @@ Tensor dequantize(const Tensor& q, const QdqParams& p) {
   const auto values = q.to_float_vector();
   const int64_t channels = static_cast<int64_t>(p.scales.size());
   int64_t inner = 1;
-  for (size_t d = static_cast<size_t>(std::max<int64_t>(p.axis, 0)) + 1; p.axis >= 0 && d < q.rank(); ++d)
+  for (size_t d = static_cast<size_t>(std::max<int64_t>(p.axis, 0)) + 1;
+       p.axis >= 0 && d < q.rank(); ++d)
     inner *= q.dim(d);
   for (int64_t i = 0; i < q.numel(); ++i) {
     const int64_t c = channels == 1 ? 0 : (i / inner) % channels;
@@ -68,7 +69,8 @@ int fold_qdq(ir::Graph& graph, std::vector<std::string>* kept) {
       if (!read_params(*dq, &dq_params) || !q_value) continue;
       if (!dq_params.symmetric) {
         const std::string what = dq->describe() + " (asymmetric: non-zero zero point)";
-        if (kept && std::find(kept->begin(), kept->end(), what) == kept->end()) kept->push_back(what);
+        if (kept && std::find(kept->begin(), kept->end(), what) == kept->end())
+          kept->push_back(what);
         continue;
       }
       ir::Value* out = dq->outputs.at(0);
@@ -83,14 +85,16 @@ int fold_qdq(ir::Graph& graph, std::vector<std::string>* kept) {
         graph.remove_node(dq);
       } else if (q && q->op_type == "QuantizeLinear") {
         QdqParams q_params;
-        if (!read_params(*q, &q_params) || q_params.scales != dq_params.scales || !q_params.symmetric)
+        if (!read_params(*q, &q_params) || q_params.scales != dq_params.scales ||
+            !q_params.symmetric)
           continue;
         // Fake quantization of x: x keeps flowing, annotated with its scale.
         ir::Value* x = q->input(0);
         x->quant = to_quant(q_params);
         graph.replace_all_uses(out, x);
         graph.remove_node(dq);
-        if (consumers.at(q_value).size() == 1 && !graph.is_graph_output(q_value)) graph.remove_node(q);
+        if (consumers.at(q_value).size() == 1 && !graph.is_graph_output(q_value))
+          graph.remove_node(q);
       } else {
         continue;
       }

@@ -94,7 +94,8 @@ class Fp16Lowering {
     out->dtype = target;
     out->shape = v->shape;
     activations_.insert(out);
-    ir::Node* n = graph_.add_node("Cast", graph_.unique_name(v->name + "_cast" + suffix), {v}, {out});
+    ir::Node* n =
+        graph_.add_node("Cast", graph_.unique_name(v->name + "_cast" + suffix), {v}, {out});
     n->attrs["to"] = int64_t{target == DataType::kFloat16 ? 10 : 1};
     return casts_[key] = out;
   }
@@ -127,10 +128,24 @@ class Fp16Lowering {
 }  // namespace
 
 bool is_fp16_sensitive(const ir::Node& node) {
-  static const std::set<std::string> kSensitive = {
-      "Softmax", "LogSoftmax", "LayerNormalization", "InstanceNormalization", "ReduceMean",
-      "ReduceSum", "ReduceL2", "ReduceSumSquare", "ReduceProd", "ReduceLogSum",
-      "ReduceLogSumExp", "ReduceL1", "Pow", "Exp", "Log", "Erf", "CumSum", "Range"};
+  static const std::set<std::string> kSensitive = {"Softmax",
+                                                   "LogSoftmax",
+                                                   "LayerNormalization",
+                                                   "InstanceNormalization",
+                                                   "ReduceMean",
+                                                   "ReduceSum",
+                                                   "ReduceL2",
+                                                   "ReduceSumSquare",
+                                                   "ReduceProd",
+                                                   "ReduceLogSum",
+                                                   "ReduceLogSumExp",
+                                                   "ReduceL1",
+                                                   "Pow",
+                                                   "Exp",
+                                                   "Log",
+                                                   "Erf",
+                                                   "CumSum",
+                                                   "Range"};
   return kSensitive.count(node.op_type) != 0;
 }
 

@@ -131,8 +131,7 @@ class Int8Lowering {
       Tensor back(DataType::kFloat32, w.shape());
       for (int64_t i = 0; i < w.numel(); ++i)
         back.data_as<float>()[i] =
-            qw.q.data_as<int8_t>()[i] *
-            qw.scales.data_as<float>()[map.of[static_cast<size_t>(i)]];
+            qw.q.data_as<int8_t>()[i] * qw.scales.data_as<float>()[map.of[static_cast<size_t>(i)]];
       if (trans_b) back = transpose_2d(back);
       node->inputs[1] = graph_.add_constant(graph_.unique_name(wv->name + "_wq"), back);
       ++n;
@@ -163,7 +162,9 @@ class Int8Lowering {
     q->quant = ir::QuantParams{{scale}, -1};
     ir::Node* n = graph_.add_node(
         "QuantizeLinear", graph_.unique_name(v->name + "_quantize"),
-        {v, constant(v->name + "_scale", Tensor::from_vector(DataType::kFloat32, {}, std::vector<float>{scale})),
+        {v,
+         constant(v->name + "_scale",
+                  Tensor::from_vector(DataType::kFloat32, {}, std::vector<float>{scale})),
          constant(v->name + "_zero_point", Tensor(DataType::kInt8, {}))},
         {q});
     (void)n;
@@ -218,7 +219,8 @@ class Int8Lowering {
         if (alpha != 1.f)
           for (int64_t i = 0; i < w.numel(); ++i) w.data_as<float>()[i] *= alpha;
         if (ir::Value* c = node->input(2)) {
-          if (!c->is_constant() || c->constant->numel() != w.dim(1) || c->constant->dtype() != DataType::kFloat32) {
+          if (!c->is_constant() || c->constant->numel() != w.dim(1) ||
+              c->constant->dtype() != DataType::kFloat32) {
             *why = "Gemm's C is not a constant bias of N values";
             return false;
           }
@@ -276,9 +278,8 @@ class Int8Lowering {
       y = next->outputs.at(0);
     }
 
-    std::vector<ir::Value*> inputs = {
-        quantized(x, x_scale), constant(wv->name + "_int8", qw.q),
-        constant(wv->name + "_scales", qw.scales), bias, residual};
+    std::vector<ir::Value*> inputs = {quantized(x, x_scale), constant(wv->name + "_int8", qw.q),
+                                      constant(wv->name + "_scales", qw.scales), bias, residual};
     while (!inputs.empty() && !inputs.back()) inputs.pop_back();
     const std::string new_op = lowered_as.op_type == "MatMul" ? "MatMulInt8" : op + "Int8";
     ir::Node* q = graph_.add_node(new_op, node->name, {}, {});
@@ -366,9 +367,9 @@ class Int8Lowering {
 
   // Ops that commute exactly with per-tensor quantization at one scale.
   static bool moves_through(const ir::Node& p) {
-    static const std::set<std::string> kOps = {"MaxPool", "Relu", "Reshape", "Flatten",
-                                               "Transpose", "Squeeze", "Unsqueeze",
-                                               "Identity", "Concat"};
+    static const std::set<std::string> kOps = {"MaxPool",   "Relu",      "Reshape",
+                                               "Flatten",   "Transpose", "Squeeze",
+                                               "Unsqueeze", "Identity",  "Concat"};
     if (!kOps.count(p.op_type) || p.outputs.size() != 1) return false;
     return true;
   }

@@ -4,10 +4,11 @@
 #include <iostream>
 #include <sstream>
 
-#include "runtime/engine_impl.h"
 #include "quant/calibrate.h"
 #include "quant/precision.h"
+#include "runtime/engine_impl.h"
 #include "runtime/optimize.h"
+#include "util/parse_list.h"
 
 namespace qrt {
 
@@ -138,7 +139,8 @@ void resolve_int8_scales(ir::Graph& graph, const EngineImpl& engine, const Build
     calib->input_batched = engine.input_batched;
     calib->input_values_matter = engine.input_values_matter;
     calib->has_batch = engine.has_batch;
-    calib->batch = engine.has_batch ? BatchProfile{1, engine.batch.opt, int64_t{1} << 40} : engine.batch;
+    calib->batch =
+        engine.has_batch ? BatchProfile{1, engine.batch.opt, int64_t{1} << 40} : engine.batch;
     BuilderConfig fp32 = config;
     fp32.precision = "fp32";
     try {
@@ -152,14 +154,16 @@ void resolve_int8_scales(ir::Graph& graph, const EngineImpl& engine, const Build
     graph = std::move(calib->graph);
     if (!cal.table_path.empty()) {
       const bool json = std::filesystem::path(cal.table_path).extension() == ".json";
-      quant::write_calibration_table(cal.table_path, table,
-                                     json ? quant::TableFormat::kJson : quant::TableFormat::kTensorRT);
+      quant::write_calibration_table(
+          cal.table_path, table, json ? quant::TableFormat::kJson : quant::TableFormat::kTensorRT);
     }
   } else {
-    throw Error(source + ": int8 needs calibration data (--calib-data), a calibration table "
+    throw Error(source +
+                ": int8 needs calibration data (--calib-data), a calibration table "
                 "(--calib-table) or a model with QuantizeLinear/DequantizeLinear nodes");
   }
-  const auto missing = quant::apply_table(graph, table, cal.table_path.empty() ? source : cal.table_path);
+  const auto missing =
+      quant::apply_table(graph, table, cal.table_path.empty() ? source : cal.table_path);
   if (!missing.empty()) {
     std::string list;
     for (size_t i = 0; i < missing.size() && i < 10; ++i) list += (i ? ", " : "") + missing[i];
@@ -184,21 +188,7 @@ void check_layer_names(const ir::Graph& graph, const quant::LayerPrecisions& ove
 }  // namespace
 
 BatchProfile parse_batch_profile(const std::string& text) {
-  std::vector<int64_t> parts;
-  std::stringstream ss(text);
-  std::string item;
-  while (std::getline(ss, item, ':')) {
-    size_t used = 0;
-    int64_t v = 0;
-    try {
-      v = std::stoll(item, &used);
-    } catch (const std::exception&) {
-      used = 0;
-    }
-    if (used == 0 || used != item.size())
-      throw Error("batch profile '" + text + "': '" + item + "' is not a number");
-    parts.push_back(v);
-  }
+  const std::vector<int64_t> parts = util::parse_int_list(text, ':', "batch profile");
   if (parts.size() != 1 && parts.size() != 3)
     throw Error("batch profile '" + text + "': expected MIN:OPT:MAX or a single N");
   BatchProfile p = parts.size() == 1 ? BatchProfile{parts[0], parts[0], parts[0]}

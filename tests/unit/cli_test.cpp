@@ -184,15 +184,16 @@ namespace qrt {
 namespace {
 
 TEST_F(Cli, EvalComparesEnginesOnFashionMnist) {
-  ASSERT_EQ(qrt_cli("build " + kModel + " -o " + path("fp32.plan") + " --batch 1:50:50").exit_code, 0);
+  ASSERT_EQ(qrt_cli("build " + kModel + " -o " + path("fp32.plan") + " --batch 1:50:50").exit_code,
+            0);
   const Result int8 = qrt_cli("build " + kModel + " -o " + path("int8.plan") +
                               " --batch 1:50:50 --precision int8 --calib-data " + kSample +
                               " --calib-batch-size 4 --calib-table " + path("t.cache"));
   ASSERT_EQ(int8.exit_code, 0) << int8.output;
   EXPECT_NE(read_bytes(path("t.cache")).find("TRT-8601-EntropyCalibration2"), std::string::npos);
-  const Result r = qrt_cli("eval " + path("fp32.plan") + " " + path("int8.plan") +
-                           " --data fashion-mnist:test --limit 200 --batch-size 50 --compare --json " +
-                           path("e.json"));
+  const Result r = qrt_cli(
+      "eval " + path("fp32.plan") + " " + path("int8.plan") +
+      " --data fashion-mnist:test --limit 200 --batch-size 50 --compare --json " + path("e.json"));
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_NE(r.output.find("fp32"), std::string::npos);
   EXPECT_NE(r.output.find("agreement"), std::string::npos);
@@ -202,8 +203,9 @@ TEST_F(Cli, EvalComparesEnginesOnFashionMnist) {
 }
 
 TEST_F(Cli, CompareRanksLayersAndSuggestsOverrides) {
-  const Result r = qrt_cli("compare " + kModel + " --precision int8 --calib-data " + kSample +
-                           " --calib-batch-size 4 --data " + kSample + " --batch-size 4 --batches 1");
+  const Result r =
+      qrt_cli("compare " + kModel + " --precision int8 --calib-data " + kSample +
+              " --calib-batch-size 4 --data " + kSample + " --batch-size 4 --batches 1");
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_NE(r.output.find("worst first"), std::string::npos) << r.output;
   EXPECT_NE(r.output.find("suggestion: --layer-precision"), std::string::npos) << r.output;
@@ -227,8 +229,8 @@ TEST_F(Cli, CalibrationDataOfTheWrongType) {
 }
 
 TEST_F(Cli, EvalMetricThatDoesNotFitTheData) {
-  expect_one_line_error("eval " + kModel + " --data fashion-mnist:test --metric dice,iou --limit 10",
-                        "does not fit");
+  expect_one_line_error(
+      "eval " + kModel + " --data fashion-mnist:test --metric dice,iou --limit 10", "does not fit");
 }
 
 }  // namespace
@@ -241,7 +243,8 @@ const std::string kOnnxNodeTests = "/usr/share/libonnx-testdata/data/node/";
 
 TEST_F(Cli, RunAcceptsTensorProtoInputs) {
   const std::string dir = kOnnxNodeTests + "test_relu/";
-  const Result r = qrt_cli("run " + dir + "model.onnx --input " + dir + "test_data_set_0/input_0.pb --output-dir " + path("out"));
+  const Result r = qrt_cli("run " + dir + "model.onnx --input " + dir +
+                           "test_data_set_0/input_0.pb --output-dir " + path("out"));
   ASSERT_EQ(r.exit_code, 0) << r.output;
   const Tensor y = io::load_npy(path("out/y.npy"));
   const Tensor want = io::load_tensor_file(dir + "test_data_set_0/output_0.pb");
@@ -252,7 +255,8 @@ TEST_F(Cli, RunAcceptsTensorProtoInputs) {
 TEST_F(Cli, UnsupportedOpsAreListedInOneLine) {
   // libonnx-testdata (installed by scripts/install_deps.sh) has models with ops qrt lacks.
   const std::string model = kOnnxNodeTests + "test_einsum_sum/model.onnx";
-  expect_one_line_error("build " + model + " -o " + path("x.plan"), "unsupported ops: Einsum (node");
+  expect_one_line_error("build " + model + " -o " + path("x.plan"),
+                        "unsupported ops: Einsum (node");
 }
 
 }  // namespace

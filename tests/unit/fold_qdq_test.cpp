@@ -16,8 +16,10 @@ struct QdqGraph {
     x->dtype = DataType::kFloat32;
     x->shape = {ir::Dim{2, {}}, ir::Dim{3, {}}};
     g.inputs.push_back(x);
-    auto* s = g.add_constant("s", Tensor::from_vector(DataType::kFloat32, {}, std::vector<float>{scale}));
-    auto* zp = g.add_constant("zp", Tensor::from_vector(DataType::kInt8, {}, std::vector<int8_t>{zero_point}));
+    auto* s =
+        g.add_constant("s", Tensor::from_vector(DataType::kFloat32, {}, std::vector<float>{scale}));
+    auto* zp = g.add_constant(
+        "zp", Tensor::from_vector(DataType::kInt8, {}, std::vector<int8_t>{zero_point}));
     auto* q = g.add_value("q");
     auto* dq = g.add_value("dq");
     g.add_node("QuantizeLinear", "quant", {x, s, zp}, {q});
@@ -27,8 +29,10 @@ struct QdqGraph {
     // Weight [2, 3] int8 with per-row scales (axis 0).
     auto* wq = g.add_constant("wq", Tensor::from_vector(DataType::kInt8, {2, 3},
                                                         std::vector<int8_t>{1, -2, 3, 4, 5, -6}));
-    auto* ws = g.add_constant("ws", Tensor::from_vector(DataType::kFloat32, {2}, std::vector<float>{0.5f, 0.25f}));
-    auto* wzp = g.add_constant("wzp", Tensor::from_vector(DataType::kInt8, {2}, std::vector<int8_t>{0, 0}));
+    auto* ws = g.add_constant(
+        "ws", Tensor::from_vector(DataType::kFloat32, {2}, std::vector<float>{0.5f, 0.25f}));
+    auto* wzp =
+        g.add_constant("wzp", Tensor::from_vector(DataType::kInt8, {2}, std::vector<int8_t>{0, 0}));
     w_float = g.add_value("w");
     ir::Node* wdq = g.add_node("DequantizeLinear", "wdequant", {wq, ws, wzp}, {w_float});
     wdq->attrs["axis"] = int64_t{0};
@@ -54,7 +58,8 @@ TEST(FoldQdq, ScalesLandOnValuesAndPairsDisappear) {
   const ir::Node* use_w = m.g.nodes().back();
   const ir::Value* w = use_w->inputs[0];
   ASSERT_TRUE(w->is_constant());
-  EXPECT_EQ(w->constant->to_float_vector(), (std::vector<float>{0.5f, -1.f, 1.5f, 1.f, 1.25f, -1.5f}));
+  EXPECT_EQ(w->constant->to_float_vector(),
+            (std::vector<float>{0.5f, -1.f, 1.5f, 1.f, 1.25f, -1.5f}));
   ASSERT_TRUE(w->quant.has_value());
   EXPECT_EQ(w->quant->scales, (std::vector<float>{0.5f, 0.25f}));
   EXPECT_EQ(w->quant->axis, 0);

@@ -1,13 +1,13 @@
 // FP16 and INT8 engines end to end on the bundled Fashion-MNIST CNN: lowering, calibration,
 // tables and QDQ models, against the FP32 engine.
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <cmath>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
-#include <unistd.h>
 
 #include "io/tensor_file.h"
 #include "qrt/engine.h"
@@ -124,7 +124,8 @@ TEST(Precision, Int8WithCalibrationRunsConvolutionsInInt8) {
     for (const auto& l : int8->summary().layers) int8_layers += l.precision == "int8";
     EXPECT_GE(int8_layers, 4) << algo;  // three convolutions and the classifier, plus quantize
     EXPECT_GT(count_dtype(*int8, DataType::kInt8), 2u) << algo;
-    const Tensor a = run(Builder().build_from_onnx(kModels + "fashion_cnn.onnx", config_for("fp32")));
+    const Tensor a =
+        run(Builder().build_from_onnx(kModels + "fashion_cnn.onnx", config_for("fp32")));
     const Tensor b = run(int8);
     EXPECT_GT(cosine(a, b), 0.99) << algo;
     EXPECT_GE(argmax_agreement(a, b), 7) << algo;

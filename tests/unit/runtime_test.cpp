@@ -1,13 +1,13 @@
 // The runtime (builder, engine, contexts, plans) on graphs of test-only ops, independent of the
 // real kernels.
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <thread>
-#include <unistd.h>
 
 #include "backends/kernel_registry.h"
 #include "ir/op_schema.h"

@@ -8,26 +8,16 @@
 
 #include "commands.h"
 #include "qrt/bench.h"
+#include "util/parse_list.h"
 
 namespace qrt::cli {
 
 namespace {
 std::vector<int64_t> parse_batches(const std::string& text) {
-  std::vector<int64_t> out;
-  std::stringstream ss(text);
-  std::string item;
-  while (std::getline(ss, item, ',')) {
-    size_t used = 0;
-    int64_t v = 0;
-    try {
-      v = std::stoll(item, &used);
-    } catch (const std::exception&) {
-      used = 0;
-    }
-    if (used == 0 || used != item.size() || v < 1)
-      throw Error("--batch '" + text + "': '" + item + "' is not a positive batch size");
-    out.push_back(v);
-  }
+  const std::vector<int64_t> out = util::parse_int_list(text, ',', "--batch");
+  for (int64_t b : out)
+    if (b < 1)
+      throw Error("--batch '" + text + "': " + std::to_string(b) + " is not a positive batch size");
   if (out.empty()) throw Error("--batch '" + text + "': no batch sizes");
   return out;
 }

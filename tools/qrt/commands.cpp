@@ -5,28 +5,11 @@
 #include <cstdio>
 #include <sstream>
 
+#include "util/parse_list.h"
+
 namespace qrt::cli {
 
 namespace {
-
-std::vector<float> parse_floats(const std::string& text, const std::string& flag) {
-  std::vector<float> out;
-  std::stringstream ss(text);
-  std::string item;
-  while (std::getline(ss, item, ',')) {
-    size_t used = 0;
-    float v = 0;
-    try {
-      v = std::stof(item, &used);
-    } catch (const std::exception&) {
-      used = 0;
-    }
-    if (used == 0 || used != item.size())
-      throw Error(flag + " '" + text + "': '" + item + "' is not a number");
-    out.push_back(v);
-  }
-  return out;
-}
 
 // A progress bar on stderr: batches done and time left.
 void show_progress(int64_t done, int64_t total, std::chrono::steady_clock::time_point start) {
@@ -49,8 +32,8 @@ data::Preprocess PreprocessFlags::get() const {
   data::Preprocess p;
   p.resize_shorter = resize;
   p.crop = crop;
-  if (!mean.empty()) p.mean = parse_floats(mean, "--mean");
-  if (!stddev.empty()) p.stddev = parse_floats(stddev, "--std");
+  if (!mean.empty()) p.mean = util::parse_float_list(mean, ',', "--mean");
+  if (!stddev.empty()) p.stddev = util::parse_float_list(stddev, ',', "--std");
   p.channels = channels;
   p.nhwc = nhwc;
   return p;

@@ -13,9 +13,9 @@ int main(int argc, char** argv) {
     return std::string("qrt: error: ") + e.what() + " (see --help)\n";
   });
   const std::vector<qrt::cli::Command> commands = {
-      qrt::cli::add_build_command(app), qrt::cli::add_run_command(app),
-      qrt::cli::add_bench_command(app), qrt::cli::add_inspect_command(app),
-      qrt::cli::add_eval_command(app), qrt::cli::add_compare_command(app),
+      qrt::cli::add_build_command(app),     qrt::cli::add_run_command(app),
+      qrt::cli::add_bench_command(app),     qrt::cli::add_inspect_command(app),
+      qrt::cli::add_eval_command(app),      qrt::cli::add_compare_command(app),
       qrt::cli::add_export_qdq_command(app)};
   try {
     app.parse(argc, argv);
