@@ -98,10 +98,16 @@ Value* Graph::find_value(const std::string& value_name) const {
 }
 
 std::string Graph::unique_name(const std::string& base) const {
-  if (!by_name_.count(base)) return base;
+  // Unique among values and nodes alike: passes name new nodes after the values they make.
+  std::unordered_set<std::string> node_names;
+  for (const auto& n : nodes_) node_names.insert(n->name);
+  auto taken = [&](const std::string& candidate_name) {
+    return by_name_.count(candidate_name) != 0 || node_names.count(candidate_name) != 0;
+  };
+  if (!taken(base)) return base;
   for (int i = 1;; ++i) {
     std::string candidate = base + "_" + std::to_string(i);
-    if (!by_name_.count(candidate)) return candidate;
+    if (!taken(candidate)) return candidate;
   }
 }
 

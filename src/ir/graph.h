@@ -102,6 +102,7 @@ class Graph {
   Node* add_node(const std::string& op_type, const std::string& name, std::vector<Value*> inputs,
                  std::vector<Value*> outputs);
   Value* find_value(const std::string& name) const;
+  // `base`, or `base_N`: a name no value and no node has yet.
   std::string unique_name(const std::string& base) const;
 
   // Nodes in their current order (topological after topological_sort()).

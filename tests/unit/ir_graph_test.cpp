@@ -79,3 +79,19 @@ TEST(Types, HalfRoundTrip) {
 
 }  // namespace
 }  // namespace qrt::ir
+
+namespace qrt::ir {
+namespace {
+
+TEST(Graph, UniqueNamesAvoidNodeNamesToo) {
+  Graph g;
+  Value* x = g.add_value("x");
+  Value* y = g.add_value("y");
+  g.add_node("Relu", "x_quantize", {x}, {y});
+  EXPECT_EQ(g.unique_name("x_quantize"), "x_quantize_1");
+  EXPECT_EQ(g.unique_name("y"), "y_1");
+  EXPECT_EQ(g.unique_name("fresh"), "fresh");
+}
+
+}  // namespace
+}  // namespace qrt::ir
