@@ -24,7 +24,6 @@ dataset reads the idx files from --data, e.g. a copy carried in an ignored folde
   python3 tools/train_fashion_models.py --data .fmnist --out models
 """
 import argparse
-import gzip
 import inspect
 import json
 import math
@@ -38,6 +37,9 @@ import numpy as np
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import fashion_seg  # noqa: E402  (tools/fashion_seg.py, beside this script)
 
 DATA_CANDIDATES = ["/usr/share/datasets/fashion-mnist", ".fmnist", "data/fashion-mnist"]
 MODEL_NAMES = {"a": "fashion_resnet", "b": "fashion_mobilenetv2", "c": "fashion_unet",
@@ -59,21 +61,6 @@ def find_data_dir(explicit):
              % ", ".join([explicit] if explicit else DATA_CANDIDATES))
 
 
-def load_idx(path):
-    with gzip.open(path, "rb") as f:
-        data = f.read()
-    dims = data[3]
-    shape = [int.from_bytes(data[4 + 4 * i:8 + 4 * i], "big") for i in range(dims)]
-    return np.frombuffer(data, dtype=np.uint8, offset=4 + 4 * dims).reshape(shape)
-
-
-def load_split(data_dir, split):
-    prefix = "train" if split == "train" else "t10k"
-    images = load_idx(os.path.join(data_dir, prefix + "-images-idx3-ubyte.gz"))
-    labels = load_idx(os.path.join(data_dir, prefix + "-labels-idx1-ubyte.gz"))
-    return images, labels.astype(np.int64)
-
-
 def normalize(u8):
     """(x / 255 - 0.5) / 0.5 in float32: the preprocessing qrt's data loaders default to."""
     return (u8.float() / 255.0 - 0.5) / 0.5
@@ -82,62 +69,12 @@ def normalize(u8):
 # ----------------------------------------------------------------------------------------------
 # Segmentation canvases (docs/fashion_seg_dataset.md). PCG32 runs vectorized across canvases
 # (each canvas has its own generator); painting is vectorized with integer tensor ops, so the
-# result is exact on any device. reference_canvas() is the literal algorithm, used as a check.
+# result is exact on any device. tools/fashion_seg.py's make_canvas() is the check.
 # ----------------------------------------------------------------------------------------------
-PCG_MULT = 6364136223846793005
-MASK64 = (1 << 64) - 1
-CANVAS = 128
+PCG_MULT = fashion_seg.PCG_MULT
+MASK64 = fashion_seg.MASK64
+CANVAS = fashion_seg.CANVAS
 MAX_DRAWS = 1 + 4 * 7 + 3  # count, up to 4 clutter pieces of 7 draws, the item's 3 draws
-
-
-class PCG32:
-    def __init__(self, seed, stream):
-        self.state = 0
-        self.inc = ((stream << 1) | 1) & MASK64
-        self.next_u32()
-        self.state = (self.state + seed) & MASK64
-        self.next_u32()
-
-    def next_u32(self):
-        old = self.state
-        self.state = (old * PCG_MULT + self.inc) & MASK64
-        x = (((old >> 18) ^ old) >> 27) & 0xFFFFFFFF
-        r = old >> 59
-        return ((x >> r) | (x << ((32 - r) & 31))) & 0xFFFFFFFF
-
-    def uniform(self, n):
-        return self.next_u32() % n
-
-
-def reference_canvas(images, i, split):
-    n = len(images)
-    rng = PCG32(i, 1 if split == "test" else 0)
-    canvas = np.zeros((CANVAS, CANVAS), np.uint8)
-    mask = np.zeros((CANVAS, CANVAS), np.uint8)
-    for _ in range(2 + rng.uniform(3)):
-        j = rng.uniform(n)
-        if j == i:
-            j = (j + 1) % n
-        c = 10 + rng.uniform(9)
-        ox, oy = rng.uniform(29 - c), rng.uniform(29 - c)
-        f = 1 + rng.uniform(3)
-        px, py = rng.uniform(129 - c * f), rng.uniform(129 - c * f)
-        for y in range(c * f):
-            for x in range(c * f):
-                v = int(images[j][oy + y // f][ox + x // f]) * 2 // 5
-                canvas[py + y][px + x] = max(canvas[py + y][px + x], v)
-    f = 2 + rng.uniform(3)
-    s = 28 * f
-    px, py = rng.uniform(129 - s), rng.uniform(129 - s)
-    for y in range(s):
-        for x in range(s):
-            v = int(images[i][y // f][x // f])
-            if v >= 32:
-                canvas[py + y][px + x] = v
-                mask[py + y][px + x] = 1
-            else:
-                canvas[py + y][px + x] = max(canvas[py + y][px + x], v)
-    return canvas, mask
 
 
 def pcg_draws(indices, stream, count):
@@ -240,7 +177,7 @@ def make_canvases(images_t, indices, split, chunk=2048):
 def check_canvases(images_np, images_t, split, indices):
     got_c, got_m = make_canvases(images_t, indices, split)
     for k, i in enumerate(indices):
-        ref_c, ref_m = reference_canvas(images_np, int(i), split)
+        ref_c, ref_m = fashion_seg.make_canvas(images_np, int(i), test_split=(split == "test"))
         if not (np.array_equal(ref_c, got_c[k].cpu().numpy())
                 and np.array_equal(ref_m, got_m[k].cpu().numpy())):
             sys.exit(f"canvas generator mismatch: {split} canvas {i} differs from the reference")
@@ -855,8 +792,8 @@ def main():
         f"data {data_dir}, models {[MODEL_NAMES[k] for k in models]}, "
         f"epochs { {MODEL_NAMES[k]: epochs[k] for k in models} }")
 
-    train_np, train_y = load_split(data_dir, "train")
-    test_np, test_y = load_split(data_dir, "test")
+    train_np, train_y = fashion_seg.load_split("train", data_dir)
+    test_np, test_y = fashion_seg.load_split("test", data_dir)
     if args.limit_train:
         n_train = min(args.limit_train, len(train_np))
     else:

@@ -68,15 +68,11 @@ class ImageArrayDataset : public Dataset {
   LabelKind label_kind() const override { return kind_; }
   Batch get(int64_t begin, int64_t count) const override {
     check_range(begin, count);
-    std::vector<int64_t> shape = sample_shape();
-    const int64_t sample_numel = shape_numel(shape);
-    shape.insert(shape.begin(), count);
-    Tensor inputs(DataType::kFloat32, shape);
     const int64_t image_bytes = images_.dim(1) * images_.dim(2) * images_.dim(3);
-    parallel_for(count, [&](int64_t k) {
+    Tensor inputs = parallel_samples(sample_shape(), count, [&](int64_t k, float* out) {
       const ImageView view{images_.data_as<uint8_t>() + (begin + k) * image_bytes, images_.dim(1),
                            images_.dim(2), static_cast<int>(images_.dim(3))};
-      pipeline_.run(view, out_height_, out_width_, inputs.data_as<float>() + k * sample_numel,
+      pipeline_.run(view, out_height_, out_width_, out,
                     name_ + " sample " + std::to_string(begin + k));
     });
     return make_batch(std::move(inputs), labels_, begin, count);

@@ -68,6 +68,17 @@ void parallel_for(int64_t count, const std::function<void(int64_t)>& fn) {
     std::rethrow_exception(errors[static_cast<size_t>(first)]);
 }
 
+Tensor parallel_samples(const std::vector<int64_t>& sample_shape, int64_t count,
+                        const std::function<void(int64_t, float*)>& write_sample) {
+  const int64_t sample_numel = shape_numel(sample_shape);
+  std::vector<int64_t> shape = sample_shape;
+  shape.insert(shape.begin(), count);
+  Tensor samples(DataType::kFloat32, shape);
+  float* out = samples.data_as<float>();
+  parallel_for(count, [&](int64_t k) { write_sample(k, out + k * sample_numel); });
+  return samples;
+}
+
 Tensor slice_rows(const Tensor& t, int64_t begin, int64_t count) {
   std::vector<int64_t> shape = t.shape();
   const size_t row_bytes = t.nbytes() / static_cast<size_t>(std::max<int64_t>(shape.at(0), 1));

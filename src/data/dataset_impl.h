@@ -13,6 +13,11 @@ namespace qrt::data {
 // error of the lowest failing index is rethrown, so errors do not depend on thread timing.
 void parallel_for(int64_t count, const std::function<void(int64_t)>& fn);
 
+// A float32 count x sample_shape tensor whose sample k is written by write_sample(k, out), on
+// several threads through parallel_for.
+Tensor parallel_samples(const std::vector<int64_t>& sample_shape, int64_t count,
+                        const std::function<void(int64_t, float*)>& write_sample);
+
 // Rows [begin, begin + count) of the first dimension, as a new tensor.
 Tensor slice_rows(const Tensor& t, int64_t begin, int64_t count);
 

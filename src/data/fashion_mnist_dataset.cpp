@@ -70,19 +70,15 @@ class FashionSegDataset : public Dataset {
   LabelKind label_kind() const override { return LabelKind::kMask; }
   Batch get(int64_t begin, int64_t count) const override {
     check_range(begin, count);
-    std::vector<int64_t> shape = sample_shape();
-    const int64_t sample_numel = shape_numel(shape);
-    shape.insert(shape.begin(), count);
     Batch batch;
-    batch.inputs = Tensor(DataType::kFloat32, shape);
     batch.labels = Tensor(DataType::kUInt8, {count, kSegCanvasSize, kSegCanvasSize});
     constexpr int64_t kCanvasBytes = kSegCanvasSize * kSegCanvasSize;
-    parallel_for(count, [&](int64_t k) {
+    batch.inputs = parallel_samples(sample_shape(), count, [&](int64_t k, float* out) {
       std::vector<uint8_t> canvas(kCanvasBytes);
       make_seg_canvas(images_.data_as<uint8_t>(), size(), begin + k, test_, canvas.data(),
                       batch.labels.data_as<uint8_t>() + k * kCanvasBytes);
       pipeline_.run({canvas.data(), kSegCanvasSize, kSegCanvasSize, 1}, kSegCanvasSize,
-                    kSegCanvasSize, batch.inputs.data_as<float>() + k * sample_numel, name_);
+                    kSegCanvasSize, out, name_);
     });
     return batch;
   }

@@ -78,18 +78,13 @@ class ImageListDataset : public Dataset {
   LabelKind label_kind() const override { return LabelKind::kClass; }
   Batch get(int64_t begin, int64_t count) const override {
     check_range(begin, count);
-    std::vector<int64_t> shape = sample_shape();
-    const int64_t sample_numel = shape_numel(shape);
-    shape.insert(shape.begin(), count);
     Batch batch;
-    batch.inputs = Tensor(DataType::kFloat32, shape);
     batch.labels = Tensor(DataType::kInt64, {count});
-    float* inputs = batch.inputs.data_as<float>();
     int64_t* labels = batch.labels.data_as<int64_t>();
-    parallel_for(count, [&](int64_t k) {
+    batch.inputs = parallel_samples(sample_shape(), count, [&](int64_t k, float* out) {
       const ListEntry& entry = entries_[static_cast<size_t>(begin + k)];
       const Image image = load_image(entry.path);
-      pipeline_.run(view_of(image), out_height_, out_width_, inputs + k * sample_numel, entry.path);
+      pipeline_.run(view_of(image), out_height_, out_width_, out, entry.path);
       labels[k] = entry.label;
     });
     return batch;

@@ -3,29 +3,12 @@
 
 #include <array>
 
-#include "op_test_util.h"
+#include "ops_test_helpers.h"
 
 namespace qrt {
 namespace {
 
-using test::make_f32;
-using test::max_abs_diff;
-using test::random_tensor;
-using test::run_op;
-using Attrs = std::map<std::string, ir::AttributeValue>;
-using Ints = std::vector<int64_t>;
-
-// Spatial parameters of a test case, up to 3 axes, as given to the op.
-struct Spatial {
-  Ints kernel, strides, dilations, pads;  // pads: begin..., end...
-};
-
-// Pads a per-axis list to 3 axes with `fill` in front (1-D/2-D cases become 3-D).
-std::array<int64_t, 3> to3(const Ints& v, int64_t fill) {
-  std::array<int64_t, 3> r{fill, fill, fill};
-  for (size_t i = 0; i < v.size(); ++i) r[3 - v.size() + i] = v[i];
-  return r;
-}
+using namespace test;
 
 // y[n, m, o] = b[m] + sum_{c, k} x[n, g*C/G + c, o*s - p + k*d] * w[m, c, k] (g = group of m).
 Tensor naive_conv(const Tensor& x, const Tensor& w, const Tensor* b, const Spatial& sp,

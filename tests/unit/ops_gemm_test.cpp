@@ -1,16 +1,12 @@
 // Gemm and MatMul reference kernels against naive triple loops.
 #include <gtest/gtest.h>
 
-#include "op_test_util.h"
+#include "ops_test_helpers.h"
 
 namespace qrt {
 namespace {
 
-using test::make_f32;
-using test::max_abs_diff;
-using test::random_tensor;
-using test::run_op;
-using Ints = std::vector<int64_t>;
+using namespace test;
 
 // Element (i, j) of a 2-D float tensor, optionally transposed.
 float at(const Tensor& t, int64_t i, int64_t j, bool trans) {

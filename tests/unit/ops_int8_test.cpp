@@ -12,12 +12,7 @@
 namespace qrt {
 namespace {
 
-using test::expect_op_error;
-using test::make_f32;
-using test::random_tensor;
-using test::run_op;
-using Attrs = std::map<std::string, ir::AttributeValue>;
-using Ints = std::vector<int64_t>;
+using namespace test;
 
 Tensor random_i8(Ints shape, uint32_t seed, int lo = -128, int hi = 127) {
   Tensor t(DataType::kInt8, std::move(shape));
@@ -94,16 +89,6 @@ void expect_same(const Tensor& got, const Tensor& want) {
                     static_cast<const char*>(want.data()) + i, dtype_size(got.dtype())) != 0)
       ++mismatches;
   EXPECT_EQ(mismatches, 0) << "of " << got.numel() << " elements";
-}
-
-struct Spatial {
-  Ints kernel, strides, dilations, pads;  // pads: begin..., end...
-};
-
-std::array<int64_t, 3> to3(const Ints& v, int64_t fill) {
-  std::array<int64_t, 3> r{fill, fill, fill};
-  for (size_t i = 0; i < v.size(); ++i) r[3 - v.size() + i] = v[i];
-  return r;
 }
 
 Attrs with_spatial(Attrs a, const Spatial& sp, int64_t group) {

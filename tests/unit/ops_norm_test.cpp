@@ -3,16 +3,12 @@
 
 #include <cmath>
 
-#include "op_test_util.h"
+#include "ops_test_helpers.h"
 
 namespace qrt {
 namespace {
 
-using test::make_f32;
-using test::max_abs_diff;
-using test::random_tensor;
-using test::run_op;
-using Ints = std::vector<int64_t>;
+using namespace test;
 
 const float* f(const Tensor& t) { return t.data_as<float>(); }
 

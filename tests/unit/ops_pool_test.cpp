@@ -6,17 +6,12 @@
 #include <limits>
 
 #include "backends/kernel_registry.h"
-#include "op_test_util.h"
+#include "ops_test_helpers.h"
 
 namespace qrt {
 namespace {
 
-using test::make_f32;
-using test::max_abs_diff;
-using test::random_tensor;
-using test::run_op;
-using Attrs = std::map<std::string, ir::AttributeValue>;
-using Ints = std::vector<int64_t>;
+using namespace test;
 
 struct PoolCase {
   Ints x_shape;
@@ -24,12 +19,6 @@ struct PoolCase {
   Ints out;                               // expected output spatial dims
   Attrs extra;                            // ceil_mode, auto_pad, count_include_pad
 };
-
-std::array<int64_t, 3> to3(const Ints& v, int64_t fill) {
-  std::array<int64_t, 3> r{fill, fill, fill};
-  for (size_t i = 0; i < v.size(); ++i) r[3 - v.size() + i] = v[i];
-  return r;
-}
 
 // Max or average over the window of each output position; the average divides by the taps
 // inside the input, or with include_pad by the taps inside [-pad_begin, in + pad_end).

@@ -4,18 +4,12 @@
 #include <cmath>
 #include <functional>
 
-#include "op_test_util.h"
+#include "ops_test_helpers.h"
 
 namespace qrt {
 namespace {
 
-using test::make_f32;
-using test::make_i64;
-using test::max_abs_diff;
-using test::random_tensor;
-using test::run_op;
-using Attrs = std::map<std::string, ir::AttributeValue>;
-using Ints = std::vector<int64_t>;
+using namespace test;
 
 struct NaiveReduce {
   const char* op;

@@ -3,17 +3,12 @@
 
 #include <cmath>
 
-#include "op_test_util.h"
+#include "ops_test_helpers.h"
 
 namespace qrt {
 namespace {
 
-using test::make_f32;
-using test::max_abs_diff;
-using test::random_tensor;
-using test::run_op;
-using Attrs = std::map<std::string, ir::AttributeValue>;
-using Ints = std::vector<int64_t>;
+using namespace test;
 
 // Softmax (or log-softmax) over x viewed as outer x n x inner, normalizing over n.
 Tensor naive_softmax(const Tensor& x, int64_t outer, int64_t n, int64_t inner, bool log) {

@@ -4,9 +4,11 @@
 
 #include <gtest/gtest.h>
 
+#include <array>
 #include <cmath>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <numeric>
 #include <string>
 #include <vector>
@@ -15,6 +17,21 @@
 #include "qrt/tensor.h"
 
 namespace qrt::test {
+
+using Attrs = std::map<std::string, ir::AttributeValue>;
+using Ints = std::vector<int64_t>;
+
+// Spatial parameters of a conv/pool test case, up to 3 axes, as given to the op.
+struct Spatial {
+  Ints kernel, strides, dilations, pads;  // pads: begin..., end...
+};
+
+// Pads a per-axis list to 3 axes with `fill` in front (1-D/2-D cases become 3-D).
+inline std::array<int64_t, 3> to3(const Ints& v, int64_t fill) {
+  std::array<int64_t, 3> r{fill, fill, fill};
+  for (size_t i = 0; i < v.size(); ++i) r[3 - v.size() + i] = v[i];
+  return r;
+}
 
 inline Tensor make_f64(std::vector<int64_t> shape, const std::vector<double>& v) {
   return Tensor::from_vector(DataType::kFloat64, std::move(shape), v);
