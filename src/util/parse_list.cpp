@@ -27,12 +27,15 @@ std::vector<T> parse_list(const std::string& text, char separator, const std::st
 }
 }  // namespace
 
-std::vector<int64_t> parse_int_list(const std::string& text, char separator, const std::string& what) {
-  return parse_list<int64_t>(text, separator, what,
-                             [](const std::string& s, size_t* used) { return std::stoll(s, used); });
+std::vector<int64_t> parse_int_list(const std::string& text, char separator,
+                                    const std::string& what) {
+  return parse_list<int64_t>(text, separator, what, [](const std::string& s, size_t* used) {
+    return std::stoll(s, used);
+  });
 }
 
-std::vector<float> parse_float_list(const std::string& text, char separator, const std::string& what) {
+std::vector<float> parse_float_list(const std::string& text, char separator,
+                                    const std::string& what) {
   return parse_list<float>(text, separator, what,
                            [](const std::string& s, size_t* used) { return std::stof(s, used); });
 }

@@ -11,7 +11,9 @@ namespace qrt::util {
 
 // Splits `text` at `separator` and parses every item whole; throws qrt::Error
 // "<what> '<text>': '<item>' is not a number" on the first item that is not.
-std::vector<int64_t> parse_int_list(const std::string& text, char separator, const std::string& what);
-std::vector<float> parse_float_list(const std::string& text, char separator, const std::string& what);
+std::vector<int64_t> parse_int_list(const std::string& text, char separator,
+                                    const std::string& what);
+std::vector<float> parse_float_list(const std::string& text, char separator,
+                                    const std::string& what);
 
 }  // namespace qrt::util
