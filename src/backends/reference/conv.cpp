@@ -1,5 +1,5 @@
-// Reference Conv: im2col per (image, group, tile of output rows) followed by one GEMM with the
-// group's weights.
+// Reference Conv: per image and group one GEMM of the group's weights with the im2col matrix
+// (built panel by panel inside the GEMM) plus the bias, or a direct loop for depthwise convs.
 #include <algorithm>
 
 #include "backends/reference/conv_util.h"
@@ -12,18 +12,25 @@ template <typename T>
 void conv(const KernelArgs& args) {
   const ConvLayout l = conv_layout(args);
   const T* bias = args.has_in(2) ? args.in(2).data_as<T>() : nullptr;
+  const T* xp = args.in(0).data_as<T>();
   const T* wp = args.in(1).data_as<T>();
   T* yp = args.out(0).data_as<T>();
-  const int64_t mg = l.group_out_channels;
-  for_each_conv_tile(l, args.in(0).data_as<T>(),
-                     [&](int64_t n, int64_t g, const T* col, int64_t first, int64_t cols) {
-                       T* yg = yp + (n * l.out_channels + g * mg) * l.out_size + first;
-                       if (bias)
-                         for (int64_t m = 0; m < mg; ++m)
-                           std::fill_n(yg + m * l.out_size, cols, bias[g * mg + m]);
-                       gemm<T>(false, false, mg, cols, l.patch, T(1), wp + g * mg * l.patch,
-                               l.patch, col, cols, bias ? T(1) : T(0), yg, l.out_size);
-                     });
+  if (l.depthwise) {
+    const int64_t taps = l.w.kernel_size();
+    for_each_depthwise_plane(l, xp, [&](int64_t n, int64_t oc, const T* x) {
+      T* y = yp + (n * l.out_channels + oc) * l.out_size;
+      std::fill_n(y, l.out_size, bias ? bias[oc] : T(0));
+      depthwise_plane(x, wp + oc * taps, l.w, y);
+    });
+    return;
+  }
+  conv_gemm(l, xp, wp, [&](int64_t n, int64_t oc, int64_t position, const T* acc, int64_t count) {
+    T* y = yp + (n * l.out_channels + oc) * l.out_size + position;
+    if (bias)
+      for (int64_t i = 0; i < count; ++i) y[i] = acc[i] + bias[oc];
+    else
+      std::copy_n(acc, count, y);
+  });
 }
 
 }  // namespace
