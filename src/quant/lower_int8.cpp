@@ -147,6 +147,16 @@ class Int8Lowering {
            n.op_type == "MatMul";
   }
 
+  // Node names are checked apart from value names: a value quantized with two scales gets two
+  // QuantizeLinear nodes.
+  std::string unique_node_name(const std::string& base) const {
+    std::set<std::string> taken;
+    for (const ir::Node* n : graph_.nodes()) taken.insert(n->name);
+    std::string name = base;
+    for (int i = 1; taken.count(name); ++i) name = base + "_" + std::to_string(i);
+    return name;
+  }
+
   ir::Value* constant(const std::string& base, Tensor t) {
     return graph_.add_constant(graph_.unique_name(base), std::move(t));
   }
@@ -162,7 +172,7 @@ class Int8Lowering {
     q->shape = v->shape;
     q->quant = ir::QuantParams{{scale}, -1};
     ir::Node* n = graph_.add_node(
-        "QuantizeLinear", graph_.unique_name(v->name + "_quantize"),
+        "QuantizeLinear", unique_node_name(v->name + "_quantize"),
         {v, constant(v->name + "_scale", Tensor::from_vector(DataType::kFloat32, {}, std::vector<float>{scale})),
          constant(v->name + "_zero_point", Tensor(DataType::kInt8, {}))},
         {q});
