@@ -20,16 +20,15 @@ void conv_int8(const KernelArgs& args) {
     for_each_depthwise_plane(l, xp, [&](int64_t n, int64_t oc, const int8_t* x) {
       std::vector<int32_t> acc(static_cast<size_t>(l.out_size), 0);
       depthwise_plane(x, wp + oc * taps, l.w, acc.data());
-      const int64_t base = (n * l.out_channels + oc) * l.out_size;
-      for (int64_t j = 0; j < l.out_size; ++j)
-        output.write(base + j, dequant(acc[static_cast<size_t>(j)], oc));
+      output.write_run((n * l.out_channels + oc) * l.out_size, acc.data(), l.out_size,
+                       dequant.multiplier(oc), dequant.bias(oc));
     });
     return;
   }
   conv_gemm(l, xp, wp,
             [&](int64_t n, int64_t oc, int64_t position, const int32_t* acc, int64_t count) {
-              const int64_t base = (n * l.out_channels + oc) * l.out_size + position;
-              for (int64_t i = 0; i < count; ++i) output.write(base + i, dequant(acc[i], oc));
+              output.write_run((n * l.out_channels + oc) * l.out_size + position, acc, count,
+                               dequant.multiplier(oc), dequant.bias(oc));
             });
 }
 

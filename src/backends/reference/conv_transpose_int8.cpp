@@ -33,7 +33,7 @@ void conv_transpose_int8(const KernelArgs& args) {
         const int64_t c = g * l.group_out_channels + m;
         const int64_t base = (n * l.out_channels + c) * l.out_size;
         const int32_t* plane = acc.data() + m * l.out_size;
-        for (int64_t j = 0; j < l.out_size; ++j) output.write(base + j, dequant(plane[j], c));
+        output.write_run(base, plane, l.out_size, dequant.multiplier(c), dequant.bias(c));
       }
     }
   });
