@@ -99,6 +99,17 @@ void im2col_strips(const T* x, int64_t channels, const Window3& w, int64_t first
   }
 }
 
+// n input values as a Conv computes with them: copied, or f16 bits (uint16_t) widened to f32.
+template <typename T, typename Source>
+void load_values(const Source* src, int64_t n, T* dst) {
+  if constexpr (std::is_same_v<Source, T>) {
+    std::copy_n(src, n, dst);
+  } else {
+    static_assert(std::is_same_v<Source, uint16_t> && std::is_same_v<T, float>);
+    half_to_float(src, dst, static_cast<size_t>(n));
+  }
+}
+
 // The buffer of the calling thread for a zero-padded image, reused across calls.
 template <typename Word>
 std::vector<Word>& padded_image_buffer() {
@@ -120,8 +131,13 @@ class ConvInput final : public GemmOperand<T> {
   using Word = GemmWord<T>;
   static constexpr int64_t kPerWord = std::is_same_v<T, int8_t> ? 2 : 1;  // channels per word
 
-  ConvInput(const ConvLayout& l, const T* x_group) : l_(l), x_(x_group) {
-    if (!l.padded_grid) return;
+  // x_group: the group's input channels, of T or (for T = float) f16 bits, widened here.
+  template <typename Source>
+  ConvInput(const ConvLayout& l, const Source* x_group) : l_(l) {
+    if (!l.padded_grid) {
+      x_ = own_values(x_group, l.group_channels * l.in_size);
+      return;
+    }
     const Window3& w = l.w;
     const int64_t height = w.in[1] + w.pad_begin[1] + w.pad_end[1];
     grid_width_ = w.in[2] + w.pad_begin[2] + w.pad_end[2];
@@ -134,11 +150,11 @@ class ConvInput final : public GemmOperand<T> {
         Word(0));
     for (int64_t c = 0; c < l.group_channels; ++c)
       for (int64_t ih = 0; ih < w.in[1]; ++ih) {
-        const T* src = x_group + (c * w.in[1] + ih) * w.in[2];
+        const Source* src = x_group + (c * w.in[1] + ih) * w.in[2];
         Word* dst = buffer.data() + c / kPerWord * plane + (ih + w.pad_begin[1]) * grid_width_ +
                     w.pad_begin[2];
         if constexpr (kPerWord == 1)
-          std::copy_n(src, w.in[2], dst);
+          load_values(src, w.in[2], dst);
         else  // the int16 half of channel c (sign-extended bits, as pmaddwd reads them)
           for (int64_t i = 0; i < w.in[2]; ++i)
             dst[i] |= static_cast<int32_t>(static_cast<uint32_t>(static_cast<uint16_t>(src[i]))
@@ -200,13 +216,26 @@ class ConvInput final : public GemmOperand<T> {
   }
 
  private:
+  // x itself, or for f16 bits its f32 values in a buffer of the calling thread.
+  template <typename Source>
+  static const T* own_values(const Source* x, int64_t n) {
+    if constexpr (std::is_same_v<Source, T>) {
+      return x;
+    } else {
+      thread_local std::vector<T> widened;
+      widened.resize(static_cast<size_t>(n));
+      load_values(x, n, widened.data());
+      return widened.data();
+    }
+  }
+
   // Planes of the padded image: channels, in pairs for int8.
   static int64_t ceil_channels(const ConvLayout& l) {
     return (l.group_channels + kPerWord - 1) / kPerWord;
   }
 
   const ConvLayout& l_;
-  const T* x_;
+  const T* x_ = nullptr;
   int64_t grid_width_ = 0;
   std::vector<const Word*> rows_;
 };
@@ -221,9 +250,9 @@ void for_each_image_group(const ConvLayout& l, Fn&& fn) {
 
 // A Conv (not depthwise) as one GEMM per image and group, on the thread pool: calls
 // out(n, oc, position, acc, count) with the sums acc[0, count) of `count` consecutive output
-// positions of image n, output channel oc.
-template <typename T, typename Out>
-void conv_gemm(const ConvLayout& l, const T* x, const T* w, const Out& out) {
+// positions of image n, output channel oc. x is of T or (T = float) f16 bits.
+template <typename T, typename Source, typename Out>
+void conv_gemm(const ConvLayout& l, const Source* x, const T* w, const Out& out) {
   // The weights packed once for the whole batch.
   const int64_t mg = l.group_out_channels;
   const std::vector<int64_t> k_order = ConvInput<T>::padded_k_order(l);
