@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <set>
 
+#include "backends/reference/thread_pool.h"
+
 namespace qrt {
 
 DataType kernel_key_dtype(const NodeTypes& types) {
@@ -26,6 +28,9 @@ bool computes_f16_in_f32(const std::string& backend, DataType key) {
   return backend == "reference" && key == DataType::kFloat16;
 }
 
+// Values per task when conversions run on the reference backend's thread pool.
+constexpr int64_t kConversionGrain = int64_t{1} << 16;
+
 // f32 tensors for one adapted call, in buffers that the calling thread keeps for its next
 // calls: fresh multi-megabyte tensors would cost page faults on every call.
 class WideTensors {
@@ -47,8 +52,11 @@ class WideTensors {
 
   Tensor widen(const Tensor& half) {
     Tensor out = take(half.shape());
-    half_to_float(half.data_as<uint16_t>(), out.data_as<float>(),
-                  static_cast<size_t>(half.numel()));
+    const uint16_t* src = half.data_as<uint16_t>();
+    float* dst = out.data_as<float>();
+    reference::parallel_for(half.numel(), kConversionGrain, [&](int64_t begin, int64_t end) {
+      half_to_float(src + begin, dst + begin, static_cast<size_t>(end - begin));
+    });
     return out;
   }
 
@@ -65,7 +73,11 @@ class WideTensors {
 };
 
 void round_to_f16(const Tensor& wide, Tensor& half) {
-  float_to_half(wide.data_as<float>(), half.data_as<uint16_t>(), static_cast<size_t>(half.numel()));
+  const float* src = wide.data_as<float>();
+  uint16_t* dst = half.data_as<uint16_t>();
+  reference::parallel_for(half.numel(), kConversionGrain, [&](int64_t begin, int64_t end) {
+    float_to_half(src + begin, dst + begin, static_cast<size_t>(end - begin));
+  });
 }
 
 NodeTypes f16_types_as_f32(const NodeTypes& types) {
