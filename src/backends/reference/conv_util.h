@@ -275,10 +275,39 @@ void conv_gemm(const ConvLayout& l, const Source* x, const T* w, const Out& out)
 
 // A depthwise-style Conv (one input channel per group): adds output channel oc's taps w (its
 // kernel_size() weights) times input plane x to the output plane acc, tap after tap in order
-// for every output element. Acc is float (T float) or int32_t (T int8_t, exact).
+// for every output element. Acc is float (T float) or int32_t (T int8_t, exact). Stride-1
+// planes go through a zero-padded copy (as ConvInput): each tap is then one pass along the
+// whole plane, where row by row the loops would be a few elements long.
 template <typename T, typename Acc>
 void depthwise_plane(const T* x, const T* w, const Window3& win, Acc* acc) {
   const int64_t width = win.out[2];
+  if (win.in[0] == 1 && win.kernel[0] == 1 && win.stride[1] == 1 && win.stride[2] == 1) {
+    const int64_t grid_width = win.in[2] + win.pad_begin[2] + win.pad_end[2];
+    const int64_t height = win.in[1] + win.pad_begin[1] + win.pad_end[1];
+    const int64_t cells = win.out[1] * grid_width;
+    // Columns from `width` on are junk; the last taps read (kernel width - 1) * dilation past
+    // the padded plane.
+    thread_local std::vector<T> padded;
+    thread_local std::vector<Acc> grid;
+    padded.assign(static_cast<size_t>(height * grid_width + win.kernel[2] * win.dilation[2]), T(0));
+    for (int64_t ih = 0; ih < win.in[1]; ++ih)
+      std::copy_n(x + ih * win.in[2], win.in[2],
+                  padded.data() + (ih + win.pad_begin[1]) * grid_width + win.pad_begin[2]);
+    grid.assign(static_cast<size_t>(cells), Acc(0));
+    for (int64_t oh = 0; oh < win.out[1]; ++oh)
+      std::copy_n(acc + oh * width, width, grid.data() + oh * grid_width);
+    Acc* __restrict g = grid.data();
+    for (int64_t kh = 0; kh < win.kernel[1]; ++kh)
+      for (int64_t kw = 0; kw < win.kernel[2]; ++kw) {
+        const Acc weight = static_cast<Acc>(w[kh * win.kernel[2] + kw]);
+        const T* __restrict src =
+            padded.data() + kh * win.dilation[1] * grid_width + kw * win.dilation[2];
+        for (int64_t j = 0; j < cells; ++j) g[j] += weight * static_cast<Acc>(src[j]);
+      }
+    for (int64_t oh = 0; oh < win.out[1]; ++oh)
+      std::copy_n(grid.data() + oh * grid_width, width, acc + oh * width);
+    return;
+  }
   for (int64_t r = 0; r < win.out[0] * win.out[1]; ++r) {
     const int64_t od = r / win.out[1], oh = r % win.out[1];
     Acc* dst = acc + r * width;
