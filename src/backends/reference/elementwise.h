@@ -29,7 +29,8 @@ void unary_map(const Tensor& in, Tensor& out, Fn&& fn) {
   using Out = stored_t<decltype(fn(T{}))>;
   const T* src = in.data_as<T>();
   Out* dst = out.data_as<Out>();
-  parallel_for(in.numel(), kElementwiseGrain, [&](int64_t begin, int64_t end) {
+  // Pointers captured by value: a byte-sized store could alias them in the closure.
+  parallel_for(in.numel(), kElementwiseGrain, [src, dst, &fn](int64_t begin, int64_t end) {
     for (int64_t i = begin; i < end; ++i) dst[i] = static_cast<Out>(fn(src[i]));
   });
 }
@@ -42,7 +43,7 @@ void binary_map(const Tensor& a, const Tensor& b, Tensor& out, Fn&& fn) {
   const B* pb = b.data_as<B>();
   Out* dst = out.data_as<Out>();
   if (a.shape() == out.shape() && b.shape() == out.shape()) {  // no broadcast: in chunks
-    parallel_for(out.numel(), kElementwiseGrain, [&](int64_t begin, int64_t end) {
+    parallel_for(out.numel(), kElementwiseGrain, [pa, pb, dst, &fn](int64_t begin, int64_t end) {
       for (int64_t i = begin; i < end; ++i) dst[i] = static_cast<Out>(fn(pa[i], pb[i]));
     });
     return;

@@ -5,6 +5,7 @@
 
 #include "backends/reference/int8_numerics.h"
 #include "backends/reference/linear_quantization.h"
+#include "backends/reference/thread_pool.h"
 
 namespace qrt::reference {
 namespace {
@@ -16,8 +17,12 @@ void quantize(const KernelArgs& args, const LinearQuantParams& p) {
   for_each_quant_run(p, args.in(0).numel(), [&](int64_t i, int64_t count, int64_t c) {
     const float scale = p.scales[static_cast<size_t>(c)];
     const float zero_point = static_cast<float>(p.zero_points[static_cast<size_t>(c)]);
-    for (int64_t j = i; j < i + count; ++j)
-      y[j] = saturate<Q>(round_half_even(x[j] / scale) + zero_point);
+    parallel_for(count, int64_t{1} << 16, [=](int64_t begin, int64_t end) {
+      const float* __restrict src = x + i;
+      Q* __restrict dst = y + i;
+      for (int64_t j = begin; j < end; ++j)
+        dst[j] = saturate<Q>(round_half_even(src[j] / scale) + zero_point);
+    });
   });
 }
 
