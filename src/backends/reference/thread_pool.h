@@ -27,7 +27,8 @@ class ThreadPool {
 
   // Threads that work on a job, the caller included.
   int threads() const;
-  // Restarts the pool with `threads` threads (at least 1); waits for a running job to finish.
+  // Restarts the pool with `threads` threads (at least 1); waits for a running job to finish,
+  // so never call it from a task.
   void set_threads(int threads);
 
   // Runs task(i) for every i in [0, count) and returns when all are done; the first exception
