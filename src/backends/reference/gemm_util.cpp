@@ -224,6 +224,7 @@ template <typename T>
 auto operand_packer(const GemmOperand<T>& b, int64_t k) {
   return [&b, k](int64_t j0, int64_t nb, int64_t cols, auto* out) {
     if constexpr (!std::is_same_v<T, int8_t>) {
+      (void)k;  // K is the operand's own business for float types
       b.pack(j0, nb, cols, out);
     } else {
       const int64_t strips = ceil_div(nb, cols), depth = ceil_div(k, 2);
