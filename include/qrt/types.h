@@ -41,5 +41,9 @@ uint16_t float_to_half(float f);
 float half_to_float(uint16_t h);
 uint16_t float_to_bfloat16(float f);
 float bfloat16_to_float(uint16_t b);
+// The same conversions over arrays, bit for bit as the scalar ones but vectorised (F16C where
+// the CPU has it).
+void half_to_float(const uint16_t* src, float* dst, size_t n);
+void float_to_half(const float* src, uint16_t* dst, size_t n);
 
 }  // namespace qrt

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <set>
 
+#include "backends/reference/thread_pool.h"
+
 namespace qrt {
 
 DataType kernel_key_dtype(const NodeTypes& types) {
@@ -26,18 +28,56 @@ bool computes_f16_in_f32(const std::string& backend, DataType key) {
   return backend == "reference" && key == DataType::kFloat16;
 }
 
-Tensor widen_f16(const Tensor& half) {
-  Tensor out(DataType::kFloat32, half.shape());
-  const uint16_t* src = half.data_as<uint16_t>();
-  float* dst = out.data_as<float>();
-  for (int64_t i = 0; i < half.numel(); ++i) dst[i] = half_to_float(src[i]);
-  return out;
-}
+// Values per task when conversions run on the reference backend's thread pool.
+constexpr int64_t kConversionGrain = int64_t{1} << 16;
+
+// f32 tensors for one adapted call, in buffers that the calling thread keeps for its next
+// calls: fresh multi-megabyte tensors would cost page faults on every call.
+class WideTensors {
+ public:
+  WideTensors() : first_(used()) {}
+  ~WideTensors() { used() = first_; }
+  WideTensors(const WideTensors&) = delete;
+  WideTensors& operator=(const WideTensors&) = delete;
+
+  // An f32 tensor of the shape; its values are garbage.
+  Tensor take(const std::vector<int64_t>& shape) {
+    auto& buffers = pool();
+    if (used() == buffers.size()) buffers.emplace_back();
+    std::vector<float>& buffer = buffers[used()++];
+    const size_t numel = static_cast<size_t>(shape_numel(shape));
+    if (buffer.size() < numel) buffer.resize(numel);
+    return Tensor::borrow(DataType::kFloat32, shape, buffer.data());
+  }
+
+  Tensor widen(const Tensor& half) {
+    Tensor out = take(half.shape());
+    const uint16_t* src = half.data_as<uint16_t>();
+    float* dst = out.data_as<float>();
+    reference::parallel_for(half.numel(), kConversionGrain, [&](int64_t begin, int64_t end) {
+      half_to_float(src + begin, dst + begin, static_cast<size_t>(end - begin));
+    });
+    return out;
+  }
+
+ private:
+  static std::vector<std::vector<float>>& pool() {
+    thread_local std::vector<std::vector<float>> buffers;
+    return buffers;
+  }
+  static size_t& used() {
+    thread_local size_t count = 0;
+    return count;
+  }
+  size_t first_;
+};
 
 void round_to_f16(const Tensor& wide, Tensor& half) {
   const float* src = wide.data_as<float>();
   uint16_t* dst = half.data_as<uint16_t>();
-  for (int64_t i = 0; i < half.numel(); ++i) dst[i] = float_to_half(src[i]);
+  reference::parallel_for(half.numel(), kConversionGrain, [&](int64_t begin, int64_t end) {
+    float_to_half(src + begin, dst + begin, static_cast<size_t>(end - begin));
+  });
 }
 
 NodeTypes f16_types_as_f32(const NodeTypes& types) {
@@ -50,12 +90,13 @@ NodeTypes f16_types_as_f32(const NodeTypes& types) {
 
 KernelDef make_f16_adapter(const KernelDef& f32_kernel) {
   KernelFn run = [f32_run = f32_kernel.run](const KernelArgs& args) {
+    WideTensors wide;
     std::vector<Tensor> inputs(args.inputs.begin(), args.inputs.end());
     for (Tensor& t : inputs)
-      if (t.dtype() == DataType::kFloat16) t = widen_f16(t);
+      if (t.dtype() == DataType::kFloat16) t = wide.widen(t);
     std::vector<Tensor> outputs(args.outputs.begin(), args.outputs.end());
     for (Tensor& t : outputs)
-      if (t.dtype() == DataType::kFloat16) t = Tensor(DataType::kFloat32, t.shape());
+      if (t.dtype() == DataType::kFloat16) t = wide.take(t.shape());
     f32_run(KernelArgs{args.node, inputs, outputs});
     for (size_t i = 0; i < outputs.size(); ++i)
       if (args.outputs[i].dtype() == DataType::kFloat16) round_to_f16(outputs[i], args.outputs[i]);

@@ -139,9 +139,9 @@ TEST(ConvOp, MatchesNaiveFormula) {
   }
 }
 
-TEST(ConvOp, WideLayerUsesTiledIm2col) {
-  // 1024 channels x 3x3 taps x 24 wide rows exceed the kernel's im2col budget, so the 48 output
-  // rows are processed in tiles (the last one partial).
+TEST(ConvOp, WideLayerUsesNarrowIm2colPanels) {
+  // 1024 channels x 3x3 taps make K so deep that the GEMM builds the im2col matrix a few
+  // columns at a time: panels that end inside output rows, the last one partial.
   const Spatial sp{{3, 3}, {1, 1}, {1, 1}, {1, 1, 1, 1}};
   const Tensor x = random_tensor({1, 1024, 48, 24}, 41);
   const Tensor w = random_tensor({2, 1024, 3, 3}, 42);

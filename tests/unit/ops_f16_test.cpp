@@ -59,6 +59,18 @@ TEST(OpsF16, ComputedInF32AndRoundedOnce) {
                      {random_f16_values({1, 3, 6, 5}, 1), random_f16_values({4, 3, 3, 3}, 2),
                       random_f16_values({4}, 3)},
                      {0, 1, 2}, {{"pads", std::vector<int64_t>{1, 1, 1, 1}}});
+  // The f16 Conv kernel's other paths: depthwise, pointwise, strided, without a bias.
+  expect_rounded_f32("Conv",
+                     {random_f16_values({2, 4, 7, 6}, 21), random_f16_values({8, 1, 3, 3}, 22),
+                      random_f16_values({8}, 23)},
+                     {0, 1, 2},
+                     {{"group", int64_t{4}}, {"pads", std::vector<int64_t>{1, 1, 1, 1}}});
+  expect_rounded_f32(
+      "Conv", {random_f16_values({2, 6, 5, 5}, 24), random_f16_values({3, 6, 1, 1}, 25)}, {0, 1});
+  expect_rounded_f32("Conv",
+                     {random_f16_values({1, 3, 9, 8}, 26), random_f16_values({5, 3, 3, 3}, 27),
+                      random_f16_values({5}, 28)},
+                     {0, 1, 2}, {{"strides", std::vector<int64_t>{2, 2}}});
   expect_rounded_f32("Add", {random_f16_values({2, 3, 4}, 4), random_f16_values({3, 1}, 5)},
                      {0, 1});
   expect_rounded_f32("Softmax", {random_f16_values({3, 7}, 6)}, {0});

@@ -274,8 +274,9 @@ TEST(OpsConvInt8, MatchesExactFormula) {
   }
 }
 
-TEST(OpsConvInt8, WideLayerTiles) {
-  // 1024 channels x 9 taps x 40 wide rows exceed the im2col budget: tiles of output rows.
+TEST(OpsConvInt8, WideLayerPanels) {
+  // 1024 channels x 9 taps: K so deep that the GEMM builds the im2col matrix in narrow panels
+  // of columns.
   const Spatial sp{{3, 3}, {1, 1}, {1, 1}, {1, 1, 1, 1}};
   const Tensor x = random_i8({1, 1024, 24, 40}, 7);
   const Tensor w = random_i8({3, 1024, 3, 3}, 8);

@@ -1,5 +1,5 @@
-// Reference qrt.ConvInt8: the float Conv's im2col tiles, an exact int8 GEMM into int32 and the
-// f32 epilogue of docs/quantization.md per output element.
+// Reference qrt.ConvInt8: the float Conv's GEMM over im2col panels (or its direct depthwise
+// loop), exactly in int32, and the f32 epilogue of docs/quantization.md per output element.
 #include <vector>
 
 #include "backends/reference/conv_util.h"
@@ -13,22 +13,23 @@ void conv_int8(const KernelArgs& args) {
   const ConvLayout l = conv_layout(args);
   const ChannelDequant dequant(args, "x_scale");
   const Int8Output output(args, 4);
+  const int8_t* xp = args.in(0).data_as<int8_t>();
   const int8_t* wp = args.in(1).data_as<int8_t>();
-  const int64_t mg = l.group_out_channels;
-  std::vector<int32_t> acc;
-  for_each_conv_tile(l, args.in(0).data_as<int8_t>(),
-                     [&](int64_t n, int64_t g, const int8_t* col, int64_t first, int64_t cols) {
-                       acc.resize(static_cast<size_t>(mg * cols));
-                       gemm_s8s32(false, false, mg, cols, l.patch, wp + g * mg * l.patch, l.patch,
-                                  col, cols, acc.data(), cols);
-                       for (int64_t m = 0; m < mg; ++m) {
-                         const int64_t c = g * mg + m;
-                         const int64_t base = (n * l.out_channels + c) * l.out_size + first;
-                         const int32_t* row = acc.data() + m * cols;
-                         for (int64_t j = 0; j < cols; ++j)
-                           output.write(base + j, dequant(row[j], c));
-                       }
-                     });
+  if (l.depthwise) {
+    const int64_t taps = l.w.kernel_size();
+    for_each_depthwise_plane(l, xp, [&](int64_t n, int64_t oc, const int8_t* x) {
+      std::vector<int32_t> acc(static_cast<size_t>(l.out_size), 0);
+      depthwise_plane(x, wp + oc * taps, l.w, acc.data());
+      output.write_run((n * l.out_channels + oc) * l.out_size, acc.data(), l.out_size,
+                       dequant.multiplier(oc), dequant.bias(oc));
+    });
+    return;
+  }
+  conv_gemm(l, xp, wp,
+            [&](int64_t n, int64_t oc, int64_t position, const int32_t* acc, int64_t count) {
+              output.write_run((n * l.out_channels + oc) * l.out_size + position, acc, count,
+                               dequant.multiplier(oc), dequant.bias(oc));
+            });
 }
 
 }  // namespace

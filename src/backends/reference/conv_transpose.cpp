@@ -1,10 +1,12 @@
 // Reference ConvTranspose: per (image, group) one GEMM W^T * X giving every kernel tap's
-// contribution, then col2im scatter-adds them into the output.
+// contribution, then col2im scatter-adds them into the output; images and groups run on the
+// thread pool.
 #include <algorithm>
 #include <vector>
 
 #include "backends/reference/conv_util.h"
 #include "backends/reference/gemm_util.h"
+#include "backends/reference/thread_pool.h"
 
 namespace qrt::reference {
 namespace {
@@ -12,13 +14,14 @@ namespace {
 template <typename T>
 void conv_transpose(const KernelArgs& args) {
   const ConvTransposeLayout l = conv_transpose_layout(args);
-  std::vector<T> col(static_cast<size_t>(l.taps * l.in_size));
   const T* bias = args.has_in(2) ? args.in(2).data_as<T>() : nullptr;
   const T* xp = args.in(0).data_as<T>();
   const T* wp = args.in(1).data_as<T>();
   T* yp = args.out(0).data_as<T>();
-  for (int64_t n = 0; n < l.batch; ++n)
-    for (int64_t gi = 0; gi < l.group; ++gi) {
+  parallel_for(l.batch * l.group, 1, [&](int64_t begin, int64_t end) {
+    std::vector<T> col(static_cast<size_t>(l.taps * l.in_size));
+    for (int64_t t = begin; t < end; ++t) {
+      const int64_t n = t / l.group, gi = t % l.group;
       const T* xg = xp + (n * l.channels + gi * l.group_channels) * l.in_size;
       const T* wg = wp + gi * l.group_channels * l.taps;
       gemm<T>(true, false, l.taps, l.in_size, l.group_channels, T(1), wg, l.taps, xg, l.in_size,
@@ -29,6 +32,7 @@ void conv_transpose(const KernelArgs& args) {
                     bias ? bias[gi * l.group_out_channels + m] : T(0));
       col2im_add(col.data(), l.group_out_channels, l.w, yg);
     }
+  });
 }
 
 }  // namespace

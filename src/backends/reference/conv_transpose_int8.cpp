@@ -1,11 +1,13 @@
 // Reference qrt.ConvTransposeInt8: as the float ConvTranspose (one GEMM W^T * X per image and
-// group, col2im scatter-add), exactly in int32, then the f32 epilogue of docs/quantization.md.
+// group on the thread pool, col2im scatter-add), exactly in int32, then the f32 epilogue of
+// docs/quantization.md.
 #include <algorithm>
 #include <vector>
 
 #include "backends/reference/conv_util.h"
 #include "backends/reference/gemm_util.h"
 #include "backends/reference/int8_epilogue.h"
+#include "backends/reference/thread_pool.h"
 
 namespace qrt::reference {
 namespace {
@@ -14,12 +16,13 @@ void conv_transpose_int8(const KernelArgs& args) {
   const ConvTransposeLayout l = conv_transpose_layout(args);
   const ChannelDequant dequant(args, "x_scale");
   const Int8Output output(args, 4);
-  std::vector<int32_t> col(static_cast<size_t>(l.taps * l.in_size));
-  std::vector<int32_t> acc(static_cast<size_t>(l.group_out_channels * l.out_size));
   const int8_t* xp = args.in(0).data_as<int8_t>();
   const int8_t* wp = args.in(1).data_as<int8_t>();
-  for (int64_t n = 0; n < l.batch; ++n)
-    for (int64_t g = 0; g < l.group; ++g) {
+  parallel_for(l.batch * l.group, 1, [&](int64_t begin, int64_t end) {
+    std::vector<int32_t> col(static_cast<size_t>(l.taps * l.in_size));
+    std::vector<int32_t> acc(static_cast<size_t>(l.group_out_channels * l.out_size));
+    for (int64_t t = begin; t < end; ++t) {
+      const int64_t n = t / l.group, g = t % l.group;
       const int8_t* xg = xp + (n * l.channels + g * l.group_channels) * l.in_size;
       const int8_t* wg = wp + g * l.group_channels * l.taps;
       gemm_s8s32(true, false, l.taps, l.in_size, l.group_channels, wg, l.taps, xg, l.in_size,
@@ -30,9 +33,10 @@ void conv_transpose_int8(const KernelArgs& args) {
         const int64_t c = g * l.group_out_channels + m;
         const int64_t base = (n * l.out_channels + c) * l.out_size;
         const int32_t* plane = acc.data() + m * l.out_size;
-        for (int64_t j = 0; j < l.out_size; ++j) output.write(base + j, dequant(plane[j], c));
+        output.write_run(base, plane, l.out_size, dequant.multiplier(c), dequant.bias(c));
       }
     }
+  });
 }
 
 }  // namespace

@@ -3,10 +3,6 @@
 namespace qrt::reference {
 
 namespace {
-// Output rows per im2col tile: bounds the scratch buffer to about kColBudget elements even for
-// wide layers (e.g. DeepLabV3's 2048-channel dilated 3x3 convs).
-constexpr int64_t kColBudget = int64_t{8} << 20;
-
 std::span<const int64_t> spatial(const std::vector<int64_t>& shape) {
   return std::span<const int64_t>(shape.begin() + 2, shape.end());
 }
@@ -27,15 +23,13 @@ ConvLayout conv_layout(const KernelArgs& args) {
   l.patch = l.group_channels * l.w.kernel_size();
   l.in_size = l.w.in_size();
   l.out_size = l.w.out_size();
-  l.rows = l.w.out[0] * l.w.out[1];
-  l.width = l.w.out[2];
   l.pointwise = true;
   for (int i = 0; i < 3; ++i)
     l.pointwise = l.pointwise && l.w.kernel[i] == 1 && l.w.stride[i] == 1 &&
                   l.w.pad_begin[i] == 0 && l.w.pad_end[i] == 0;
-  l.tile_rows = l.pointwise ? l.rows
-                            : std::clamp<int64_t>(
-                                  kColBudget / std::max<int64_t>(l.patch * l.width, 1), 1, l.rows);
+  l.depthwise = l.group_channels == 1;
+  l.padded_grid = !l.pointwise && l.w.in[0] == 1 && l.w.kernel[0] == 1 && l.w.stride[1] == 1 &&
+                  l.w.stride[2] == 1;
   return l;
 }
 

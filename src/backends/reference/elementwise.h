@@ -7,6 +7,7 @@
 
 #include "backends/reference/broadcast.h"
 #include "backends/reference/dtype_dispatch.h"
+#include "backends/reference/thread_pool.h"
 
 namespace qrt::reference {
 
@@ -20,13 +21,18 @@ struct ElementError {
 template <typename R>
 using stored_t = std::conditional_t<std::is_same_v<R, bool>, uint8_t, R>;
 
+// Elements per task when an elementwise map is spread over the thread pool.
+constexpr int64_t kElementwiseGrain = int64_t{1} << 16;
+
 template <typename T, typename Fn>
 void unary_map(const Tensor& in, Tensor& out, Fn&& fn) {
   using Out = stored_t<decltype(fn(T{}))>;
   const T* src = in.data_as<T>();
   Out* dst = out.data_as<Out>();
-  const int64_t n = in.numel();
-  for (int64_t i = 0; i < n; ++i) dst[i] = static_cast<Out>(fn(src[i]));
+  // Pointers captured by value: a byte-sized store could alias them in the closure.
+  parallel_for(in.numel(), kElementwiseGrain, [src, dst, &fn](int64_t begin, int64_t end) {
+    for (int64_t i = begin; i < end; ++i) dst[i] = static_cast<Out>(fn(src[i]));
+  });
 }
 
 // out = fn(a, b) with numpy broadcasting; `a` may alias `out`.
@@ -36,6 +42,12 @@ void binary_map(const Tensor& a, const Tensor& b, Tensor& out, Fn&& fn) {
   const A* pa = a.data_as<A>();
   const B* pb = b.data_as<B>();
   Out* dst = out.data_as<Out>();
+  if (a.shape() == out.shape() && b.shape() == out.shape()) {  // no broadcast: in chunks
+    parallel_for(out.numel(), kElementwiseGrain, [pa, pb, dst, &fn](int64_t begin, int64_t end) {
+      for (int64_t i = begin; i < end; ++i) dst[i] = static_cast<Out>(fn(pa[i], pb[i]));
+    });
+    return;
+  }
   for_each_broadcast<2>(out.shape(), {a.shape(), b.shape()},
                         [&](int64_t i, const std::array<int64_t, 2>& off) {
                           dst[i] = static_cast<Out>(fn(pa[off[0]], pb[off[1]]));

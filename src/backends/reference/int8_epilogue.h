@@ -3,7 +3,8 @@
 //   out = out + float(r_q) * r_scale  or  out + r          (Int8Output: residual)
 //   out = activation(out)
 //   y   = saturate_i8(rint(out * (1 / y_scale)))  or  out  (y_scale > 0, or 0 for f32)
-// Each multiply is rounded on its own (mul_rn): no FMA contraction.
+// Each multiply is rounded on its own (mul_rn, or stored before use in write_run): no FMA
+// contraction.
 #pragma once
 
 #include <cmath>
@@ -48,6 +49,12 @@ class Int8Output {
       y_f32_ = y.data_as<float>();
     }
   }
+
+  // Finishes the `count` output elements from flat index i on (also the residual's), all of
+  // one channel, from their int32 sums: v = float(acc) * multiplier + bias (ChannelDequant),
+  // then as write(). The same arithmetic in stages over blocks, so that the loops vectorise:
+  // every product is stored before the add that uses it, so no FMA can form (as mul_rn).
+  void write_run(int64_t i, const int32_t* acc, int64_t count, float multiplier, float bias) const;
 
   // Finishes output element i (flat index, also the residual's) from its value `v` before the
   // residual.
@@ -100,6 +107,8 @@ class ChannelDequant {
   float operator()(int32_t acc, int64_t c) const {
     return mul_rn(static_cast<float>(acc), multipliers_[c]) + bias_[c];
   }
+  float multiplier(int64_t c) const { return multipliers_[static_cast<size_t>(c)]; }
+  float bias(int64_t c) const { return bias_[static_cast<size_t>(c)]; }
 
  private:
   std::vector<float> multipliers_;

@@ -2,6 +2,7 @@
 // element of input 0 with the scale and zero point of its channel.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <vector>
 
@@ -30,6 +31,16 @@ inline LinearQuantParams linear_quant_params(const KernelArgs& args) {
   if (axis < 0) axis += static_cast<int64_t>(shape.size());
   for (size_t d = static_cast<size_t>(axis) + 1; d < shape.size(); ++d) p.inner *= shape[d];
   return p;
+}
+
+// Calls fn(i, count, channel) for every run of `count` elements of one channel from index i
+// on, in order.
+template <typename Fn>
+void for_each_quant_run(const LinearQuantParams& p, int64_t numel, Fn&& fn) {
+  const int64_t channels = static_cast<int64_t>(p.scales.size());
+  if (p.inner == 0) return;
+  for (int64_t i = 0, run = 0; i < numel; i += p.inner, ++run)
+    fn(i, std::min(p.inner, numel - i), run % channels);
 }
 
 // Calls fn(i, channel) for every element index i of input 0, in order.
