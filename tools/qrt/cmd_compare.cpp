@@ -5,7 +5,6 @@
 #include <algorithm>
 #include <iomanip>
 #include <iostream>
-#include <regex>
 
 #include "commands.h"
 #include "eval/metrics.h"
@@ -20,8 +19,18 @@ namespace {
 // adds are dropped.
 bool to_reference_form(const EngineImpl& engine, const std::string& name, const Tensor& t,
                        std::string* base, Tensor* out) {
-  static const std::regex suffix("_(int8|fp16|fp32)(_[0-9]+)?$");
-  *base = std::regex_replace(name, suffix, "");
+  *base = name;
+  // Drop a trailing "_N" (a uniquifier), then one "_int8"/"_fp16"/"_fp32".
+  const auto digits = base->find_last_not_of("0123456789");
+  if (digits != std::string::npos && digits + 1 < base->size() && (*base)[digits] == '_')
+    base->resize(digits);
+  for (const char* suffix : {"_int8", "_fp16", "_fp32"}) {
+    const std::string s = suffix;
+    if (base->size() > s.size() && base->compare(base->size() - s.size(), s.size(), s) == 0) {
+      base->resize(base->size() - s.size());
+      break;
+    }
+  }
   if (t.dtype() == DataType::kFloat32) {
     *out = t.clone();
     return true;
