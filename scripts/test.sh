@@ -17,4 +17,4 @@ cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DQRT_WERROR=ON -DQRT
   -DCMAKE_CXX_FLAGS="-O1" >/dev/null
 cmake --build build-asan -j"$JOBS"
 ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
-  ctest --test-dir build-asan -j"$JOBS" --output-on-failure -LE slow
+  ctest --test-dir build-asan -j"$JOBS" --output-on-failure -LE "slow|install"
