@@ -180,4 +180,9 @@ std::vector<std::string> KernelRegistry::backends() const {
   return {names.begin(), names.end()};
 }
 
+std::vector<BackendPass>& backend_passes() {
+  static std::vector<BackendPass> passes;
+  return passes;
+}
+
 }  // namespace qrt

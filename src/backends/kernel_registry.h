@@ -25,6 +25,9 @@ struct KernelArgs {
   const ir::Node& node;
   std::span<const Tensor> inputs;
   std::span<Tensor> outputs;
+  // Backend-specific run-time resources (cuda: a cuda::Resources with stream and handles);
+  // null for the reference backend.
+  const void* resources = nullptr;
 
   const Tensor& in(size_t i) const { return inputs[i]; }
   bool has_in(size_t i) const { return i < inputs.size() && inputs[i].defined(); }
@@ -43,6 +46,14 @@ struct NodeTypes {
 using SupportFn =
     std::function<bool(const ir::Node& node, const NodeTypes& types, std::string* reason)>;
 
+// Build-time tactic selection (GPU backends): called once per node with its concrete types at
+// the batch profile's opt batch and the builder's backend resources (cuda: a cuda::Resources);
+// times the kernel's candidates and returns the chosen tactic, which the builder stores in
+// node.tactic (and the plan) and the kernel reads back at run time. An empty string means
+// "the kernel's default".
+using TuneFn =
+    std::function<std::string(const ir::Node& node, const NodeTypes& types, const void* resources)>;
+
 // The dtype kernels are keyed by: the first present input's dtype, or the first output's
 // dtype for ops without inputs (Constant, Range's outputs follow inputs anyway).
 DataType kernel_key_dtype(const NodeTypes& types);
@@ -54,11 +65,12 @@ struct KernelDef {
   DataType dtype = DataType::kUndefined;
   KernelFn run;
   SupportFn supports;  // empty: supports every node of this op/dtype
+  TuneFn tune;         // empty: nothing to choose at build time
 
   static KernelDef make(std::string op, std::string backend_name, DataType key, KernelFn fn,
-                        SupportFn support = {}) {
-    return KernelDef{std::move(op), std::move(backend_name), key, std::move(fn),
-                     std::move(support)};
+                        SupportFn support = {}, TuneFn tuner = {}) {
+    return KernelDef{std::move(op), std::move(backend_name), key,
+                     std::move(fn), std::move(support),      std::move(tuner)};
   }
 };
 
@@ -96,9 +108,29 @@ struct KernelRegistrar {
 };
 
 // QRT_REGISTER_KERNEL("Relu", "reference", DataType::kFloat32, relu_f32) — optionally a
-// fifth argument: a SupportFn.
+// fifth argument: a SupportFn, and a sixth: a TuneFn.
 #define QRT_REGISTER_KERNEL(...)                                        \
   static const ::qrt::KernelRegistrar QRT_CONCAT(qrt_kernel_registrar_, \
                                                  __LINE__)(::qrt::KernelDef::make(__VA_ARGS__))
+
+// A backend's build-time graph rewrite, run after kernel selection on the whole graph; it
+// touches only nodes assigned to its backend (node.backend), e.g. to store their weights in the
+// layout and type the backend's kernels read (packed once, kept in the plan). Registered with
+// QRT_REGISTER_BACKEND_PASS("cuda", "pack_conv_weights", fn); run in name order.
+using BackendPassFn = std::function<void(ir::Graph& graph)>;
+struct BackendPass {
+  std::string backend;
+  std::string name;
+  BackendPassFn run;
+};
+std::vector<BackendPass>& backend_passes();
+struct BackendPassRegistrar {
+  BackendPassRegistrar(std::string backend, std::string name, BackendPassFn fn) {
+    backend_passes().push_back({std::move(backend), std::move(name), std::move(fn)});
+  }
+};
+#define QRT_REGISTER_BACKEND_PASS(backend, name, fn)                                          \
+  static const ::qrt::BackendPassRegistrar QRT_CONCAT(qrt_backend_pass_registrar_, __LINE__)( \
+      backend, name, fn)
 
 }  // namespace qrt

@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Makes a self-contained folder of qrt for a GPU machine that has only the NVIDIA driver, the
+# CUDA libraries (cuBLASLt) and cuDNN: bin/ (qrt and the given test binaries), lib/ (libqrt and
+# every shared library they need that is not part of glibc, libstdc++ or CUDA/cuDNN), and
+# run.sh, which sets the library path and runs a bundled program.
+#   scripts/bundle.sh BUILD_DIR OUT_DIR [extra binaries relative to BUILD_DIR...]
+set -euo pipefail
+build=${1:?usage: bundle.sh BUILD_DIR OUT_DIR [binaries...]}
+out=${2:?usage: bundle.sh BUILD_DIR OUT_DIR [binaries...]}
+shift 2
+rm -rf "$out"
+mkdir -p "$out/bin" "$out/lib"
+bins=("$build/qrt" "$@")
+for b in "${bins[@]}"; do
+  [[ "$b" = /* ]] || [[ -e "$b" ]] || b="$build/$b"
+  [[ -e "$b" ]] || { echo "bundle.sh: $b not found" >&2; exit 1; }
+  cp "$b" "$out/bin/"
+done
+cp -L "$build"/libqrt.so.0 "$out/lib/"
+# Libraries the GPU machine provides itself, or that must match its driver: left out.
+system='^(linux-vdso|ld-linux|libc\.|libm\.|libdl\.|librt\.|libpthread\.|libgcc_s\.|libstdc\+\+\.|libcuda\.|libcudnn|libcublas|libnvidia|libnvrtc|libcudart)'
+for f in "$out"/bin/* "$out"/lib/libqrt.so.0; do
+  LD_LIBRARY_PATH="$build${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" ldd "$f" | awk '/=>/ {print $1, $3}' |
+    while read -r name path; do
+      [[ "$name" =~ $system ]] && continue
+      [[ -e "$out/lib/$name" ]] || cp -L "$path" "$out/lib/$name"
+    done
+done
+cat > "$out/run.sh" <<'RUN'
+#!/usr/bin/env bash
+# Runs a bundled program: run.sh qrt build ... | run.sh qrt_cuda_tests ...
+here=$(cd "$(dirname "$0")" && pwd)
+prog=$1
+shift
+cuda_libs=/usr/local/cuda/lib64:/usr/local/cuda/targets/x86_64-linux/lib:/usr/lib/x86_64-linux-gnu
+export LD_LIBRARY_PATH="$here/lib:$cuda_libs${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+exec "$here/bin/$prog" "$@"
+RUN
+chmod +x "$out/run.sh"
+du -sh "$out" | awk '{print "bundle: " $1 " in '"$out"'"}'
