@@ -23,6 +23,17 @@ struct BenchOptions {
   int warmup = 5;          // untimed runs first
   double min_seconds = 0;  // keep running until this much time has passed too
   uint32_t seed = 1;
+  // GPU engines: copy inputs in and outputs out on every run (off: trtexec's
+  // --noDataTransfers, the inputs stay on the device), and replay CUDA graphs.
+  bool transfers = true;
+  bool cuda_graph = true;
+};
+
+// GPU engines: device times per run from CUDA events.
+struct GpuStats {
+  LatencyStats compute;       // the engine's kernels
+  double upload_ms = 0;       // mean host-to-device copy of the inputs
+  double download_ms = 0;     // mean device-to-host copy of the outputs
 };
 
 struct BenchResult {
@@ -30,7 +41,9 @@ struct BenchResult {
   int iterations = 0;
   double total_seconds = 0;
   double throughput = 0;  // samples (batch items) per second
-  LatencyStats latency;
+  LatencyStats latency;   // host wall clock per run, end to end
+  bool on_gpu = false;
+  GpuStats gpu;           // on_gpu only
 };
 
 // Inputs of the engine's types at the given batch: floats uniform in [-1, 1), integers 0.

@@ -64,6 +64,11 @@ struct BuilderConfig {
   std::vector<std::string> backends = {"reference"};
   // Graph passes (constant folding, BatchNorm folding, ...); off only for debugging.
   bool optimize = true;
+  // cuda backend: FP32 convolutions and GEMMs may use TF32 tensor cores (off: exact FP32).
+  bool allow_tf32 = false;
+  // cuda backend: a JSON file of tactics chosen earlier on this GPU (read if it exists, then
+  // written back with the new choices) so rebuilds skip the timing.
+  std::string timing_cache;
   // Warnings while building (tensors a calibration table lacks, ...); unset: printed to stderr.
   std::function<void(const std::string&)> on_warning;
 };
@@ -152,8 +157,27 @@ class ExecutionContext {
   std::map<std::string, Tensor> run(const std::map<std::string, Tensor>& inputs,
                                     const TensorCallback& each_tensor);
 
-  // Bytes of activation memory this context holds now.
+  // Bytes of activation memory this context holds now (host arena).
   size_t arena_bytes() const;
+
+  // GPU engines (a node on the cuda backend) -------------------------------------------------
+  // Runs on the caller's CUDA stream (a cudaStream_t) instead of the context's own; call before
+  // the first run.
+  void set_cuda_stream(void* stream);
+  // Capture each execution plan (one per input shape) into a CUDA graph and replay it; on by
+  // default. Runs with a TensorCallback never use graphs.
+  void set_cuda_graph(bool enabled);
+  // Runs the engine again on the inputs of the last run(), which are still in device memory,
+  // without copying inputs in or outputs out (what trtexec's --noDataTransfers times).
+  void run_without_transfers();
+  // Device times of the last run, from CUDA events: host-to-device copies of the inputs, the
+  // compute, device-to-host copies of the outputs.
+  struct GpuTimes {
+    double upload_ms = 0, compute_ms = 0, download_ms = 0;
+  };
+  GpuTimes last_gpu_times() const;
+  // True when the engine runs (partly) on a GPU.
+  bool on_gpu() const;
 
  private:
   std::shared_ptr<const EngineImpl> engine_;

@@ -28,6 +28,10 @@ struct KernelArgs {
   // Backend-specific run-time resources (cuda: a cuda::Resources with stream and handles);
   // null for the reference backend.
   const void* resources = nullptr;
+  // Device kernels: host copies of the inputs whose values are known before the run (weights,
+  // shape tensors, axes, scales), an undefined Tensor elsewhere; empty for host kernels, whose
+  // inputs are host tensors already.
+  std::span<const Tensor> host_inputs = {};
 
   const Tensor& in(size_t i) const { return inputs[i]; }
   bool has_in(size_t i) const { return i < inputs.size() && inputs[i].defined(); }

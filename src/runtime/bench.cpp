@@ -56,15 +56,30 @@ BenchResult benchmark(const Engine& engine, const BenchOptions& options) {
                 " is outside the engine's range [" + std::to_string(profile.min) + ", " +
                 std::to_string(profile.max) + "]");
   auto ctx = engine.create_context();
+  const bool gpu = ctx->on_gpu();
+  if (!options.transfers && !gpu)
+    throw Error("bench: --no-data-transfers needs an engine that runs on a GPU");
+  if (gpu) ctx->set_cuda_graph(options.cuda_graph);
   const auto inputs = random_inputs(engine, options.batch, options.seed);
-  for (int i = 0; i < options.warmup; ++i) ctx->run(inputs);
+  // At least one full run: it puts the inputs on the device for runs without transfers.
+  for (int i = 0; i < std::max(options.warmup, 1); ++i) ctx->run(inputs);
   using clock = std::chrono::steady_clock;
-  std::vector<double> samples;
+  std::vector<double> samples, compute;
+  double upload = 0, download = 0;
   const auto start = clock::now();
   for (;;) {
     const auto t0 = clock::now();
-    ctx->run(inputs);
+    if (options.transfers)
+      ctx->run(inputs);
+    else
+      ctx->run_without_transfers();
     samples.push_back(std::chrono::duration<double, std::milli>(clock::now() - t0).count());
+    if (gpu) {
+      const auto t = ctx->last_gpu_times();
+      compute.push_back(t.compute_ms);
+      upload += t.upload_ms;
+      download += t.download_ms;
+    }
     const double elapsed = std::chrono::duration<double>(clock::now() - start).count();
     if (static_cast<int>(samples.size()) >= options.iterations && elapsed >= options.min_seconds)
       break;
@@ -74,6 +89,12 @@ BenchResult benchmark(const Engine& engine, const BenchOptions& options) {
   r.iterations = static_cast<int>(samples.size());
   r.total_seconds = std::chrono::duration<double>(clock::now() - start).count();
   r.latency = latency_stats(samples);
+  r.on_gpu = gpu;
+  if (gpu) {
+    r.gpu.compute = latency_stats(compute);
+    r.gpu.upload_ms = upload / static_cast<double>(samples.size());
+    r.gpu.download_ms = download / static_cast<double>(samples.size());
+  }
   r.throughput = static_cast<double>(options.batch) * r.iterations / r.total_seconds;
   return r;
 }

@@ -217,6 +217,11 @@ std::shared_ptr<EngineImpl> build_engine(ir::Graph graph, const BuilderConfig& c
       throw Error("unknown backend '" + b + "' (available: " + list + ")");
     }
 
+  const bool wants_gpu =
+      std::find(config.backends.begin(), config.backends.end(), "cuda") != config.backends.end();
+  // Tactics are timed on the GPU the engine is built for: no GPU, no cuda engine.
+  if (wants_gpu) (void)current_gpu_signature(source + ": --backend cuda");
+
   auto engine = std::make_shared<EngineImpl>();
   engine->source = source;
   engine->precision = config.precision;
@@ -263,6 +268,9 @@ std::shared_ptr<EngineImpl> build_engine(ir::Graph graph, const BuilderConfig& c
     mark_value_inputs(graph, deferred, *engine);
     engine->graph = std::move(graph);
     select_kernels(engine->graph, *engine, config, source);
+    engine->bind_kernels(source);
+    if (engine->uses_device())
+      prepare_device_engine(*engine, config, [&](const std::string& m) { warn(config, m); });
   } catch (const Error& e) {
     const std::string msg = e.what();
     if (msg.rfind(source, 0) == 0) throw;

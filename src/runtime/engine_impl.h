@@ -28,6 +28,15 @@ struct EngineImpl {
   std::string precision = "fp32";
   std::string source;
   std::string qrt_version;
+  // GPU engines: the device and libraries the tactics were chosen on (DeviceInfo::describe());
+  // a plan only loads where they match. Empty for CPU-only engines.
+  std::string gpu_signature;
+  bool allow_tf32 = false;
+  // Device copies of the weights, uploaded once per engine on first use (cuda backend).
+  mutable std::shared_ptr<void> device_constants;
+
+  // True when some node runs on a GPU backend.
+  bool uses_device() const;
 
   // Resolves nodes/kernels from the node annotations (backend, kernel_dtype); throws if this
   // build of qrt lacks a kernel the graph names.
@@ -50,16 +59,68 @@ bool annotate_symbolic_shapes(ir::Graph& graph, const std::vector<bool>& batched
 // Marks nodes whose kernel can only be chosen once shapes are known at run time.
 inline constexpr const char* kDeferredTactic = "deferred";
 
+// Where a backend's kernels read and write their tensors.
+enum class Location { kHost, kDevice };
+Location backend_location(const std::string& backend);
+
+// One step of a run: a node, or a copy of a value between host and device memory (at the
+// border between a host-run and a device-run part of the graph, graph inputs and outputs).
+struct ExecStep {
+  enum class Kind { kNode, kUpload, kDownload } kind = Kind::kNode;
+  size_t node = 0;                     // kNode: index into engine.nodes
+  const ir::Value* value = nullptr;    // kUpload / kDownload
+};
+
 // Execution plan for one set of concrete input shapes: which values are known before running
-// (shape computations), and where every other activation lives in the arena.
+// (shape computations), and where every other activation lives: the host arena and, for
+// engines with GPU nodes, the device arena (each planned by liveness on its own).
 struct ExecPlan {
+  uint64_t id = 0;  // unique in the process: device state is keyed by it
   ir::ConcreteInference inference;
   std::vector<const KernelDef*> kernels;  // the engine's, with deferred nodes' kernels chosen
   std::vector<bool> precomputed;          // per node: outputs already known
-  std::map<const ir::Value*, size_t> arena_offset;
+  std::map<const ir::Value*, size_t> arena_offset;  // host arena
   size_t arena_bytes = 0;
   size_t unshared_bytes = 0;
+  // Device-side: values produced on the device or copied there, their device arena offsets,
+  // and the known values (weights, shape tensors) device nodes read.
+  bool uses_device = false;
+  std::vector<ExecStep> steps;  // the run, in order (host-only plans: one kNode per node)
+  std::map<const ir::Value*, size_t> device_offset;
+  size_t device_arena_bytes = 0;
+  std::vector<const ir::Value*> device_constants;
 };
+
+// A context's GPU side (cuda backend), made on the first run of a plan with device nodes.
+class DeviceContext {
+ public:
+  virtual ~DeviceContext() = default;
+  // Copies the inputs in, runs the plan's steps (replaying a CUDA graph when enabled and no
+  // callback is given), copies the outputs out.
+  virtual std::map<std::string, Tensor> run(const ExecPlan& plan,
+                                            const std::vector<const Tensor*>& inputs,
+                                            const ExecutionContext::TensorCallback& each_tensor) = 0;
+  // Runs the plan's compute again on the inputs already on the device.
+  virtual void run_without_transfers(const ExecPlan& plan) = 0;
+  virtual ExecutionContext::GpuTimes last_times() const = 0;
+};
+
+struct DeviceContextOptions {
+  void* stream = nullptr;  // cudaStream_t; null: the context makes its own
+  bool cuda_graph = true;
+};
+
+// GPU engines at build time: runs the cuda backend's passes, chooses tactics by timing them on
+// this GPU (through the timing cache), records the GPU. Throws without the CUDA backend.
+void prepare_device_engine(EngineImpl& engine, const BuilderConfig& config,
+                           const std::function<void(const std::string&)>& warn);
+// "NVIDIA H100 80GB HBM3 (sm_90), CUDA runtime 13.0, cuDNN 9.14.0, cuBLASLt 13.1.0"; throws
+// without a GPU or without the CUDA backend.
+std::string current_gpu_signature(const std::string& what);
+
+// Throws in builds of qrt without the CUDA backend.
+std::unique_ptr<DeviceContext> make_cuda_device_context(const EngineImpl& engine,
+                                                        const DeviceContextOptions& options);
 
 // `input_values`: values of the inputs whose values matter (nullptr elsewhere). With
 // `estimate_only`, nodes that need unknown values are left out instead of failing (for summaries).

@@ -11,6 +11,10 @@ struct ContextState {
   std::map<std::vector<int64_t>, std::unique_ptr<ExecPlan>> plans;
   std::unique_ptr<void, decltype(&std::free)> arena{nullptr, &std::free};
   size_t arena_size = 0;
+  // GPU engines: the device side, made on the first run; the plan of the last run.
+  DeviceContextOptions device_options;
+  std::unique_ptr<DeviceContext> device;
+  const ExecPlan* last_device_plan = nullptr;
 };
 
 namespace {
@@ -102,13 +106,21 @@ std::map<std::string, Tensor> ExecutionContext::run(const std::map<std::string, 
   }
   auto found = state_->plans.find(signature);
   if (found == state_->plans.end()) {
-    if (state_->plans.size() >= kMaxCachedPlans) state_->plans.clear();
+    if (state_->plans.size() >= kMaxCachedPlans) {
+      state_->plans.clear();
+      state_->last_device_plan = nullptr;
+    }
     found =
         state_->plans
             .emplace(signature, std::make_unique<ExecPlan>(make_exec_plan(engine, types, values)))
             .first;
   }
   const ExecPlan& plan = *found->second;
+  if (plan.uses_device) {
+    if (!state_->device) state_->device = make_cuda_device_context(engine, state_->device_options);
+    state_->last_device_plan = &plan;
+    return state_->device->run(plan, ordered, each_tensor);
+  }
   if (state_->arena_size < plan.arena_bytes) {
     void* p = std::aligned_alloc(64, (plan.arena_bytes + 63) / 64 * 64);
     if (!p)
@@ -159,5 +171,29 @@ std::map<std::string, Tensor> ExecutionContext::run(const std::map<std::string, 
   }
   return outputs;
 }
+
+void ExecutionContext::set_cuda_stream(void* stream) {
+  if (state_->device)
+    throw Error("set_cuda_stream: call it before the context's first run");
+  state_->device_options.stream = stream;
+}
+
+void ExecutionContext::set_cuda_graph(bool enabled) {
+  if (state_->device)
+    throw Error("set_cuda_graph: call it before the context's first run");
+  state_->device_options.cuda_graph = enabled;
+}
+
+void ExecutionContext::run_without_transfers() {
+  if (!state_->device || !state_->last_device_plan)
+    throw Error("run_without_transfers: needs a GPU engine and an earlier run() on this context");
+  state_->device->run_without_transfers(*state_->last_device_plan);
+}
+
+ExecutionContext::GpuTimes ExecutionContext::last_gpu_times() const {
+  return state_->device ? state_->device->last_times() : GpuTimes{};
+}
+
+bool ExecutionContext::on_gpu() const { return engine_->uses_device(); }
 
 }  // namespace qrt

@@ -244,7 +244,9 @@ void save_plan(const EngineImpl& e, const std::string& path) {
                {"batch", {e.batch.min, e.batch.opt, e.batch.max}},
                {"has_batch", e.has_batch},
                {"input_batched", e.input_batched},
-               {"input_values_matter", e.input_values_matter}};
+               {"input_values_matter", e.input_values_matter},
+               {"gpu", e.gpu_signature},
+               {"allow_tf32", e.allow_tf32}};
   meta["graph"] = graph_to_json(e, blob);
   const std::vector<uint8_t> cbor = json::to_cbor(meta);
   const size_t blob_at = align_up(kHeaderBytes + cbor.size());
@@ -300,6 +302,8 @@ std::shared_ptr<EngineImpl> load_plan(const std::string& path) {
     engine->has_batch = meta.at("has_batch").get<bool>();
     engine->input_batched = meta.at("input_batched").get<std::vector<bool>>();
     engine->input_values_matter = meta.at("input_values_matter").get<std::vector<bool>>();
+    engine->gpu_signature = meta.value("gpu", std::string());
+    engine->allow_tf32 = meta.value("allow_tf32", false);
     std::vector<ir::Node*> order;
     reader.graph(meta.at("graph"), engine->graph, order);
     if (engine->input_batched.size() != engine->graph.inputs.size() ||
@@ -312,6 +316,15 @@ std::shared_ptr<EngineImpl> load_plan(const std::string& path) {
     const std::string msg = e.what();
     if (msg.rfind(path, 0) == 0) throw;
     reader.fail(msg);
+  }
+  engine->nodes = engine->graph.nodes();
+  if (engine->uses_device()) {
+    // Tactics and kernels were chosen for one GPU and library set: anything else may run
+    // slowly or wrongly, so it is an error, not a guess.
+    const std::string here = current_gpu_signature(path + ": this plan runs on the cuda backend, which");
+    if (here != engine->gpu_signature)
+      throw Error(path + ": plan built for " + engine->gpu_signature + ", but this machine has " +
+                  here + "; rebuild the plan here");
   }
   engine->bind_kernels(path);
   return engine;

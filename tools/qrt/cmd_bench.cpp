@@ -28,6 +28,7 @@ Command add_bench_command(CLI::App& parent) {
     std::string path, batches, json_path;
     int iterations = 50, warmup = 5;
     double duration = 0;
+    bool no_transfers = false, no_cuda_graph = false;
     BuildFlags flags;
   };
   auto args = std::make_shared<Args>();
@@ -42,9 +43,15 @@ Command add_bench_command(CLI::App& parent) {
                   "Run each batch size for at least this many seconds")
       ->check(CLI::NonNegativeNumber);
   app->add_option("--json", args->json_path, "Write the results as JSON");
+  app->add_flag("--no-data-transfers", args->no_transfers,
+                "GPU: time the compute alone, inputs already on the device (trtexec's "
+                "--noDataTransfers)");
+  app->add_flag("--no-cuda-graph", args->no_cuda_graph,
+                "GPU: launch kernels one by one instead of replaying a CUDA graph");
   app->add_option("--precision", args->flags.precision, "Precision when building an ONNX model")
-      ->check(CLI::IsMember({"fp32"}));
+      ->check(CLI::IsMember({"fp32", "fp16"}));
   app->add_option("--backend", args->flags.backends, "Backends when building an ONNX model");
+  app->add_flag("--tf32", args->flags.tf32, "cuda: allow TF32 when building an ONNX model");
   return {app, [args] {
             std::vector<int64_t> batches;
             if (!args->batches.empty()) batches = parse_batches(args->batches);
@@ -58,8 +65,11 @@ Command add_bench_command(CLI::App& parent) {
             std::cout << std::left << std::setw(7) << "batch" << std::setw(7) << "iters"
                       << std::setw(14) << "samples/s" << std::setw(10) << "min ms" << std::setw(10)
                       << "mean ms" << std::setw(10) << "median" << std::setw(10) << "p90"
-                      << std::setw(10) << "p95" << std::setw(10) << "p99"
-                      << "\n";
+                      << std::setw(10) << "p95" << std::setw(10) << "p99";
+            if (engine->create_context()->on_gpu())
+              std::cout << std::setw(12) << "gpu median" << std::setw(10) << "gpu p99"
+                        << std::setw(10) << "h2d ms" << std::setw(10) << "d2h ms";
+            std::cout << "\n";
             nlohmann::json results = nlohmann::json::array();
             for (int64_t b : batches) {
               BenchOptions opt;
@@ -67,14 +77,38 @@ Command add_bench_command(CLI::App& parent) {
               opt.iterations = args->iterations;
               opt.warmup = args->warmup;
               opt.min_seconds = args->duration;
+              opt.transfers = !args->no_transfers;
+              opt.cuda_graph = !args->no_cuda_graph;
               const BenchResult r = benchmark(*engine, opt);
               const auto& l = r.latency;
               std::cout << std::fixed << std::setprecision(3) << std::setw(7) << b << std::setw(7)
                         << r.iterations << std::setw(14) << std::setprecision(1) << r.throughput
                         << std::setprecision(3) << std::setw(10) << l.min_ms << std::setw(10)
                         << l.mean_ms << std::setw(10) << l.median_ms << std::setw(10) << l.p90_ms
-                        << std::setw(10) << l.p95_ms << std::setw(10) << l.p99_ms << "\n";
+                        << std::setw(10) << l.p95_ms << std::setw(10) << l.p99_ms;
+              nlohmann::json gpu = nullptr;
+              if (r.on_gpu) {
+                const auto& g = r.gpu;
+                std::cout << std::setw(12) << g.compute.median_ms << std::setw(10)
+                          << g.compute.p99_ms << std::setw(10) << g.upload_ms << std::setw(10)
+                          << g.download_ms;
+                gpu = {{"compute_ms",
+                        {{"min", g.compute.min_ms},
+                         {"mean", g.compute.mean_ms},
+                         {"median", g.compute.median_ms},
+                         {"p90", g.compute.p90_ms},
+                         {"p99", g.compute.p99_ms},
+                         {"max", g.compute.max_ms}}},
+                       {"h2d_ms_mean", g.upload_ms},
+                       {"d2h_ms_mean", g.download_ms},
+                       {"data_transfers", opt.transfers},
+                       {"cuda_graph", opt.cuda_graph},
+                       {"throughput_from_gpu_compute",
+                        static_cast<double>(b) * 1000.0 / g.compute.median_ms}};
+              }
+              std::cout << "\n";
               results.push_back({{"batch", b},
+                                 {"gpu", gpu},
                                  {"iterations", r.iterations},
                                  {"seconds", r.total_seconds},
                                  {"throughput", r.throughput},

@@ -71,6 +71,8 @@ BuilderConfig BuildFlags::config() {
   while (std::getline(ss, b, ','))
     if (!b.empty()) c.backends.push_back(b);
   c.optimize = !no_optimize;
+  c.allow_tf32 = tf32;
+  c.timing_cache = timing_cache;
   std::stringstream layers(layer_precision);
   while (std::getline(layers, b, ',')) {
     const auto colon = b.rfind(':');
@@ -122,6 +124,10 @@ void add_build_flags(CLI::App* app, BuildFlags& flags) {
   app->add_option("--calib-table", flags.calib_table,
                   "Calibration table (TensorRT cache, or .json): used if it exists, else written");
   add_preprocess_flags(app, *flags.preprocess);
+  app->add_flag("--tf32", flags.tf32,
+                "cuda: let FP32 convolutions and matrix products use TF32 tensor cores");
+  app->add_option("--timing-cache", flags.timing_cache,
+                  "cuda: JSON file of tactics timed earlier on this GPU (read, then updated)");
 }
 
 std::shared_ptr<Engine> load_or_build(const std::string& path, const BuilderConfig& config) {

@@ -56,6 +56,8 @@ struct BuildFlags {
   double calib_percentile = 99.99;
   int64_t calib_batches = 0;  // 0: all the data
   std::string calib_table;
+  bool tf32 = false;
+  std::string timing_cache;
   std::shared_ptr<PreprocessFlags> preprocess = std::make_shared<PreprocessFlags>();
 
   // The builder's configuration; opens the calibration data when INT8 needs it.

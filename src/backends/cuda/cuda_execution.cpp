@@ -1,0 +1,368 @@
+// The GPU side of an execution context: device and pinned host arenas, weights uploaded once
+// per engine, copies at the borders, and each plan captured into CUDA graphs and replayed.
+#include <algorithm>
+#include <cstring>
+#include <mutex>
+
+#include "backends/cuda/cuda_check.h"
+#include "backends/cuda/cuda_device.h"
+#include "backends/cuda/cuda_stream_resources.h"
+#include "runtime/engine_impl.h"
+
+namespace qrt {
+namespace cuda {
+namespace {
+
+// Weights (graph constants) on the device, shared by every context of an engine.
+struct EngineConstants {
+  std::mutex mutex;
+  std::map<const ir::Value*, DeviceBuffer> buffers;
+};
+
+std::mutex& engine_constants_creation_mutex() {
+  static std::mutex m;
+  return m;
+}
+
+EngineConstants& engine_constants(const EngineImpl& engine) {
+  std::lock_guard<std::mutex> lock(engine_constants_creation_mutex());
+  if (!engine.device_constants) engine.device_constants = std::make_shared<EngineConstants>();
+  return *static_cast<EngineConstants*>(engine.device_constants.get());
+}
+
+void upload_sync(DeviceBuffer& buffer, const Tensor& host) {
+  if (host.nbytes() > 0)
+    QRT_CUDA_CHECK(cudaMemcpy(buffer.get(), host.data(), host.nbytes(), cudaMemcpyHostToDevice));
+}
+
+class Event {
+ public:
+  Event() { QRT_CUDA_CHECK(cudaEventCreate(&event_)); }
+  ~Event() { cudaEventDestroy(event_); }
+  Event(const Event&) = delete;
+  Event& operator=(const Event&) = delete;
+  cudaEvent_t get() const { return event_; }
+
+ private:
+  cudaEvent_t event_ = nullptr;
+};
+
+class GraphExec {
+ public:
+  GraphExec() = default;
+  ~GraphExec() {
+    if (exec_) cudaGraphExecDestroy(exec_);
+  }
+  GraphExec(const GraphExec&) = delete;
+  GraphExec& operator=(const GraphExec&) = delete;
+  bool ready() const { return exec_ != nullptr; }
+  void reset(cudaGraphExec_t exec) {
+    if (exec_) cudaGraphExecDestroy(exec_);
+    exec_ = exec;
+  }
+  void launch(cudaStream_t stream) const { QRT_CUDA_CHECK(cudaGraphLaunch(exec_, stream)); }
+
+ private:
+  cudaGraphExec_t exec_ = nullptr;
+};
+
+// A plan's steps split into phases: copies of graph inputs in, the compute (which may hold
+// copies between host and device parts), copies of graph outputs out.
+struct Phases {
+  size_t compute_begin = 0, compute_end = 0;
+};
+
+// What one plan needs on this context: tensor views into the arenas, and captured graphs.
+struct PlanState {
+  uint64_t arena_generation = 0;
+  Phases phases;
+  std::vector<std::vector<Tensor>> inputs, outputs, host_inputs;  // per step
+  std::map<const ir::Value*, Tensor> host_view, device_view;
+  std::map<const ir::Value*, DeviceBuffer> own_constants;  // known values that are not weights
+  bool compute_capturable = true;
+  GraphExec upload, compute, download;
+};
+
+class CudaDeviceContext final : public DeviceContext {
+ public:
+  CudaDeviceContext(const EngineImpl& engine, const DeviceContextOptions& options)
+      : engine_(engine),
+        options_(options),
+        resources_(static_cast<cudaStream_t>(options.stream), kDefaultWorkspaceBytes,
+                   engine.allow_tf32) {}
+
+  std::map<std::string, Tensor> run(const ExecPlan& plan, const std::vector<const Tensor*>& inputs,
+                                    const ExecutionContext::TensorCallback& each_tensor) override {
+    PlanState& ps = prepare(plan);
+    const auto& graph = engine_.graph;
+    for (size_t i = 0; i < inputs.size(); ++i) {
+      const ir::Value* v = graph.inputs[i];
+      check_host_memory(*inputs[i], v->name);
+      auto it = ps.host_view.find(v);
+      if (it != ps.host_view.end() && inputs[i]->nbytes() > 0)
+        std::memcpy(it->second.data(), inputs[i]->data(), inputs[i]->nbytes());
+    }
+    const cudaStream_t stream = resources_.stream();
+    QRT_CUDA_CHECK(cudaEventRecord(start_.get(), stream));
+    run_phase(plan, ps, 0, ps.phases.compute_begin, ps.upload, each_tensor);
+    QRT_CUDA_CHECK(cudaEventRecord(uploaded_.get(), stream));
+    run_phase(plan, ps, ps.phases.compute_begin, ps.phases.compute_end, ps.compute, each_tensor);
+    QRT_CUDA_CHECK(cudaEventRecord(computed_.get(), stream));
+    run_phase(plan, ps, ps.phases.compute_end, plan.steps.size(), ps.download, each_tensor);
+    QRT_CUDA_CHECK(cudaEventRecord(downloaded_.get(), stream));
+    resources_.synchronize();
+    record_times(true);
+
+    std::map<std::string, Tensor> outputs;
+    for (const ir::Value* out : graph.outputs) {
+      auto known = plan.inference.values.find(out);
+      if (known != plan.inference.values.end()) {
+        outputs[out->name] = known->second.clone();
+      } else if (graph.is_graph_input(out)) {
+        const auto pos = std::find(graph.inputs.begin(), graph.inputs.end(), out);
+        outputs[out->name] = inputs[static_cast<size_t>(pos - graph.inputs.begin())]->clone();
+      } else {
+        outputs[out->name] = ps.host_view.at(out).clone();
+      }
+    }
+    return outputs;
+  }
+
+  void run_without_transfers(const ExecPlan& plan) override {
+    PlanState& ps = prepare(plan);
+    const cudaStream_t stream = resources_.stream();
+    QRT_CUDA_CHECK(cudaEventRecord(uploaded_.get(), stream));
+    run_phase(plan, ps, ps.phases.compute_begin, ps.phases.compute_end, ps.compute, {});
+    QRT_CUDA_CHECK(cudaEventRecord(computed_.get(), stream));
+    resources_.synchronize();
+    record_times(false);
+  }
+
+  ExecutionContext::GpuTimes last_times() const override { return times_; }
+
+ private:
+  static void check_host_memory(const Tensor& t, const std::string& name) {
+    cudaPointerAttributes attrs{};
+    if (t.data() && cudaPointerGetAttributes(&attrs, t.data()) == cudaSuccess &&
+        (attrs.type == cudaMemoryTypeDevice || attrs.type == cudaMemoryTypeManaged))
+      throw Error("input '" + name +
+                  "' is in GPU memory: ExecutionContext::run takes host tensors (the engine "
+                  "copies them to the GPU itself)");
+    cudaGetLastError();
+  }
+
+  void record_times(bool transfers) {
+    float ms = 0;
+    if (transfers) {
+      QRT_CUDA_CHECK(cudaEventElapsedTime(&ms, start_.get(), uploaded_.get()));
+      times_.upload_ms = ms;
+      QRT_CUDA_CHECK(cudaEventElapsedTime(&ms, computed_.get(), downloaded_.get()));
+      times_.download_ms = ms;
+    } else {
+      times_.upload_ms = times_.download_ms = 0;
+    }
+    QRT_CUDA_CHECK(cudaEventElapsedTime(&ms, uploaded_.get(), computed_.get()));
+    times_.compute_ms = ms;
+  }
+
+  // Grows the arenas to the plan's needs; a new arena invalidates every plan's views and graphs.
+  void ensure_arenas(const ExecPlan& plan) {
+    if (host_arena_.size() < plan.arena_bytes) {
+      host_arena_ = PinnedBuffer(plan.arena_bytes);
+      ++generation_;
+    }
+    if (device_arena_.size() < plan.device_arena_bytes) {
+      device_arena_ = DeviceBuffer(plan.device_arena_bytes, "the activation arena");
+      ++generation_;
+    }
+  }
+
+  const DeviceBuffer& weight_on_device(const ir::Value* v, const Tensor& host) {
+    EngineConstants& constants = engine_constants(engine_);
+    std::lock_guard<std::mutex> lock(constants.mutex);
+    auto it = constants.buffers.find(v);
+    if (it == constants.buffers.end()) {
+      DeviceBuffer buffer(std::max<size_t>(host.nbytes(), 1), "weight '" + v->name + "'");
+      upload_sync(buffer, host);
+      it = constants.buffers.emplace(v, std::move(buffer)).first;
+    }
+    return it->second;
+  }
+
+  PlanState& prepare(const ExecPlan& plan) {
+    ensure_arenas(plan);
+    if (states_.size() > 64 && !states_.count(plan.id)) states_.clear();
+    auto& slot = states_[plan.id];
+    if (!slot) slot = std::make_unique<PlanState>();
+    PlanState& ps = *slot;
+    if (ps.arena_generation == generation_ && !ps.inputs.empty()) return ps;
+    ps.upload.reset(nullptr);
+    ps.compute.reset(nullptr);
+    ps.download.reset(nullptr);
+    ps.host_view.clear();
+    ps.device_view.clear();
+    auto* host_base = static_cast<std::byte*>(host_arena_.get());
+    auto* device_base = static_cast<std::byte*>(device_arena_.get());
+    auto type_of = [&](const ir::Value* v) -> const ir::TensorType& {
+      return plan.inference.types.at(v);
+    };
+    for (const auto& [v, offset] : plan.arena_offset)
+      ps.host_view[v] = Tensor::borrow(type_of(v).dtype, type_of(v).shape, host_base + offset);
+    for (const auto& [v, offset] : plan.device_offset)
+      ps.device_view[v] = Tensor::borrow(type_of(v).dtype, type_of(v).shape, device_base + offset);
+    for (const auto& [v, t] : plan.inference.values) ps.host_view.emplace(v, t);
+    for (const ir::Value* v : plan.device_constants) {
+      const Tensor& host = plan.inference.values.at(v);
+      if (v->is_constant()) {
+        const DeviceBuffer& buffer = weight_on_device(v, host);
+        ps.device_view[v] = Tensor::borrow(host.dtype(), host.shape(), buffer.get());
+      } else {
+        auto [it, fresh] = ps.own_constants.try_emplace(v);
+        if (fresh) {
+          it->second = DeviceBuffer(std::max<size_t>(host.nbytes(), 1), "value '" + v->name + "'");
+          upload_sync(it->second, host);
+        }
+        ps.device_view[v] = Tensor::borrow(host.dtype(), host.shape(), it->second.get());
+      }
+    }
+    // Per step: the tensors its kernel sees.
+    const size_t n = plan.steps.size();
+    ps.inputs.assign(n, {});
+    ps.outputs.assign(n, {});
+    ps.host_inputs.assign(n, {});
+    ps.compute_capturable = true;
+    for (size_t s = 0; s < n; ++s) {
+      const ExecStep& step = plan.steps[s];
+      if (step.kind != ExecStep::Kind::kNode) continue;
+      const ir::Node& node = *engine_.nodes[step.node];
+      const bool device = backend_location(node.backend) == Location::kDevice;
+      if (!device) ps.compute_capturable = false;
+      auto& views = device ? ps.device_view : ps.host_view;
+      for (const ir::Value* in : node.inputs) {
+        ps.inputs[s].push_back(in ? views.at(in) : Tensor());
+        auto known = in ? plan.inference.values.find(in) : plan.inference.values.end();
+        ps.host_inputs[s].push_back(known != plan.inference.values.end() ? known->second
+                                                                         : Tensor());
+      }
+      for (const ir::Value* out : node.outputs) ps.outputs[s].push_back(out ? views.at(out) : Tensor());
+    }
+    // Phases: leading copies of graph inputs, trailing copies of graph outputs.
+    size_t b = 0;
+    while (b < n && plan.steps[b].kind == ExecStep::Kind::kUpload &&
+           engine_.graph.is_graph_input(plan.steps[b].value))
+      ++b;
+    size_t e = n;
+    while (e > b && plan.steps[e - 1].kind == ExecStep::Kind::kDownload &&
+           engine_.graph.is_graph_output(plan.steps[e - 1].value))
+      --e;
+    ps.phases = {b, e};
+    ps.arena_generation = generation_;
+    return ps;
+  }
+
+  void copy_step(const ExecPlan& plan, const PlanState& ps, const ExecStep& step) {
+    const Tensor& h = ps.host_view.at(step.value);
+    const Tensor& d = ps.device_view.at(step.value);
+    (void)plan;
+    if (h.nbytes() == 0) return;
+    if (step.kind == ExecStep::Kind::kUpload)
+      QRT_CUDA_CHECK(cudaMemcpyAsync(const_cast<void*>(d.data()), h.data(), h.nbytes(),
+                                     cudaMemcpyHostToDevice, resources_.stream()));
+    else
+      QRT_CUDA_CHECK(cudaMemcpyAsync(const_cast<void*>(h.data()), d.data(), d.nbytes(),
+                                     cudaMemcpyDeviceToHost, resources_.stream()));
+  }
+
+  void enqueue(const ExecPlan& plan, PlanState& ps, size_t begin, size_t end,
+               const ExecutionContext::TensorCallback& each_tensor) {
+    for (size_t s = begin; s < end; ++s) {
+      const ExecStep& step = plan.steps[s];
+      if (step.kind != ExecStep::Kind::kNode) {
+        copy_step(plan, ps, step);
+        continue;
+      }
+      const ir::Node& node = *engine_.nodes[step.node];
+      const bool device = backend_location(node.backend) == Location::kDevice;
+      // A host kernel reads what earlier device work and copies wrote.
+      if (!device) resources_.synchronize();
+      KernelArgs args{node, ps.inputs[s], ps.outputs[s]};
+      if (device) {
+        args.resources = &resources_.get();
+        args.host_inputs = ps.host_inputs[s];
+      }
+      try {
+        plan.kernels[step.node]->run(args);
+      } catch (const Error& err) {
+        const std::string msg = err.what();
+        if (msg.find(node.describe()) != std::string::npos) throw;
+        throw Error(node.describe() + ": " + msg);
+      }
+      if (each_tensor) {
+        if (device) resources_.synchronize();
+        for (size_t o = 0; o < node.outputs.size(); ++o) {
+          if (!node.outputs[o]) continue;
+          const Tensor& t = ps.outputs[s][o];
+          if (!device) {
+            each_tensor(node.outputs[o]->name, t);
+            continue;
+          }
+          Tensor host(t.dtype(), t.shape());
+          QRT_CUDA_CHECK(cudaMemcpy(host.data(), t.data(), t.nbytes(), cudaMemcpyDeviceToHost));
+          each_tensor(node.outputs[o]->name, host);
+        }
+      }
+    }
+  }
+
+  void run_phase(const ExecPlan& plan, PlanState& ps, size_t begin, size_t end, GraphExec& graph,
+                 const ExecutionContext::TensorCallback& each_tensor) {
+    if (begin >= end) return;
+    const bool capturable = ps.compute_capturable || begin >= ps.phases.compute_end ||
+                            end <= ps.phases.compute_begin;
+    if (!options_.cuda_graph || each_tensor || !capturable) {
+      enqueue(plan, ps, begin, end, each_tensor);
+      return;
+    }
+    if (!graph.ready()) {
+      const cudaStream_t stream = resources_.stream();
+      QRT_CUDA_CHECK(cudaStreamBeginCapture(stream, cudaStreamCaptureModeThreadLocal));
+      try {
+        enqueue(plan, ps, begin, end, {});
+      } catch (...) {
+        cudaGraph_t broken = nullptr;
+        cudaStreamEndCapture(stream, &broken);
+        if (broken) cudaGraphDestroy(broken);
+        cudaGetLastError();
+        throw;
+      }
+      cudaGraph_t captured = nullptr;
+      QRT_CUDA_CHECK(cudaStreamEndCapture(stream, &captured));
+      cudaGraphExec_t exec = nullptr;
+      const cudaError_t status = cudaGraphInstantiate(&exec, captured, 0);
+      cudaGraphDestroy(captured);
+      QRT_CUDA_CHECK(status);
+      graph.reset(exec);
+    }
+    graph.launch(resources_.stream());
+  }
+
+  const EngineImpl& engine_;
+  DeviceContextOptions options_;
+  StreamResources resources_;
+  PinnedBuffer host_arena_;
+  DeviceBuffer device_arena_;
+  uint64_t generation_ = 1;
+  std::map<uint64_t, std::unique_ptr<PlanState>> states_;
+  Event start_, uploaded_, computed_, downloaded_;
+  ExecutionContext::GpuTimes times_;
+};
+
+}  // namespace
+}  // namespace cuda
+
+std::unique_ptr<DeviceContext> make_cuda_device_context(const EngineImpl& engine,
+                                                        const DeviceContextOptions& options) {
+  return std::make_unique<cuda::CudaDeviceContext>(engine, options);
+}
+
+}  // namespace qrt

@@ -1,0 +1,219 @@
+// Whole engines on the cuda backend: against the reference backend, with and without CUDA
+// graphs, several contexts at once, plans saved and loaded, and the bad inputs a GPU adds.
+#include <gtest/gtest.h>
+
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+#include "backends/cuda/cuda_check.h"
+#include "cuda/cuda_test_util.h"
+#include "qrt/bench.h"
+#include "qrt/engine.h"
+#include "runtime/engine_impl.h"
+
+namespace qrt {
+namespace {
+
+std::string model(const std::string& name) {
+  return std::string(QRT_SOURCE_DIR) + "/models/" + name + ".onnx";
+}
+
+std::shared_ptr<Engine> build(const std::string& name, const std::string& backend,
+                              const std::string& precision = "fp32",
+                              const std::string& timing_cache = "") {
+  BuilderConfig config;
+  config.backends = {backend};
+  config.precision = precision;
+  config.batch = BatchProfile{1, 8, 32};
+  config.timing_cache = timing_cache;
+  return Builder().build_from_onnx(model(name), config);
+}
+
+Tensor only_output(const std::map<std::string, Tensor>& outputs) {
+  EXPECT_EQ(outputs.size(), 1u);
+  return outputs.begin()->second;
+}
+
+struct TempDir {
+  std::filesystem::path path;
+  TempDir() {
+    path = std::filesystem::temp_directory_path() /
+           ("qrt_cuda_engine_" + std::to_string(::getpid()) + "_" +
+            std::to_string(reinterpret_cast<uintptr_t>(this)));
+    std::filesystem::create_directories(path);
+  }
+  ~TempDir() { std::filesystem::remove_all(path); }
+  std::string file(const std::string& name) const { return (path / name).string(); }
+};
+
+TEST(CudaEngine, Fp32MatchesTheReferenceWithAndWithoutCudaGraphs) {
+  QRT_SKIP_WITHOUT_GPU();
+  auto gpu = build("fashion_cnn", "cuda");
+  auto ref = build("fashion_cnn", "reference");
+  for (int64_t batch : {1, 7, 32}) {
+    const auto inputs = random_inputs(*ref, batch, 11 + static_cast<uint32_t>(batch));
+    const Tensor expected = only_output(ref->create_context()->run(inputs));
+    for (bool graphs : {true, false}) {
+      auto ctx = gpu->create_context();
+      EXPECT_TRUE(ctx->on_gpu());
+      ctx->set_cuda_graph(graphs);
+      for (int rep = 0; rep < 2; ++rep) {  // the second run replays the captured graph
+        const Tensor got = only_output(ctx->run(inputs));
+        EXPECT_LT(test::max_rel_error(got, expected), 1e-4)
+            << "batch " << batch << " graphs " << graphs << " run " << rep;
+      }
+      const auto t = ctx->last_gpu_times();
+      EXPECT_GT(t.compute_ms, 0.0);
+      EXPECT_GE(t.upload_ms, 0.0);
+    }
+  }
+}
+
+TEST(CudaEngine, RunWithoutTransfersReusesTheInputsOnTheDevice) {
+  QRT_SKIP_WITHOUT_GPU();
+  auto gpu = build("fashion_cnn", "cuda");
+  auto ctx = gpu->create_context();
+  EXPECT_THROW(ctx->run_without_transfers(), Error);  // nothing on the device yet
+  const auto inputs = random_inputs(*gpu, 8, 3);
+  ctx->run(inputs);
+  ctx->run_without_transfers();
+  const auto t = ctx->last_gpu_times();
+  EXPECT_GT(t.compute_ms, 0.0);
+  EXPECT_EQ(t.upload_ms, 0.0);
+  EXPECT_EQ(t.download_ms, 0.0);
+}
+
+TEST(CudaEngine, ContextsOnSeveralThreadsGiveTheSerialResults) {
+  QRT_SKIP_WITHOUT_GPU();
+  auto gpu = build("fashion_cnn", "cuda");
+  std::vector<std::map<std::string, Tensor>> inputs;
+  std::vector<Tensor> expected;
+  for (uint32_t i = 0; i < 4; ++i) {
+    inputs.push_back(random_inputs(*gpu, 1 + i * 5, 100 + i));
+    expected.push_back(only_output(gpu->create_context()->run(inputs.back())));
+  }
+  std::vector<std::thread> threads;
+  std::vector<double> errors(4, 1.0);
+  for (size_t t = 0; t < 4; ++t)
+    threads.emplace_back([&, t] {
+      auto ctx = gpu->create_context();
+      double worst = 0;
+      for (int rep = 0; rep < 5; ++rep) {
+        const Tensor got = only_output(ctx->run(inputs[t]));
+        const auto a = got.to_float_vector(), b = expected[t].to_float_vector();
+        for (size_t k = 0; k < a.size(); ++k) worst = std::max(worst, double(std::fabs(a[k] - b[k])));
+      }
+      errors[t] = worst;
+    });
+  for (auto& th : threads) th.join();
+  for (size_t t = 0; t < 4; ++t) EXPECT_EQ(errors[t], 0.0) << "context " << t;
+}
+
+TEST(CudaEngine, RunsOnTheCallersStream) {
+  QRT_SKIP_WITHOUT_GPU();
+  auto gpu = build("fashion_cnn", "cuda");
+  cudaStream_t stream = nullptr;
+  QRT_CUDA_CHECK(cudaStreamCreate(&stream));
+  {
+    auto ctx = gpu->create_context();
+    ctx->set_cuda_stream(stream);
+    const auto inputs = random_inputs(*gpu, 4, 5);
+    const Tensor a = only_output(ctx->run(inputs));
+    const Tensor b = only_output(gpu->create_context()->run(inputs));
+    EXPECT_EQ(test::max_rel_error(a, b), 0.0);
+    EXPECT_THROW(ctx->set_cuda_stream(nullptr), Error);  // too late after the first run
+  }
+  QRT_CUDA_CHECK(cudaStreamDestroy(stream));
+}
+
+TEST(CudaEngine, PlanRoundTripAndAPlanForAnotherGpuIsRefused) {
+  QRT_SKIP_WITHOUT_GPU();
+  TempDir dir;
+  auto gpu = build("fashion_cnn", "cuda");
+  gpu->save(dir.file("a.plan"));
+  auto loaded = Engine::load(dir.file("a.plan"));
+  const auto inputs = random_inputs(*gpu, 3, 9);
+  EXPECT_EQ(test::max_rel_error(only_output(loaded->create_context()->run(inputs)),
+                                only_output(gpu->create_context()->run(inputs))),
+            0.0);
+  // The same plan, stamped for another GPU.
+  auto impl = std::const_pointer_cast<EngineImpl>(load_plan(dir.file("a.plan")));
+  ASSERT_FALSE(impl->gpu_signature.empty());
+  const std::string here = impl->gpu_signature;
+  impl->gpu_signature = "NVIDIA A100-SXM4-40GB (sm_80), CUDA runtime 12.2, cuDNN 8.9.0";
+  save_plan(*impl, dir.file("other.plan"));
+  try {
+    Engine::load(dir.file("other.plan"));
+    FAIL() << "a plan for another GPU loaded";
+  } catch (const Error& e) {
+    const std::string msg = e.what();
+    EXPECT_NE(msg.find("A100"), std::string::npos) << msg;
+    EXPECT_NE(msg.find(here), std::string::npos) << msg;
+  }
+}
+
+TEST(CudaEngine, InputsInGpuMemoryAreAClearError) {
+  QRT_SKIP_WITHOUT_GPU();
+  auto gpu = build("fashion_cnn", "cuda");
+  const auto host = random_inputs(*gpu, 2, 1);
+  cuda::DeviceBuffer buffer(host.begin()->second.nbytes());
+  std::map<std::string, Tensor> on_device;
+  on_device[host.begin()->first] =
+      Tensor::borrow(host.begin()->second.dtype(), host.begin()->second.shape(), buffer.get());
+  try {
+    gpu->create_context()->run(on_device);
+    FAIL() << "a device pointer was taken as host memory";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("is in GPU memory"), std::string::npos) << e.what();
+  }
+}
+
+TEST(CudaEngine, WrongInputSizeIsAClearError) {
+  QRT_SKIP_WITHOUT_GPU();
+  auto gpu = build("fashion_cnn", "cuda");
+  auto inputs = random_inputs(*gpu, 2, 1);
+  inputs.begin()->second = Tensor(DataType::kFloat32, {2, 1, 27, 28});
+  EXPECT_THROW(gpu->create_context()->run(inputs), Error);
+  inputs = random_inputs(*gpu, 33, 1);  // beyond the profile's max of 32
+  EXPECT_THROW(gpu->create_context()->run(inputs), Error);
+}
+
+TEST(CudaEngine, TimingCacheMakesRebuildsSkipTheTiming) {
+  QRT_SKIP_WITHOUT_GPU();
+  TempDir dir;
+  const std::string cache = dir.file("timing.json");
+  build("fashion_cnn", "cuda", "fp32", cache);
+  ASSERT_TRUE(std::filesystem::exists(cache));
+  std::ifstream f(cache);
+  const std::string text((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+  EXPECT_NE(text.find("\"tactics\""), std::string::npos);
+  // A rebuild with the cache gives the same tactics.
+  auto a = build("fashion_cnn", "cuda", "fp32", cache);
+  auto b = build("fashion_cnn", "cuda", "fp32", cache);
+  const auto& na = a->impl().nodes;
+  const auto& nb = b->impl().nodes;
+  ASSERT_EQ(na.size(), nb.size());
+  for (size_t i = 0; i < na.size(); ++i) EXPECT_EQ(na[i]->tactic, nb[i]->tactic);
+}
+
+TEST(CudaEngine, BenchReportsGpuTimes) {
+  QRT_SKIP_WITHOUT_GPU();
+  auto gpu = build("fashion_cnn", "cuda");
+  BenchOptions opt;
+  opt.batch = 8;
+  opt.iterations = 20;
+  const BenchResult r = benchmark(*gpu, opt);
+  ASSERT_TRUE(r.on_gpu);
+  EXPECT_GT(r.gpu.compute.median_ms, 0.0);
+  EXPECT_GT(r.gpu.upload_ms, 0.0);
+  EXPECT_GT(r.throughput, 0.0);
+  opt.transfers = false;
+  const BenchResult compute_only = benchmark(*gpu, opt);
+  EXPECT_EQ(compute_only.gpu.upload_ms, 0.0);
+}
+
+}  // namespace
+}  // namespace qrt
