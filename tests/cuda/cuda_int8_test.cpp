@@ -123,6 +123,10 @@ void expect_same(const Tensor& got, const Tensor& want, const std::string& what)
                       << (first >= 0 ? wv[first] : 0.f) << ")";
 }
 
+// Every tactic, those not yet chosen by tuning (int8_gemm.h) too; "" is the default.
+constexpr const char* kTactics[] = {"",         "direct",    "igemm64",   "igemm128", "cublaslt",
+                                    "igemm64s", "igemm128s", "depthwise", "igemm_pad"};
+
 struct EpilogueCase {
   bool int8_out;
   int residual;  // 0 none, 1 i8, 2 f32
@@ -193,7 +197,7 @@ void check_conv(const ConvCase& t, uint32_t seed) {
   if (nhwc.size() > 4) nhwc[4] = permute4(inputs[4], true);
   attrs["channels_last"] = int64_t{1};
   const ir::TensorType out{want.dtype(), want.shape()};
-  for (const char* tactic : {"", "direct", "igemm64", "igemm128", "cublaslt"}) {
+  for (const char* tactic : kTactics) {
     if (*tactic && !cuda::int8_conv_tactic_fits(s, tactic)) continue;
     for (bool passes : {false, true}) {
       const std::string what =
@@ -221,6 +225,8 @@ TEST(CudaInt8, ConvMatchesReference) {
       {2, 33, 33, 9, 9, 3, 3, 2, 1, 1, 33},    // depthwise, stride 2
       {2, 32, 32, 10, 10, 3, 3, 1, 1, 1, 32},  // depthwise
       {2, 16, 32, 6, 6, 3, 3, 1, 1, 1, 16},    // depthwise, multiplier 2
+      {64, 96, 96, 7, 7, 3, 3, 2, 1, 1, 96},   // depthwise, batch 64, stride 2
+      {1, 8, 8, 5, 6, 3, 3, 1, 2, 2, 8},       // depthwise, dilation 2
       {2, 64, 64, 7, 7, 3, 3, 1, 1, 1, 2},     // grouped GEMM (32 per group)
       {1, 48, 48, 5, 5, 3, 3, 1, 1, 1, 3},     // grouped GEMM (16 per group)
       {2, 5, 6, 8, 8, 3, 3, 1, 1, 1, 1},       // direct: 5 channels
@@ -257,7 +263,7 @@ void check_matmul(const std::vector<int64_t>& a_shape, int64_t n, uint32_t seed)
   s.w = s.out_w = shape_numel(a_shape) / k;
   s.c = k;
   s.k = n;
-  for (const char* tactic : {"", "direct", "igemm64", "igemm128", "cublaslt"}) {
+  for (const char* tactic : kTactics) {
     if (*tactic && !cuda::int8_conv_tactic_fits(s, tactic)) continue;
     for (bool passes : {false, true})
       expect_same(
@@ -360,6 +366,7 @@ TEST(CudaInt8Bench, ResNet50Layers) {
       {"1x1 C=64 K=256 56x56", {256, 64, 256, 56, 56, 1, 1, 1, 0, 1, 1}, 0},
       {"3x3 C=K=512 7x7", {256, 512, 512, 7, 7, 3, 3, 1, 1, 1, 1}, 752},
       {"dw 3x3 C=96 56x56 (MobileNetV2)", {256, 96, 96, 56, 56, 3, 3, 1, 1, 1, 96}, 0},
+      {"7x7 s2 C=3 K=64 224x224 (first conv)", {256, 3, 64, 224, 224, 7, 7, 2, 3, 1, 1}, 0},
   };
   cuda::StreamResources res;
   for (const Layer& l : layers) {
@@ -367,7 +374,7 @@ TEST(CudaInt8Bench, ResNet50Layers) {
     const double ops = 2.0 * static_cast<double>(s.pixels()) * static_cast<double>(s.k) *
                        static_cast<double>(s.depth());
     std::cout << "[ BENCH    ] " << l.name << " (cuDNN int8 " << l.cudnn_tops << " TOPS):";
-    for (const std::string& t : cuda::int8_conv_tactics(s)) {
+    for (const std::string& t : cuda::int8_conv_tactics(s, true)) {
       const float ms = cuda::time_int8_conv(s, t, res.get(), 20);
       std::cout << "  " << t << " " << ms << " ms " << ops / (ms * 1e-3) / 1e12 << " TOPS";
     }

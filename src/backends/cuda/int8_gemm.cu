@@ -69,6 +69,31 @@ __device__ __forceinline__ void finish_pair(const Int8Epilogue& e, int64_t i, in
   }
 }
 
+// Elements i .. i + 3 (channels c .. c + 3) stored as one vector; y + i must be aligned to it.
+__device__ __forceinline__ void finish_quad(const Int8Epilogue& e, int64_t i, int64_t c,
+                                            const int4& acc) {
+  const float v0 = epilogue_value(e, i, c, acc.x), v1 = epilogue_value(e, i + 1, c + 1, acc.y);
+  const float v2 = epilogue_value(e, i + 2, c + 2, acc.z),
+              v3 = epilogue_value(e, i + 3, c + 3, acc.w);
+  if (e.y_i8) {
+    char4 q;
+    q.x = quantize(e, v0);
+    q.y = quantize(e, v1);
+    q.z = quantize(e, v2);
+    q.w = quantize(e, v3);
+    *reinterpret_cast<char4*>(e.y_i8 + i) = q;
+  } else {
+    *reinterpret_cast<float4*>(e.y_f32 + i) = make_float4(v0, v1, v2, v3);
+  }
+}
+
+// Whether output elements i .. i + n - 1 can be stored as one vector (n = 2 or 4).
+__device__ __forceinline__ bool vector_aligned(const Int8Epilogue& e, int64_t i, int n) {
+  const uintptr_t address =
+      e.y_i8 ? reinterpret_cast<uintptr_t>(e.y_i8 + i) : reinterpret_cast<uintptr_t>(e.y_f32 + i);
+  return address % (static_cast<uintptr_t>(n) * (e.y_i8 ? 1 : 4)) == 0;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Direct convolution: one thread per output element (pixel, channel), channel fastest so that
 // neighbouring threads read neighbouring channels (depthwise convolutions read coalesced).
@@ -139,6 +164,50 @@ __global__ void conv_transpose_direct_kernel(const DirectParams p) {
   }
 }
 
+// Depthwise convolution (one input and one output channel per group), 4 channels per thread with
+// 4-byte loads and 32-bit index arithmetic (the caller checks that the sizes fit).
+__global__ void depthwise_kernel(const DirectParams p) {
+  const Int8ConvShape& s = p.s;
+  const int quads = static_cast<int>(s.c / 4), out_w = static_cast<int>(s.out_w),
+            out_h = static_cast<int>(s.out_h), in_h = static_cast<int>(s.h),
+            in_w = static_cast<int>(s.w), kernel_h = static_cast<int>(s.kernel_h),
+            kernel_w = static_cast<int>(s.kernel_w);
+  const int total = static_cast<int>(s.pixels()) * quads;
+  for (int i = blockIdx.x * blockDim.x + threadIdx.x; i < total; i += gridDim.x * blockDim.x) {
+    const int q = i % quads, pixel = i / quads;
+    const int ow = pixel % out_w, oh = pixel / out_w % out_h, n = pixel / (out_w * out_h);
+    const int c0 = q * 4;
+    const int8_t* image = p.x + static_cast<int64_t>(n) * in_h * in_w * s.c + c0;
+    int4 acc = make_int4(0, 0, 0, 0);
+    for (int kh = 0; kh < kernel_h; ++kh) {
+      const int ih = oh * static_cast<int>(s.stride_h) - static_cast<int>(s.pad_h) +
+                     kh * static_cast<int>(s.dilation_h);
+      if (ih < 0 || ih >= in_h) continue;
+      for (int kw = 0; kw < kernel_w; ++kw) {
+        const int iw = ow * static_cast<int>(s.stride_w) - static_cast<int>(s.pad_w) +
+                       kw * static_cast<int>(s.dilation_w);
+        if (iw < 0 || iw >= in_w) continue;
+        const char4 xv =
+            *reinterpret_cast<const char4*>(image + (static_cast<int64_t>(ih) * in_w + iw) * s.c);
+        const int8_t* w = p.w.data + c0 * p.w.out + kh * p.w.tap_h + kw * p.w.tap_w;
+        acc.x += int32_t{xv.x} * int32_t{w[0]};
+        acc.y += int32_t{xv.y} * int32_t{w[p.w.out]};
+        acc.z += int32_t{xv.z} * int32_t{w[2 * p.w.out]};
+        acc.w += int32_t{xv.w} * int32_t{w[3 * p.w.out]};
+      }
+    }
+    const int64_t idx = static_cast<int64_t>(pixel) * s.c + c0;
+    if (vector_aligned(p.e, idx, 4)) {
+      finish_quad(p.e, idx, c0, acc);
+    } else {
+      finish(p.e, idx, c0, acc.x);
+      finish(p.e, idx + 1, c0 + 1, acc.y);
+      finish(p.e, idx + 2, c0 + 2, acc.z);
+      finish(p.e, idx + 3, c0 + 3, acc.w);
+    }
+  }
+}
+
 // Weights in any order -> OHWI [k, kh, kw, c/g] (the GEMM's B), into scratch memory.
 __global__ void pack_ohwi_kernel(const Int8ConvShape s, const Int8Weights w, int8_t* out) {
   const int64_t cg = s.group_in(), total = s.k * s.depth();
@@ -147,6 +216,31 @@ __global__ void pack_ohwi_kernel(const Int8ConvShape s, const Int8Weights w, int
     const int64_t ci = i % cg, tap = i / cg % (s.kernel_h * s.kernel_w), o = i / s.depth();
     const int64_t kh = tap / s.kernel_w, kw = tap % s.kernel_w;
     out[i] = w.data[o * w.out + ci * w.in + kh * w.tap_h + kw * w.tap_w];
+  }
+}
+
+// The same with the input channels of each group zero-padded to `padded` (the GEMM over channels
+// that are not a multiple of 16): [k, kh, kw, padded].
+__global__ void pack_ohwi_padded_kernel(const Int8ConvShape s, const Int8Weights w, int64_t padded,
+                                        int8_t* out) {
+  const int64_t taps = s.kernel_h * s.kernel_w, total = s.k * taps * padded;
+  for (int64_t i = blockIdx.x * int64_t{blockDim.x} + threadIdx.x; i < total;
+       i += int64_t{gridDim.x} * blockDim.x) {
+    const int64_t ci = i % padded, tap = i / padded % taps, o = i / (taps * padded);
+    const int64_t kh = tap / s.kernel_w, kw = tap % s.kernel_w;
+    out[i] =
+        ci < s.group_in() ? w.data[o * w.out + ci * w.in + kh * w.tap_h + kw * w.tap_w] : int8_t{0};
+  }
+}
+
+// X [pixels, c] -> [pixels, padded] with zero channels after the first c.
+__global__ void pad_channels_kernel(const int8_t* x, int64_t pixels, int64_t c, int64_t padded,
+                                    int8_t* out) {
+  const int64_t total = pixels * padded;
+  for (int64_t i = blockIdx.x * int64_t{blockDim.x} + threadIdx.x; i < total;
+       i += int64_t{gridDim.x} * blockDim.x) {
+    const int64_t ci = i % padded;
+    out[i] = ci < c ? x[i / padded * c + ci] : int8_t{0};
   }
 }
 
@@ -219,9 +313,16 @@ struct IgemmTile {
   static constexpr int kBPasses = BN / kARows;      // 1 or 2
   static constexpr int kStageBytes = (kBM + BN) * kBK;
   static constexpr int kSmemBytes = kStages * kStageBytes;
+  // The staged epilogue's int32 tile, rows padded by 4 words against bank conflicts.
+  static constexpr int kTileStride = BN + 4;
+  static constexpr int kStagedBytes = kBM * kTileStride * 4;
+  static constexpr int kSmemBytesStaged = kSmemBytes > kStagedBytes ? kSmemBytes : kStagedBytes;
 };
 
-template <int BN>
+// kStaged: the epilogue goes through shared memory, each thread finishing 4 consecutive channels
+// of a pixel (vector loads and stores along the NHWC row); otherwise straight from the
+// accumulator fragments (2 channels per store).
+template <int BN, bool kStaged>
 __global__ void __launch_bounds__(kThreads, 2) igemm_kernel(const IgemmParams p) {
   using T = IgemmTile<BN>;
   extern __shared__ __align__(128) uint8_t smem[];
@@ -320,38 +421,72 @@ __global__ void __launch_bounds__(kThreads, 2) igemm_kernel(const IgemmParams p)
     }
   }
   cp_async_wait<0>();
-
-  // Accumulator (i, j, v): row lane / 4 (+ 8 for v >= 2), column 2 * (lane % 4) + v % 2.
+  if constexpr (kStaged) {
+    __syncthreads();  // every warp is done reading the pipeline's tiles
+    auto* tile = reinterpret_cast<int32_t*>(smem);
 #pragma unroll
-  for (int i = 0; i < T::kMi; ++i)
+    for (int i = 0; i < T::kMi; ++i)
 #pragma unroll
-    for (int half = 0; half < 2; ++half) {
-      const int pixel = m0 + warp_m * (T::kMi * 16) + i * 16 + (lane >> 2) + half * 8;
-      if (pixel >= p.pixels) continue;
+      for (int half = 0; half < 2; ++half)
 #pragma unroll
-      for (int j = 0; j < T::kNj; ++j) {
-        const int o = n0 + warp_n * 32 + j * 8 + (lane & 3) * 2;
-        const int64_t oc = static_cast<int64_t>(g) * p.kg + o;
-        const int64_t idx = static_cast<int64_t>(pixel) * s.k + oc;
-        const int32_t* c = acc[i][j] + half * 2;
-        if (o + 1 < p.kg && (idx & 1) == 0) {
-          finish_pair(p.e, idx, oc, c[0], c[1]);
-        } else {
-          if (o < p.kg) finish(p.e, idx, oc, c[0]);
-          if (o + 1 < p.kg) finish(p.e, idx + 1, oc + 1, c[1]);
+        for (int j = 0; j < T::kNj; ++j) {
+          const int row = warp_m * (T::kMi * 16) + i * 16 + (lane >> 2) + half * 8;
+          const int col = warp_n * 32 + j * 8 + (lane & 3) * 2;
+          *reinterpret_cast<int2*>(tile + row * T::kTileStride + col) =
+              make_int2(acc[i][j][half * 2], acc[i][j][half * 2 + 1]);
         }
+    __syncthreads();
+    constexpr int kQuads = BN / 4;
+    for (int v = tid; v < kBM * kQuads; v += kThreads) {
+      const int row = v / kQuads, col = v % kQuads * 4;
+      const int pixel = m0 + row, o = n0 + col;
+      if (pixel >= p.pixels || o >= p.kg) continue;
+      const int4 a = *reinterpret_cast<const int4*>(tile + row * T::kTileStride + col);
+      const int64_t oc = static_cast<int64_t>(g) * p.kg + o;
+      const int64_t idx = static_cast<int64_t>(pixel) * s.k + oc;
+      if (o + 3 < p.kg && vector_aligned(p.e, idx, 4)) {
+        finish_quad(p.e, idx, oc, a);
+      } else {
+        finish(p.e, idx, oc, a.x);
+        if (o + 1 < p.kg) finish(p.e, idx + 1, oc + 1, a.y);
+        if (o + 2 < p.kg) finish(p.e, idx + 2, oc + 2, a.z);
+        if (o + 3 < p.kg) finish(p.e, idx + 3, oc + 3, a.w);
       }
     }
+  } else {
+    // Accumulator (i, j, v): row lane / 4 (+ 8 for v >= 2), column 2 * (lane % 4) + v % 2.
+#pragma unroll
+    for (int i = 0; i < T::kMi; ++i)
+#pragma unroll
+      for (int half = 0; half < 2; ++half) {
+        const int pixel = m0 + warp_m * (T::kMi * 16) + i * 16 + (lane >> 2) + half * 8;
+        if (pixel >= p.pixels) continue;
+#pragma unroll
+        for (int j = 0; j < T::kNj; ++j) {
+          const int o = n0 + warp_n * 32 + j * 8 + (lane & 3) * 2;
+          const int64_t oc = static_cast<int64_t>(g) * p.kg + o;
+          const int64_t idx = static_cast<int64_t>(pixel) * s.k + oc;
+          const int32_t* c = acc[i][j] + half * 2;
+          if (o + 1 < p.kg && vector_aligned(p.e, idx, 2)) {
+            finish_pair(p.e, idx, oc, c[0], c[1]);
+          } else {
+            if (o < p.kg) finish(p.e, idx, oc, c[0]);
+            if (o + 1 < p.kg) finish(p.e, idx + 1, oc + 1, c[1]);
+          }
+        }
+      }
+  }
 }
 
-template <int BN>
+template <int BN, bool kStaged>
 void launch_igemm(const Int8ConvShape& s, const int8_t* x, const int8_t* w_ohwi,
                   const Int8Epilogue& e, cudaStream_t stream) {
   using T = IgemmTile<BN>;
+  constexpr int kBytes = kStaged ? T::kSmemBytesStaged : T::kSmemBytes;
   static std::once_flag configured;
   std::call_once(configured, [] {
-    QRT_CUDA_CHECK(cudaFuncSetAttribute(
-        igemm_kernel<BN>, cudaFuncAttributeMaxDynamicSharedMemorySize, T::kSmemBytes));
+    QRT_CUDA_CHECK(cudaFuncSetAttribute(igemm_kernel<BN, kStaged>,
+                                        cudaFuncAttributeMaxDynamicSharedMemorySize, kBytes));
   });
   IgemmParams p{s,
                 x,
@@ -364,7 +499,7 @@ void launch_igemm(const Int8ConvShape& s, const int8_t* x, const int8_t* w_ohwi,
   const dim3 grid(static_cast<unsigned>((s.pixels() + kBM - 1) / kBM),
                   static_cast<unsigned>((s.group_out() + BN - 1) / BN),
                   static_cast<unsigned>(s.group));
-  igemm_kernel<BN><<<grid, kThreads, T::kSmemBytes, stream>>>(p);
+  igemm_kernel<BN, kStaged><<<grid, kThreads, kBytes, stream>>>(p);
   QRT_CUDA_CHECK_LAUNCH();
 }
 
@@ -444,6 +579,50 @@ void launch_cublaslt(const Int8ConvShape& s, const int8_t* x, const int8_t* w_oh
   }
 }
 
+int64_t padded_channels(int64_t c) { return (c + 15) / 16 * 16; }
+
+// Channels that are not a multiple of 16 (an RGB image's first convolution): the weights and,
+// a chunk of images at a time, the input are zero-padded to a multiple of 16 channels in the
+// workspace, and the GEMM runs on those (the zeros add nothing to the sums).
+void launch_padded_igemm(const Int8ConvShape& s, const int8_t* x, const Int8Weights& w,
+                         const Int8Epilogue& e, const Resources& res) {
+  const int64_t padded = padded_channels(s.c);
+  Int8ConvShape chunk = s;
+  chunk.c = padded;
+  const size_t w_bytes = align_up(static_cast<size_t>(s.k * chunk.depth()));
+  const size_t image_bytes = static_cast<size_t>(s.h * s.w * padded);
+  const int64_t images_per_chunk =
+      res.workspace_bytes > w_bytes
+          ? std::min<int64_t>(s.n,
+                              static_cast<int64_t>((res.workspace_bytes - w_bytes) / image_bytes))
+          : 0;
+  if (images_per_chunk <= 0)
+    throw Error("int8 convolution: the workspace is too small to pad the channels");
+  auto* w_padded = static_cast<int8_t*>(res.workspace);
+  int8_t* x_padded = w_padded + w_bytes;
+  pack_ohwi_padded_kernel<<<grid_for(s.k * chunk.depth(), 256), 256, 0, res.stream>>>(s, w, padded,
+                                                                                      w_padded);
+  QRT_CUDA_CHECK_LAUNCH();
+  const int64_t out_image = s.out_h * s.out_w * s.k;
+  for (int64_t first = 0; first < s.n; first += images_per_chunk) {
+    chunk.n = std::min(images_per_chunk, s.n - first);
+    const int64_t pixels = chunk.n * s.h * s.w;
+    pad_channels_kernel<<<grid_for(pixels * padded, 256), 256, 0, res.stream>>>(
+        x + first * s.h * s.w * s.c, pixels, s.c, padded, x_padded);
+    QRT_CUDA_CHECK_LAUNCH();
+    Int8Epilogue part = e;
+    const int64_t offset = first * out_image;
+    if (part.residual_i8) part.residual_i8 += offset;
+    if (part.residual_f32) part.residual_f32 += offset;
+    if (part.y_i8) part.y_i8 += offset;
+    if (part.y_f32) part.y_f32 += offset;
+    if (s.k <= 64)
+      launch_igemm<64, false>(chunk, x_padded, w_padded, part, res.stream);
+    else
+      launch_igemm<128, false>(chunk, x_padded, w_padded, part, res.stream);
+  }
+}
+
 bool fail(std::string* reason, const std::string& why) {
   if (reason) *reason = why;
   return false;
@@ -513,7 +692,23 @@ std::string default_int8_conv_tactic(const Int8ConvShape& s) {
 
 bool int8_conv_tactic_fits(const Int8ConvShape& s, const std::string& tactic, std::string* reason) {
   if (tactic == "direct") return true;
-  if (tactic == "igemm64" || tactic == "igemm128") {
+  if (tactic == "depthwise") {
+    if (s.group != s.c || s.k != s.c)
+      return fail(reason, "not a depthwise convolution with one output channel per group");
+    if (s.c % 4 != 0) return fail(reason, "channels are not a multiple of 4");
+    if (s.pixels() * s.c >= (int64_t{1} << 31)) return fail(reason, "too large for 32-bit indices");
+    return true;
+  }
+  if (tactic == "igemm_pad") {
+    if (s.group != 1) return fail(reason, "grouped");
+    if (s.c % 16 == 0) return fail(reason, "channels are a multiple of 16 already");
+    if (s.n * s.h * s.w * padded_channels(s.c) >= (int64_t{1} << 31) / 2 ||
+        s.pixels() >= (int64_t{1} << 31) / 2)
+      return fail(reason, "too large for 32-bit tile indices");
+    return true;
+  }
+  if (tactic == "igemm64" || tactic == "igemm128" || tactic == "igemm64s" ||
+      tactic == "igemm128s") {
     if (s.group_in() % 16 != 0)
       return fail(reason, "input channels per group " + std::to_string(s.group_in()) +
                               " are not a multiple of 16");
@@ -531,10 +726,13 @@ bool int8_conv_tactic_fits(const Int8ConvShape& s, const std::string& tactic, st
   return fail(reason, "unknown tactic '" + tactic + "'");
 }
 
-std::vector<std::string> int8_conv_tactics(const Int8ConvShape& s) {
+std::vector<std::string> int8_conv_tactics(const Int8ConvShape& s, bool include_unverified) {
   std::vector<std::string> out{default_int8_conv_tactic(s)};
   for (const char* t : {"igemm64", "igemm128", "cublaslt"})
     if (t != out[0] && int8_conv_tactic_fits(s, t)) out.push_back(t);
+  if (include_unverified)
+    for (const char* t : {"igemm64s", "igemm128s", "depthwise", "igemm_pad"})
+      if (int8_conv_tactic_fits(s, t)) out.push_back(t);
   return out;
 }
 
@@ -545,10 +743,20 @@ void conv_int8_nhwc(const Int8ConvShape& s, const int8_t* x, const Int8Weights& 
   if (!int8_conv_tactic_fits(s, tactic, &why))
     throw Error("int8 convolution: tactic '" + tactic + "' does not fit: " + why);
   if (s.pixels() == 0 || s.k == 0) return;
-  if (tactic == "direct") {
+  if (tactic == "depthwise" && reinterpret_cast<uintptr_t>(x) % 4 == 0) {
+    depthwise_kernel<<<grid_for(s.pixels() * s.c / 4, 256), 256, 0, res.stream>>>(
+        DirectParams{s, x, w, e});
+    QRT_CUDA_CHECK_LAUNCH();
+    return;
+  }
+  if (tactic == "direct" || tactic == "depthwise") {
     conv_direct_kernel<<<grid_for(s.pixels() * s.k, 256), 256, 0, res.stream>>>(
         DirectParams{s, x, w, e});
     QRT_CUDA_CHECK_LAUNCH();
+    return;
+  }
+  if (tactic == "igemm_pad") {
+    launch_padded_igemm(s, x, w, e, res);
     return;
   }
   // The GEMMs read the weights in OHWI order; anything else is repacked into the workspace.
@@ -565,9 +773,13 @@ void conv_int8_nhwc(const Int8ConvShape& s, const int8_t* x, const Int8Weights& 
     packed = out;
   }
   if (tactic == "igemm64")
-    launch_igemm<64>(s, x, packed, e, res.stream);
+    launch_igemm<64, false>(s, x, packed, e, res.stream);
   else if (tactic == "igemm128")
-    launch_igemm<128>(s, x, packed, e, res.stream);
+    launch_igemm<128, false>(s, x, packed, e, res.stream);
+  else if (tactic == "igemm64s")
+    launch_igemm<64, true>(s, x, packed, e, res.stream);
+  else if (tactic == "igemm128s")
+    launch_igemm<128, true>(s, x, packed, e, res.stream);
   else
     launch_cublaslt(s, x, packed, e, res, used);
 }

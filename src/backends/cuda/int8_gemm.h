@@ -80,13 +80,17 @@ struct Int8Weights {
 
 // Tactics of ConvInt8 / MatMulInt8: "igemm64" / "igemm128" (our tensor-core kernel with a 64- or
 // 128-channel tile), "cublaslt" (1x1 only), "direct" (any shape). Empty: the default for the
-// shape (default_int8_conv_tactic).
+// shape (default_int8_conv_tactic). Not yet run on a GPU, so never chosen unless asked for:
+// "igemm64s" / "igemm128s" (the same GEMM, its epilogue staged through shared memory for
+// vector stores), "depthwise" (4 channels per thread) and "igemm_pad" (the GEMM for channels that
+// are not a multiple of 16, zero-padded in the workspace).
 std::string default_int8_conv_tactic(const Int8ConvShape& s);
 // Whether `tactic` can run the shape; *reason says why not.
 bool int8_conv_tactic_fits(const Int8ConvShape& s, const std::string& tactic,
                            std::string* reason = nullptr);
-// The tactics worth timing for the shape, the default first.
-std::vector<std::string> int8_conv_tactics(const Int8ConvShape& s);
+// The tactics worth timing for the shape, the default first (and the unverified ones last when
+// asked for: tests and benchmarks).
+std::vector<std::string> int8_conv_tactics(const Int8ConvShape& s, bool include_unverified = false);
 
 // Y = epilogue(conv(X, W)) on res.stream, using res.workspace (weights not in the GEMM's packed
 // order are repacked there first).
