@@ -291,8 +291,12 @@ TEST(CudaInt8, ConvTransposeMatchesReference) {
   QRT_SKIP_WITHOUT_GPU();
   const TransposeCase cases[] = {
       {2, 32, 16, 7, 9, 2, 2, 0, 0, 1, 1},  // the U-Net's upsampling
-      {1, 5, 3, 6, 5, 3, 2, 1, 1, 1, 1},   {2, 8, 12, 5, 5, 3, 1, 1, 0, 1, 2},
-      {1, 6, 4, 4, 6, 3, 2, 2, 1, 2, 1},   {64, 16, 8, 4, 4, 2, 2, 0, 0, 1, 1},
+      {1, 5, 3, 6, 5, 3, 2, 1, 1, 1, 1},    // pads, output padding
+      {2, 8, 12, 5, 5, 3, 1, 1, 0, 1, 2},   // grouped
+      {1, 6, 4, 4, 6, 3, 2, 2, 1, 2, 1},    // dilation 2
+      {64, 16, 8, 4, 4, 2, 2, 0, 0, 1, 1},  // batch 64
+      {1, 32, 80, 3, 5, 2, 2, 0, 0, 1, 1},  // more than 64 output channels
+      {3, 48, 24, 5, 4, 3, 3, 0, 0, 1, 1},  // 3x3, stride 3
   };
   uint32_t seed = 50;
   for (const TransposeCase& t : cases) {
@@ -314,9 +318,26 @@ TEST(CudaInt8, ConvTransposeMatchesReference) {
     inputs[0] = permute4(inputs[0], true);
     if (inputs.size() > 4) inputs[4] = permute4(inputs[4], true);
     attrs["channels_last"] = int64_t{1};
-    expect_same(
-        run_cuda_nhwc("ConvTransposeInt8", inputs, attrs, {want.dtype(), want.shape()}, "", true),
-        want, "conv transpose case " + std::to_string(seed - 50));
+    cuda::Int8ConvShape s;
+    s.n = t.n;
+    s.h = t.h;
+    s.w = t.w;
+    s.c = t.c;
+    s.k = t.k;
+    s.out_h = oh;
+    s.out_w = ow;
+    s.kernel_h = s.kernel_w = t.kernel;
+    s.stride_h = s.stride_w = t.stride;
+    s.pad_h = s.pad_w = t.pad;
+    s.dilation_h = s.dilation_w = t.dilation;
+    s.group = t.group;
+    for (const char* tactic : {"", "phases"}) {
+      if (*tactic && !cuda::conv_transpose_phases_fit(s)) continue;
+      expect_same(run_cuda_nhwc("ConvTransposeInt8", inputs, attrs, {want.dtype(), want.shape()},
+                                tactic, true),
+                  want,
+                  "conv transpose case " + std::to_string(seed - 50) + " tactic '" + tactic + "'");
+    }
     ++seed;
   }
 }
@@ -349,6 +370,55 @@ TEST(CudaInt8, WeightPassRepacksOnlyCudaNodes) {
             orig.data_as<int8_t>()[((1 * 3 + 2) * 2 + 1) * 2 + 0]);
 }
 
+// The U-Net's first upsampling (ConvTranspose 2x2 stride 2, 1024 -> 512 channels, 32x32 ->
+// 64x64, batch 1 and 16): the direct gather against one GEMM per output phase.
+void bench_unet_upsampling(const cuda::Resources& res) {
+  for (int64_t batch : {1, 16}) {
+    cuda::Int8ConvShape s;
+    s.n = batch;
+    s.h = s.w = 32;
+    s.c = 1024;
+    s.k = 512;
+    s.out_h = s.out_w = 64;
+    s.kernel_h = s.kernel_w = s.stride_h = s.stride_w = 2;
+    cuda::DeviceBuffer x(static_cast<size_t>(s.n * s.h * s.w * s.c));
+    cuda::DeviceBuffer w(static_cast<size_t>(s.c * s.k * 4));
+    cuda::DeviceBuffer scales(static_cast<size_t>(s.k) * sizeof(float));
+    cuda::DeviceBuffer y(static_cast<size_t>(s.pixels() * s.k));
+    QRT_CUDA_CHECK(cudaMemset(x.get(), 1, x.size()));
+    QRT_CUDA_CHECK(cudaMemset(w.get(), 1, w.size()));
+    QRT_CUDA_CHECK(cudaMemset(scales.get(), 0, scales.size()));
+    cuda::Int8Epilogue e;
+    e.scales = static_cast<const float*>(scales.get());
+    e.in_scale = 1.f;
+    e.y_i8 = static_cast<int8_t*>(y.get());
+    e.inv_y_scale = 1.f;
+    const double ops = 2.0 * static_cast<double>(s.n * s.h * s.w * s.c * s.k * 4);
+    std::cout << "[ BENCH    ] ConvTranspose 2x2 s2 1024->512 32x32 batch " << batch << ":";
+    for (const char* tactic : {"", "phases"}) {
+      const auto run = [&] {
+        cuda::conv_transpose_int8_nhwc(s, static_cast<const int8_t*>(x.get()),
+                                       static_cast<const int8_t*>(w.get()), e, tactic, res);
+      };
+      run();
+      cudaEvent_t start, stop;
+      QRT_CUDA_CHECK(cudaEventCreate(&start));
+      QRT_CUDA_CHECK(cudaEventCreate(&stop));
+      QRT_CUDA_CHECK(cudaEventRecord(start, res.stream));
+      for (int i = 0; i < 10; ++i) run();
+      QRT_CUDA_CHECK(cudaEventRecord(stop, res.stream));
+      QRT_CUDA_CHECK(cudaEventSynchronize(stop));
+      float ms = 0.f;
+      QRT_CUDA_CHECK(cudaEventElapsedTime(&ms, start, stop));
+      QRT_CUDA_CHECK(cudaEventDestroy(start));
+      QRT_CUDA_CHECK(cudaEventDestroy(stop));
+      ms /= 10.f;
+      std::cout << "  '" << tactic << "' " << ms << " ms " << ops / (ms * 1e-3) / 1e12 << " TOPS";
+    }
+    std::cout << "\n";
+  }
+}
+
 // ResNet-50 layers at batch 256: TOPS of each tactic beside cuDNN's legacy int8 convolution
 // (GPU_FACTS.md; cuDNN takes one scalar alpha, so no per-channel epilogue there).
 TEST(CudaInt8Bench, ResNet50Layers) {
@@ -369,6 +439,7 @@ TEST(CudaInt8Bench, ResNet50Layers) {
       {"7x7 s2 C=3 K=64 224x224 (first conv)", {256, 3, 64, 224, 224, 7, 7, 2, 3, 1, 1}, 0},
   };
   cuda::StreamResources res;
+  bench_unet_upsampling(res.get());
   for (const Layer& l : layers) {
     const cuda::Int8ConvShape s = shape_of(l.conv);
     const double ops = 2.0 * static_cast<double>(s.pixels()) * static_cast<double>(s.k) *

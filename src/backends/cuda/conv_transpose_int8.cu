@@ -54,7 +54,8 @@ void conv_transpose_int8(const KernelArgs& args) {
     throw Error(args.node.describe() + ": the output " + shape_to_string(args.out(0).shape()) +
                 " is not the NHWC shape " + shape_to_string(expected));
   conv_transpose_int8_nhwc(s, args.in(0).data_as<int8_t>(), args.in(1).data_as<int8_t>(),
-                           int8_epilogue(args, "x_scale"), resources(args));
+                           int8_epilogue(args, "x_scale"),
+                           conv_transpose_phases_fit(s) ? args.node.tactic : "", resources(args));
 }
 
 }  // namespace

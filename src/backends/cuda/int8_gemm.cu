@@ -24,10 +24,8 @@ namespace {
 // ---------------------------------------------------------------------------------------------
 // The epilogue, exactly docs/quantization.md: every product rounded on its own (__fmul_rn),
 // every sum too (__fadd_rn), so that no FMA forms.
-__device__ __forceinline__ float epilogue_value(const Int8Epilogue& e, int64_t i, int64_t c,
-                                                int32_t acc) {
-  const float m = __fmul_rn(e.in_scale, e.scales[c]);
-  float v = __fadd_rn(__fmul_rn(static_cast<float>(acc), m), e.bias ? e.bias[c] : 0.f);
+// The residual and the activation, from v = float(acc) * m + bias.
+__device__ __forceinline__ float residual_activation(const Int8Epilogue& e, int64_t i, float v) {
   if (e.residual_i8)
     v = __fadd_rn(v, __fmul_rn(static_cast<float>(e.residual_i8[i]), e.r_scale));
   else if (e.residual_f32)
@@ -38,6 +36,13 @@ __device__ __forceinline__ float epilogue_value(const Int8Epilogue& e, int64_t i
     if (v > e.hi) v = e.hi;
   }
   return v;
+}
+
+__device__ __forceinline__ float epilogue_value(const Int8Epilogue& e, int64_t i, int64_t c,
+                                                int32_t acc) {
+  const float m = __fmul_rn(e.in_scale, e.scales[c]);
+  return residual_activation(
+      e, i, __fadd_rn(__fmul_rn(static_cast<float>(acc), m), e.bias ? e.bias[c] : 0.f));
 }
 
 __device__ __forceinline__ int8_t quantize(const Int8Epilogue& e, float v) {
@@ -241,6 +246,36 @@ __global__ void pad_channels_kernel(const int8_t* x, int64_t pixels, int64_t c, 
        i += int64_t{gridDim.x} * blockDim.x) {
     const int64_t ci = i % padded;
     out[i] = ci < c ? x[i / padded * c + ci] : int8_t{0};
+  }
+}
+
+// Transposed convolution with stride = kernel, no pads: W [c, k, kh, kw] -> per output phase
+// (ky, kx) the 1x1 GEMM's weights [kh, kw, k, c].
+__global__ void pack_phases_kernel(const Int8ConvShape s, const int8_t* w, int8_t* out) {
+  const int64_t taps = s.kernel_h * s.kernel_w, total = taps * s.k * s.c;
+  for (int64_t i = blockIdx.x * int64_t{blockDim.x} + threadIdx.x; i < total;
+       i += int64_t{gridDim.x} * blockDim.x) {
+    const int64_t ci = i % s.c, o = i / s.c % s.k, tap = i / (s.c * s.k);
+    out[i] = w[(ci * s.k + o) * taps + tap];
+  }
+}
+
+// One phase's GEMM result (float(acc) * m + bias, f32 [images, h, w, k]) -> the residual,
+// activation and store at output pixel (iy * stride + ky, ix * stride + kx).
+__global__ void scatter_phase_kernel(const float* v, const Int8ConvShape s, int64_t first_image,
+                                     int64_t images, int64_t ky, int64_t kx, const Int8Epilogue e) {
+  const int64_t total = images * s.h * s.w * s.k;
+  for (int64_t i = blockIdx.x * int64_t{blockDim.x} + threadIdx.x; i < total;
+       i += int64_t{gridDim.x} * blockDim.x) {
+    const int64_t oc = i % s.k, ix = i / s.k % s.w, iy = i / (s.k * s.w) % s.h,
+                  n = first_image + i / (s.k * s.w * s.h);
+    const int64_t o =
+        ((n * s.out_h + iy * s.stride_h + ky) * s.out_w + ix * s.stride_w + kx) * s.k + oc;
+    const float r = residual_activation(e, o, v[i]);
+    if (e.y_i8)
+      e.y_i8[o] = quantize(e, r);
+    else
+      e.y_f32[o] = r;
   }
 }
 
@@ -784,9 +819,68 @@ void conv_int8_nhwc(const Int8ConvShape& s, const int8_t* x, const Int8Weights& 
     launch_cublaslt(s, x, packed, e, res, used);
 }
 
+bool conv_transpose_phases_fit(const Int8ConvShape& s, std::string* reason) {
+  if (s.stride_h != s.kernel_h || s.stride_w != s.kernel_w || s.pad_h != 0 || s.pad_w != 0 ||
+      s.dilation_h != 1 || s.dilation_w != 1 || s.out_h != s.h * s.stride_h ||
+      s.out_w != s.w * s.stride_w)
+    return fail(reason, "not a transposed convolution with stride = kernel and no pads");
+  if (s.group != 1) return fail(reason, "grouped");
+  if (s.c % 16 != 0) return fail(reason, "channels are not a multiple of 16");
+  if (s.n * s.h * s.w >= (int64_t{1} << 30)) return fail(reason, "too large");
+  return true;
+}
+
 void conv_transpose_int8_nhwc(const Int8ConvShape& s, const int8_t* x, const int8_t* w,
-                              const Int8Epilogue& e, const Resources& res) {
+                              const Int8Epilogue& e, const std::string& tactic,
+                              const Resources& res) {
   if (s.pixels() == 0 || s.k == 0) return;
+  if (tactic == "phases") {
+    std::string why;
+    if (!conv_transpose_phases_fit(s, &why))
+      throw Error("int8 transposed convolution: tactic 'phases' does not fit: " + why);
+    // Each output phase (ky, kx) is a 1x1 GEMM over the input pixels; its dequantised sums go
+    // through an f32 buffer in the workspace (a chunk of images at a time) and are finished at
+    // the phase's output pixels: the same arithmetic as the fused epilogue.
+    const int64_t taps = s.kernel_h * s.kernel_w;
+    const size_t w_bytes = align_up(static_cast<size_t>(taps * s.k * s.c));
+    const size_t image_bytes = static_cast<size_t>(s.h * s.w * s.k) * sizeof(float);
+    const int64_t images_per_chunk =
+        res.workspace_bytes > w_bytes
+            ? std::min<int64_t>(s.n,
+                                static_cast<int64_t>((res.workspace_bytes - w_bytes) / image_bytes))
+            : 0;
+    if (images_per_chunk <= 0)
+      throw Error("int8 transposed convolution: the workspace is too small for one image");
+    auto* phases = static_cast<int8_t*>(res.workspace);
+    auto* values = reinterpret_cast<float*>(phases + w_bytes);
+    pack_phases_kernel<<<grid_for(taps * s.k * s.c, 256), 256, 0, res.stream>>>(s, w, phases);
+    QRT_CUDA_CHECK_LAUNCH();
+    Int8Epilogue dequant;
+    dequant.scales = e.scales;
+    dequant.bias = e.bias;
+    dequant.in_scale = e.in_scale;
+    dequant.y_f32 = values;
+    for (int64_t first = 0; first < s.n; first += images_per_chunk) {
+      Int8ConvShape gemm;
+      gemm.n = std::min(images_per_chunk, s.n - first);
+      gemm.h = gemm.out_h = s.h;
+      gemm.w = gemm.out_w = s.w;
+      gemm.c = s.c;
+      gemm.k = s.k;
+      const int8_t* xs = x + first * s.h * s.w * s.c;
+      for (int64_t tap = 0; tap < taps; ++tap) {
+        const int8_t* wp = phases + tap * s.k * s.c;
+        if (s.k <= 64)
+          launch_igemm<64, false>(gemm, xs, wp, dequant, res.stream);
+        else
+          launch_igemm<128, false>(gemm, xs, wp, dequant, res.stream);
+        scatter_phase_kernel<<<grid_for(gemm.pixels() * s.k, 256), 256, 0, res.stream>>>(
+            values, s, first, gemm.n, tap / s.kernel_w, tap % s.kernel_w, e);
+        QRT_CUDA_CHECK_LAUNCH();
+      }
+    }
+    return;
+  }
   conv_transpose_direct_kernel<<<grid_for(s.pixels() * s.k, 256), 256, 0, res.stream>>>(
       DirectParams{s, x, Int8Weights{w, 0, 0, 0, 0}, e});
   QRT_CUDA_CHECK_LAUNCH();

@@ -99,8 +99,12 @@ void conv_int8_nhwc(const Int8ConvShape& s, const int8_t* x, const Int8Weights& 
 
 // ConvTransposeInt8 in NHWC: X [n, h, w, c], W [c, k/g, kh, kw] (ONNX order), Y [n, out_h,
 // out_w, k]; `s` holds the transposed convolution's strides, begin pads and dilations.
+// Tactics: "" (a direct gather per output element) or, not yet run on a GPU, "phases" (stride =
+// kernel, no pads, group 1, c a multiple of 16: one 1x1 GEMM per output phase).
 void conv_transpose_int8_nhwc(const Int8ConvShape& s, const int8_t* x, const int8_t* w,
-                              const Int8Epilogue& e, const Resources& res);
+                              const Int8Epilogue& e, const std::string& tactic,
+                              const Resources& res);
+bool conv_transpose_phases_fit(const Int8ConvShape& s, std::string* reason = nullptr);
 
 // Times `tactic` on the shape with scratch buffers (build time: allocates); milliseconds per run.
 float time_int8_conv(const Int8ConvShape& s, const std::string& tactic, const Resources& res,
