@@ -1,0 +1,66 @@
+// CUDA qrt.ConvTransposeInt8 in NHWC (channels_last = 1): each output element gathers the
+// inputs its taps reach (int8_gemm.h), then the int8 epilogue. W stays [c, k/g, kh, kw].
+#include <string>
+#include <vector>
+
+#include "backends/cuda/int8_gemm.h"
+#include "ops/spatial_geometry.h"
+
+namespace qrt::cuda {
+namespace {
+
+bool supports_conv_transpose_int8(const ir::Node& node, const NodeTypes& types,
+                                  std::string* reason) {
+  if (node.attr_int("channels_last", 0) != 1) {
+    if (reason)
+      *reason =
+          "the CUDA int8 transposed convolution runs NHWC only (channels_last=1, which "
+          "the cuda builder sets)";
+    return false;
+  }
+  if (types.inputs.size() < 2 || types.inputs[0].shape.size() != 4 ||
+      types.inputs[1].shape.size() != 4) {
+    if (reason) *reason = "the CUDA int8 transposed convolution is 2-D only";
+    return false;
+  }
+  return true;
+}
+
+void conv_transpose_int8(const KernelArgs& args) {
+  const std::vector<int64_t>& x = args.in(0).shape();
+  const std::vector<int64_t>& w = args.in(1).shape();
+  const std::vector<int64_t> spatial{x[1], x[2]};
+  const ops::SpatialGeometry g = ops::conv_transpose_geometry(
+      args.node, spatial, ops::kernel_from_weights(args.node, std::vector<int64_t>{w[2], w[3]}));
+  Int8ConvShape s;
+  s.n = x[0];
+  s.h = x[1];
+  s.w = x[2];
+  s.c = x[3];
+  s.group = args.node.attr_int("group", 1);
+  s.k = w[1] * s.group;
+  s.out_h = g.output[0];
+  s.out_w = g.output[1];
+  s.kernel_h = w[2];
+  s.kernel_w = w[3];
+  s.stride_h = g.strides[0];
+  s.stride_w = g.strides[1];
+  s.pad_h = g.pads_begin[0];
+  s.pad_w = g.pads_begin[1];
+  s.dilation_h = g.dilations[0];
+  s.dilation_w = g.dilations[1];
+  const std::vector<int64_t> expected{s.n, s.out_h, s.out_w, s.k};
+  if (args.out(0).shape() != expected)
+    throw Error(args.node.describe() + ": the output " + shape_to_string(args.out(0).shape()) +
+                " is not the NHWC shape " + shape_to_string(expected));
+  conv_transpose_int8_nhwc(s, args.in(0).data_as<int8_t>(), args.in(1).data_as<int8_t>(),
+                           int8_epilogue(args, "x_scale"),
+                           conv_transpose_phases_fit(s) ? args.node.tactic : "", resources(args));
+}
+
+}  // namespace
+
+QRT_REGISTER_KERNEL("ConvTransposeInt8", "cuda", DataType::kInt8, conv_transpose_int8,
+                    supports_conv_transpose_int8);
+
+}  // namespace qrt::cuda

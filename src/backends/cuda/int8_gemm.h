@@ -1,0 +1,116 @@
+// The CUDA int8 compute machinery behind ConvInt8, MatMulInt8 and ConvTransposeInt8 (NHWC):
+// an implicit-GEMM kernel on the int8 tensor cores (mma.sync m16n8k32, cp.async pipeline), a
+// cuBLASLt int8 GEMM into int32 for 1x1 convolutions, direct kernels for what the GEMM does not
+// take (depthwise, channels that are not multiples of 16, transposed convolution), all ending in
+// the one f32 epilogue of docs/quantization.md ("Exact numerics").
+//
+// Everything is expressed as one NHWC convolution problem: MatMulInt8 is a 1x1 convolution over
+// M rows. These are plain host functions (no CUDA syntax) so that tests and benchmarks call them
+// on device buffers without going through a graph.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "backends/cuda/cuda_resources.h"
+
+// Shape helpers callable from kernels too.
+#ifdef __CUDACC__
+#define QRT_HOST_DEVICE __host__ __device__
+#else
+#define QRT_HOST_DEVICE
+#endif
+
+namespace qrt::cuda {
+
+// Per output element (flat index i of the [pixels x channels] output, channel c):
+//   v = float(acc) * (in_scale * scales[c]) + bias[c]   (bias 0 when absent)
+//   v = v + float(r_i8[i]) * r_scale  or  v + r_f32[i]
+//   v = activation(v);  y = saturate_i8(rint(v * inv_y_scale))  or  y = v
+// All pointers are device pointers; inv_y_scale = 1 / y_scale computed on the host in f32.
+struct Int8Epilogue {
+  const float* scales = nullptr;
+  const float* bias = nullptr;
+  float in_scale = 0.f;
+  const int8_t* residual_i8 = nullptr;
+  const float* residual_f32 = nullptr;
+  float r_scale = 0.f;
+  int clamps = 0;  // relu: lo = 0, hi = +inf; clip: clip_min / clip_max
+  float lo = 0.f, hi = 0.f;
+  int8_t* y_i8 = nullptr;
+  float* y_f32 = nullptr;
+  float inv_y_scale = 0.f;
+};
+
+// The epilogue of a ConvInt8 / MatMulInt8 / ConvTransposeInt8 node: scales at input 2, bias at
+// 3, residual at 4, output 0, the operand scale attribute `in_scale_attr`.
+Int8Epilogue int8_epilogue(const KernelArgs& args, const char* in_scale_attr);
+
+// A 2-D convolution in NHWC: X [n, h, w, c], Y [n, out_h, out_w, k].
+struct Int8ConvShape {
+  int64_t n = 1, h = 1, w = 1, c = 1;
+  int64_t out_h = 1, out_w = 1, k = 1;
+  int64_t kernel_h = 1, kernel_w = 1;
+  int64_t stride_h = 1, stride_w = 1, pad_h = 0, pad_w = 0, dilation_h = 1, dilation_w = 1;
+  int64_t group = 1;
+  QRT_HOST_DEVICE int64_t group_in() const { return c / group; }
+  QRT_HOST_DEVICE int64_t group_out() const { return k / group; }
+  QRT_HOST_DEVICE int64_t pixels() const { return n * out_h * out_w; }                // GEMM M
+  QRT_HOST_DEVICE int64_t depth() const { return kernel_h * kernel_w * group_in(); }  // GEMM K
+  QRT_HOST_DEVICE bool pointwise() const {
+    return kernel_h == 1 && kernel_w == 1 && stride_h == 1 && stride_w == 1 && pad_h == 0 &&
+           pad_w == 0 && h == out_h && w == out_w;
+  }
+};
+
+// Where weight element (output channel o, input channel i of its group, tap kh, kw) lies:
+// data[o * out + i * in + kh * tap_h + kw * tap_w] (elements).
+struct Int8Weights {
+  const int8_t* data = nullptr;
+  int64_t out = 0, in = 0, tap_h = 0, tap_w = 0;
+  // ONNX Conv order [k, c/g, kh, kw].
+  static Int8Weights oihw(const int8_t* data, const Int8ConvShape& s);
+  // The packed order the GEMM reads: [k, kh, kw, c/g], each row one contiguous dot product.
+  static Int8Weights ohwi(const int8_t* data, const Int8ConvShape& s);
+  // MatMulInt8's B as given: [K, N] (input channel major).
+  static Int8Weights io(const int8_t* data, const Int8ConvShape& s);
+  bool is_ohwi(const Int8ConvShape& s) const;
+};
+
+// Tactics of ConvInt8 / MatMulInt8: "igemm64" / "igemm128" (our tensor-core kernel with a 64- or
+// 128-channel tile), "cublaslt" (1x1 only), "direct" (any shape). Empty: the default for the
+// shape (default_int8_conv_tactic). Not yet run on a GPU, so never chosen unless asked for:
+// "igemm64s" / "igemm128s" (the same GEMM, its epilogue staged through shared memory for
+// vector stores), "depthwise" (4 channels per thread) and "igemm_pad" (the GEMM for channels that
+// are not a multiple of 16, zero-padded in the workspace).
+std::string default_int8_conv_tactic(const Int8ConvShape& s);
+// Whether `tactic` can run the shape; *reason says why not.
+bool int8_conv_tactic_fits(const Int8ConvShape& s, const std::string& tactic,
+                           std::string* reason = nullptr);
+// The tactics worth timing for the shape, the default first (and the unverified ones last when
+// asked for: tests and benchmarks).
+std::vector<std::string> int8_conv_tactics(const Int8ConvShape& s, bool include_unverified = false);
+
+// Y = epilogue(conv(X, W)) on res.stream, using res.workspace (weights not in the GEMM's packed
+// order are repacked there first).
+void conv_int8_nhwc(const Int8ConvShape& s, const int8_t* x, const Int8Weights& w,
+                    const Int8Epilogue& e, const std::string& tactic, const Resources& res);
+
+// ConvTransposeInt8 in NHWC: X [n, h, w, c], W [c, k/g, kh, kw] (ONNX order), Y [n, out_h,
+// out_w, k]; `s` holds the transposed convolution's strides, begin pads and dilations.
+// Tactics: "" (a direct gather per output element) or, not yet run on a GPU, "phases" (stride =
+// kernel, no pads, group 1, c a multiple of 16: one 1x1 GEMM per output phase).
+void conv_transpose_int8_nhwc(const Int8ConvShape& s, const int8_t* x, const int8_t* w,
+                              const Int8Epilogue& e, const std::string& tactic,
+                              const Resources& res);
+bool conv_transpose_phases_fit(const Int8ConvShape& s, std::string* reason = nullptr);
+
+// Times `tactic` on the shape with scratch buffers (build time: allocates); milliseconds per run.
+float time_int8_conv(const Int8ConvShape& s, const std::string& tactic, const Resources& res,
+                     int runs = 10);
+
+// The candidate of int8_conv_tactics(s) that runs fastest on the device.
+std::string tune_int8_conv(const Int8ConvShape& s, const Resources& res);
+
+}  // namespace qrt::cuda

@@ -1,0 +1,457 @@
+// The CUDA int8 compute ops (ConvInt8, MatMulInt8, ConvTransposeInt8; NHWC) against the
+// reference kernels (NCHW), bit-exact, for every tactic that fits each shape, with and without
+// the weight-repacking backend passes. CudaInt8Bench.* times ResNet-50 layers.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <iostream>
+#include <random>
+
+#include "backends/cuda/cuda_check.h"
+#include "backends/cuda/cuda_stream_resources.h"
+#include "backends/cuda/int8_gemm.h"
+#include "backends/kernel_registry.h"
+#include "cuda/cuda_test_util.h"
+#include "op_test_util.h"
+
+namespace qrt {
+namespace {
+
+using Attrs = std::map<std::string, ir::AttributeValue>;
+
+Tensor random_i8(std::vector<int64_t> shape, uint32_t seed) {
+  std::mt19937 rng(seed);
+  std::uniform_int_distribution<int> dist(-128, 127);
+  Tensor t(DataType::kInt8, std::move(shape));
+  int8_t* p = t.data_as<int8_t>();
+  for (int64_t i = 0; i < t.numel(); ++i) p[i] = static_cast<int8_t>(dist(rng));
+  return t;
+}
+
+// [n, c, h, w] <-> [n, h, w, c] (any element size).
+Tensor permute4(const Tensor& t, bool to_nhwc) {
+  const auto& d = t.shape();
+  const std::vector<int64_t> out_shape = to_nhwc ? std::vector<int64_t>{d[0], d[2], d[3], d[1]}
+                                                 : std::vector<int64_t>{d[0], d[3], d[1], d[2]};
+  Tensor out(t.dtype(), out_shape);
+  const size_t es = dtype_size(t.dtype());
+  const int64_t n = d[0];
+  const int64_t c = to_nhwc ? d[1] : d[3], h = to_nhwc ? d[2] : d[1], w = to_nhwc ? d[3] : d[2];
+  const auto* src = static_cast<const uint8_t*>(t.data());
+  auto* dst = static_cast<uint8_t*>(out.data());
+  for (int64_t b = 0; b < n; ++b)
+    for (int64_t ci = 0; ci < c; ++ci)
+      for (int64_t y = 0; y < h; ++y)
+        for (int64_t x = 0; x < w; ++x) {
+          const int64_t nchw = ((b * c + ci) * h + y) * w + x,
+                        nhwc = ((b * h + y) * w + x) * c + ci;
+          std::memcpy(dst + (to_nhwc ? nhwc : nchw) * es, src + (to_nhwc ? nchw : nhwc) * es, es);
+        }
+  return out;
+}
+
+// Runs `op` on the CUDA backend on host tensors: a one-node graph (optionally through the cuda
+// backend passes, which repack the weights), the kernel the registry selects for the given
+// output type, the node's tactic. Bypasses schema inference, which may not know channels_last.
+Tensor run_cuda_nhwc(const std::string& op, const std::vector<Tensor>& inputs, const Attrs& attrs,
+                     const ir::TensorType& out_type, const std::string& tactic, bool passes) {
+  ir::Graph graph;
+  std::vector<ir::Value*> values;
+  for (size_t i = 0; i < inputs.size(); ++i)
+    values.push_back(inputs[i].defined() ? graph.add_constant("in" + std::to_string(i), inputs[i])
+                                         : nullptr);
+  ir::Value* y = graph.add_value("y");
+  graph.outputs.push_back(y);
+  ir::Node* node = graph.add_node(op, "test", values, {y});
+  node->attrs = attrs;
+  node->backend = "cuda";
+  node->tactic = tactic;
+  if (passes)
+    for (const BackendPass& pass : backend_passes())
+      if (pass.backend == "cuda") pass.run(graph);
+  NodeTypes types;
+  std::vector<const Tensor*> host;
+  for (const ir::Value* v : node->inputs) {
+    host.push_back(v ? &*v->constant : nullptr);
+    types.inputs.push_back(v ? ir::TensorType{v->constant->dtype(), v->constant->shape()}
+                             : ir::TensorType{});
+  }
+  types.outputs.push_back(out_type);
+  std::string why;
+  const KernelDef* kernel = KernelRegistry::instance().select(*node, "cuda", types, &why);
+  if (!kernel) throw Error("no CUDA kernel for " + op + ": " + why);
+
+  cuda::StreamResources res;
+  std::vector<cuda::DeviceBuffer> buffers;
+  std::vector<Tensor> dev_in;
+  for (const Tensor* t : host) {
+    if (!t) {
+      dev_in.emplace_back();
+      continue;
+    }
+    buffers.emplace_back(std::max<size_t>(t->nbytes(), 1));
+    QRT_CUDA_CHECK(
+        cudaMemcpy(buffers.back().get(), t->data(), t->nbytes(), cudaMemcpyHostToDevice));
+    dev_in.push_back(Tensor::borrow(t->dtype(), t->shape(), buffers.back().get()));
+  }
+  Tensor result(out_type.dtype, out_type.shape);
+  cuda::DeviceBuffer out(std::max<size_t>(result.nbytes(), 1));
+  QRT_CUDA_CHECK(cudaMemset(out.get(), 0xFF, result.nbytes()));  // poison
+  std::vector<Tensor> dev_out{Tensor::borrow(out_type.dtype, out_type.shape, out.get())};
+  kernel->run(KernelArgs{*node, dev_in, dev_out, &res.get()});
+  res.synchronize();
+  QRT_CUDA_CHECK(cudaMemcpy(result.data(), out.get(), result.nbytes(), cudaMemcpyDeviceToHost));
+  return result;
+}
+
+// Bit-exact: int8 outputs equal element for element, f32 outputs too (NaN-free).
+void expect_same(const Tensor& got, const Tensor& want, const std::string& what) {
+  ASSERT_EQ(got.shape(), want.shape()) << what;
+  ASSERT_EQ(got.dtype(), want.dtype()) << what;
+  ASSERT_EQ(got.nbytes(), want.nbytes());
+  int64_t diffs = 0, first = -1;
+  const auto gv = got.to_float_vector(), wv = want.to_float_vector();
+  for (size_t i = 0; i < gv.size(); ++i)
+    if (std::memcmp(&gv[i], &wv[i], sizeof(float)) != 0) {
+      if (first < 0) first = static_cast<int64_t>(i);
+      ++diffs;
+    }
+  EXPECT_EQ(diffs, 0) << what << ": " << diffs << " of " << gv.size() << " differ, first at "
+                      << first << " (" << (first >= 0 ? gv[first] : 0.f) << " vs "
+                      << (first >= 0 ? wv[first] : 0.f) << ")";
+}
+
+// Every tactic, those not yet chosen by tuning (int8_gemm.h) too; "" is the default.
+constexpr const char* kTactics[] = {"",         "direct",    "igemm64",   "igemm128", "cublaslt",
+                                    "igemm64s", "igemm128s", "depthwise", "igemm_pad"};
+
+struct EpilogueCase {
+  bool int8_out;
+  int residual;  // 0 none, 1 i8, 2 f32
+  const char* activation;
+};
+constexpr EpilogueCase kEpilogues[] = {{true, 0, ""},     {true, 1, "relu"},  {false, 2, "clip"},
+                                       {true, 2, "clip"}, {false, 0, "relu"}, {false, 1, ""}};
+
+// Scales that spread the outputs over the int8 range for dot products of `depth` products.
+void add_epilogue(std::vector<Tensor>& inputs, Attrs& attrs, const EpilogueCase& e,
+                  int64_t channels, int64_t depth, const std::vector<int64_t>& out_nchw,
+                  uint32_t seed, const char* in_scale_attr) {
+  const float in_scale = 0.02f;
+  attrs[in_scale_attr] = in_scale;
+  inputs.push_back(test::random_tensor({channels}, seed + 1, 0.001f, 0.01f));
+  inputs.push_back(test::random_tensor({channels}, seed + 2, -2.f, 2.f));
+  const float spread = in_scale * 0.0055f * 74.f * 74.f * std::sqrt(static_cast<float>(depth));
+  if (e.residual == 1) {
+    inputs.push_back(random_i8(out_nchw, seed + 3));
+    attrs["r_scale"] = spread / 100.f;
+  } else if (e.residual == 2) {
+    inputs.push_back(test::random_tensor(out_nchw, seed + 3, -spread, spread));
+  }
+  if (e.int8_out) attrs["y_scale"] = spread / 40.f;
+  if (std::string(e.activation) == "relu") attrs["activation"] = std::string("relu");
+  if (std::string(e.activation) == "clip") {
+    attrs["activation"] = std::string("clip");
+    attrs["clip_min"] = -spread / 2.f;
+    attrs["clip_max"] = spread;
+  }
+}
+
+struct ConvCase {
+  int64_t n, c, k, h, w, kh, kw, stride, pad, dilation, group;
+};
+
+cuda::Int8ConvShape shape_of(const ConvCase& t) {
+  cuda::Int8ConvShape s;
+  s.n = t.n;
+  s.h = t.h;
+  s.w = t.w;
+  s.c = t.c;
+  s.k = t.k;
+  s.kernel_h = t.kh;
+  s.kernel_w = t.kw;
+  s.stride_h = s.stride_w = t.stride;
+  s.pad_h = s.pad_w = t.pad;
+  s.dilation_h = s.dilation_w = t.dilation;
+  s.group = t.group;
+  s.out_h = (t.h + 2 * t.pad - (t.kh - 1) * t.dilation - 1) / t.stride + 1;
+  s.out_w = (t.w + 2 * t.pad - (t.kw - 1) * t.dilation - 1) / t.stride + 1;
+  return s;
+}
+
+void check_conv(const ConvCase& t, uint32_t seed) {
+  const cuda::Int8ConvShape s = shape_of(t);
+  const EpilogueCase& e = kEpilogues[seed % std::size(kEpilogues)];
+  std::vector<Tensor> inputs{random_i8({t.n, t.c, t.h, t.w}, seed),
+                             random_i8({t.k, t.c / t.group, t.kh, t.kw}, seed + 7)};
+  Attrs attrs{{"strides", std::vector<int64_t>{t.stride, t.stride}},
+              {"pads", std::vector<int64_t>{t.pad, t.pad, t.pad, t.pad}},
+              {"dilations", std::vector<int64_t>{t.dilation, t.dilation}},
+              {"group", t.group}};
+  add_epilogue(inputs, attrs, e, t.k, s.depth(), {t.n, t.k, s.out_h, s.out_w}, seed, "x_scale");
+  const Tensor want = permute4(test::run_op("ConvInt8", inputs, attrs)[0], true);
+  std::vector<Tensor> nhwc = inputs;
+  nhwc[0] = permute4(inputs[0], true);
+  if (nhwc.size() > 4) nhwc[4] = permute4(inputs[4], true);
+  attrs["channels_last"] = int64_t{1};
+  const ir::TensorType out{want.dtype(), want.shape()};
+  for (const char* tactic : kTactics) {
+    if (*tactic && !cuda::int8_conv_tactic_fits(s, tactic)) continue;
+    for (bool passes : {false, true}) {
+      const std::string what =
+          "conv n" + std::to_string(t.n) + " c" + std::to_string(t.c) + " k" + std::to_string(t.k) +
+          " " + std::to_string(t.h) + "x" + std::to_string(t.w) + " kernel " +
+          std::to_string(t.kh) + "x" + std::to_string(t.kw) + " s" + std::to_string(t.stride) +
+          " p" + std::to_string(t.pad) + " d" + std::to_string(t.dilation) + " g" +
+          std::to_string(t.group) + " tactic '" + tactic + "'" + (passes ? " packed" : "") +
+          " epilogue " + std::to_string(seed % std::size(kEpilogues));
+      expect_same(run_cuda_nhwc("ConvInt8", nhwc, attrs, out, tactic, passes), want, what);
+    }
+  }
+}
+
+TEST(CudaInt8, ConvMatchesReference) {
+  QRT_SKIP_WITHOUT_GPU();
+  const ConvCase cases[] = {
+      {2, 3, 5, 9, 11, 3, 3, 1, 1, 1, 1},      // direct: 3 channels
+      {3, 17, 33, 7, 7, 3, 3, 2, 1, 1, 1},     // direct: odd channels, stride 2
+      {2, 32, 48, 13, 9, 3, 3, 1, 1, 1, 1},    // igemm, 48 channels
+      {1, 64, 130, 10, 10, 3, 3, 2, 1, 1, 1},  // two channel tiles with a tail
+      {64, 48, 33, 7, 7, 1, 1, 1, 0, 1, 1},    // 1x1, batch 64, odd K
+      {65, 64, 64, 8, 8, 1, 1, 1, 0, 1, 1},    // 1x1: cuBLASLt too
+      {2, 32, 32, 11, 11, 3, 3, 1, 2, 2, 1},   // dilation 2
+      {2, 33, 33, 9, 9, 3, 3, 2, 1, 1, 33},    // depthwise, stride 2
+      {2, 32, 32, 10, 10, 3, 3, 1, 1, 1, 32},  // depthwise
+      {2, 16, 32, 6, 6, 3, 3, 1, 1, 1, 16},    // depthwise, multiplier 2
+      {64, 96, 96, 7, 7, 3, 3, 2, 1, 1, 96},   // depthwise, batch 64, stride 2
+      {1, 8, 8, 5, 6, 3, 3, 1, 2, 2, 8},       // depthwise, dilation 2
+      {2, 64, 64, 7, 7, 3, 3, 1, 1, 1, 2},     // grouped GEMM (32 per group)
+      {1, 48, 48, 5, 5, 3, 3, 1, 1, 1, 3},     // grouped GEMM (16 per group)
+      {2, 5, 6, 8, 8, 3, 3, 1, 1, 1, 1},       // direct: 5 channels
+      {1, 16, 24, 9, 13, 5, 5, 2, 2, 1, 1},    // 5x5 stride 2
+      {4, 256, 64, 14, 14, 3, 3, 1, 1, 1, 1},  // deep: 36 k-tiles
+      {1, 1024, 256, 7, 7, 1, 1, 1, 0, 1, 1},  // 1x1, 1024 deep
+      {2, 64, 256, 15, 15, 1, 1, 2, 0, 1, 1},  // 1x1 stride 2 (a downsample)
+  };
+  uint32_t seed = 1;
+  for (const ConvCase& t : cases) check_conv(t, seed++);
+}
+
+TEST(CudaInt8, ConvAllEpiloguesOnTheGemm) {
+  QRT_SKIP_WITHOUT_GPU();
+  for (uint32_t seed = 0; seed < std::size(kEpilogues); ++seed)
+    check_conv({3, 32, 40, 6, 7, 3, 3, 1, 1, 1, 1}, 100 + seed);
+}
+
+TEST(CudaInt8, ConvBatch256) {
+  QRT_SKIP_WITHOUT_GPU();
+  check_conv({256, 16, 16, 5, 5, 3, 3, 1, 1, 1, 1}, 201);
+}
+
+void check_matmul(const std::vector<int64_t>& a_shape, int64_t n, uint32_t seed) {
+  const int64_t k = a_shape.back();
+  const EpilogueCase& e = kEpilogues[seed % std::size(kEpilogues)];
+  std::vector<Tensor> inputs{random_i8(a_shape, seed), random_i8({k, n}, seed + 7)};
+  std::vector<int64_t> out_shape = a_shape;
+  out_shape.back() = n;
+  Attrs attrs;
+  add_epilogue(inputs, attrs, e, n, k, out_shape, seed, "a_scale");
+  const Tensor want = test::run_op("MatMulInt8", inputs, attrs)[0];
+  cuda::Int8ConvShape s;
+  s.w = s.out_w = shape_numel(a_shape) / k;
+  s.c = k;
+  s.k = n;
+  for (const char* tactic : kTactics) {
+    if (*tactic && !cuda::int8_conv_tactic_fits(s, tactic)) continue;
+    for (bool passes : {false, true})
+      expect_same(
+          run_cuda_nhwc("MatMulInt8", inputs, attrs, {want.dtype(), want.shape()}, tactic, passes),
+          want,
+          "matmul rows " + std::to_string(s.w) + " k" + std::to_string(k) + " n" +
+              std::to_string(n) + " tactic '" + tactic + "'" + (passes ? " packed" : ""));
+  }
+}
+
+TEST(CudaInt8, MatMulMatchesReference) {
+  QRT_SKIP_WITHOUT_GPU();
+  check_matmul({2, 37, 64}, 40, 1);
+  check_matmul({5, 17}, 9, 2);
+  check_matmul({300, 128}, 256, 3);
+  check_matmul({3, 4, 33}, 17, 4);
+  check_matmul({1, 768}, 1000, 5);
+}
+
+struct TransposeCase {
+  int64_t n, c, k, h, w, kernel, stride, pad, output_padding, dilation, group;
+};
+
+TEST(CudaInt8, ConvTransposeMatchesReference) {
+  QRT_SKIP_WITHOUT_GPU();
+  const TransposeCase cases[] = {
+      {2, 32, 16, 7, 9, 2, 2, 0, 0, 1, 1},  // the U-Net's upsampling
+      {1, 5, 3, 6, 5, 3, 2, 1, 1, 1, 1},    // pads, output padding
+      {2, 8, 12, 5, 5, 3, 1, 1, 0, 1, 2},   // grouped
+      {1, 6, 4, 4, 6, 3, 2, 2, 1, 2, 1},    // dilation 2
+      {64, 16, 8, 4, 4, 2, 2, 0, 0, 1, 1},  // batch 64
+      {1, 32, 80, 3, 5, 2, 2, 0, 0, 1, 1},  // more than 64 output channels
+      {3, 48, 24, 5, 4, 3, 3, 0, 0, 1, 1},  // 3x3, stride 3
+  };
+  uint32_t seed = 50;
+  for (const TransposeCase& t : cases) {
+    const EpilogueCase& e = kEpilogues[seed % std::size(kEpilogues)];
+    std::vector<Tensor> inputs{random_i8({t.n, t.c, t.h, t.w}, seed),
+                               random_i8({t.c, t.k / t.group, t.kernel, t.kernel}, seed + 7)};
+    Attrs attrs{{"strides", std::vector<int64_t>{t.stride, t.stride}},
+                {"pads", std::vector<int64_t>{t.pad, t.pad, t.pad, t.pad}},
+                {"output_padding", std::vector<int64_t>{t.output_padding, t.output_padding}},
+                {"dilations", std::vector<int64_t>{t.dilation, t.dilation}},
+                {"group", t.group}};
+    const int64_t oh =
+        (t.h - 1) * t.stride - 2 * t.pad + (t.kernel - 1) * t.dilation + 1 + t.output_padding;
+    const int64_t ow =
+        (t.w - 1) * t.stride - 2 * t.pad + (t.kernel - 1) * t.dilation + 1 + t.output_padding;
+    add_epilogue(inputs, attrs, e, t.k, t.c / t.group * t.kernel * t.kernel, {t.n, t.k, oh, ow},
+                 seed, "x_scale");
+    const Tensor want = permute4(test::run_op("ConvTransposeInt8", inputs, attrs)[0], true);
+    inputs[0] = permute4(inputs[0], true);
+    if (inputs.size() > 4) inputs[4] = permute4(inputs[4], true);
+    attrs["channels_last"] = int64_t{1};
+    cuda::Int8ConvShape s;
+    s.n = t.n;
+    s.h = t.h;
+    s.w = t.w;
+    s.c = t.c;
+    s.k = t.k;
+    s.out_h = oh;
+    s.out_w = ow;
+    s.kernel_h = s.kernel_w = t.kernel;
+    s.stride_h = s.stride_w = t.stride;
+    s.pad_h = s.pad_w = t.pad;
+    s.dilation_h = s.dilation_w = t.dilation;
+    s.group = t.group;
+    for (const char* tactic : {"", "phases"}) {
+      if (*tactic && !cuda::conv_transpose_phases_fit(s)) continue;
+      expect_same(run_cuda_nhwc("ConvTransposeInt8", inputs, attrs, {want.dtype(), want.shape()},
+                                tactic, true),
+                  want,
+                  "conv transpose case " + std::to_string(seed - 50) + " tactic '" + tactic + "'");
+    }
+    ++seed;
+  }
+}
+
+TEST(CudaInt8, WeightPassRepacksOnlyCudaNodes) {
+  // Pure graph rewrite: runs without a GPU too.
+  ir::Graph graph;
+  ir::Value* x = graph.add_value("x");
+  graph.inputs.push_back(x);
+  ir::Value* w = graph.add_constant("w", random_i8({4, 3, 2, 2}, 9));
+  ir::Value* w2 = graph.add_constant("w2", random_i8({4, 3, 2, 2}, 9));
+  ir::Value* y = graph.add_value("y");
+  ir::Value* y2 = graph.add_value("y2");
+  ir::Node* gpu = graph.add_node("ConvInt8", "gpu", {x, w}, {y});
+  ir::Node* cpu = graph.add_node("ConvInt8", "cpu", {x, w2}, {y2});
+  gpu->backend = "cuda";
+  gpu->attrs["channels_last"] = int64_t{1};
+  cpu->backend = "reference";
+  graph.outputs = {y, y2};
+  for (const BackendPass& pass : backend_passes())
+    if (pass.backend == "cuda") pass.run(graph);
+  EXPECT_EQ(gpu->attr_string("weight_layout", ""), "ohwi");
+  EXPECT_FALSE(cpu->has_attr("weight_layout"));
+  EXPECT_EQ(cpu->input(1), w2);
+  const Tensor& packed = *gpu->input(1)->constant;
+  const Tensor& orig = *w2->constant;  // the same data as w
+  ASSERT_EQ(packed.shape(), orig.shape());
+  // [o, ci, kh, kw] -> [o, kh, kw, ci]
+  EXPECT_EQ(packed.data_as<int8_t>()[((1 * 2 + 1) * 2 + 0) * 3 + 2],
+            orig.data_as<int8_t>()[((1 * 3 + 2) * 2 + 1) * 2 + 0]);
+}
+
+// The U-Net's first upsampling (ConvTranspose 2x2 stride 2, 1024 -> 512 channels, 32x32 ->
+// 64x64, batch 1 and 16): the direct gather against one GEMM per output phase.
+void bench_unet_upsampling(const cuda::Resources& res) {
+  for (int64_t batch : {1, 16}) {
+    cuda::Int8ConvShape s;
+    s.n = batch;
+    s.h = s.w = 32;
+    s.c = 1024;
+    s.k = 512;
+    s.out_h = s.out_w = 64;
+    s.kernel_h = s.kernel_w = s.stride_h = s.stride_w = 2;
+    cuda::DeviceBuffer x(static_cast<size_t>(s.n * s.h * s.w * s.c));
+    cuda::DeviceBuffer w(static_cast<size_t>(s.c * s.k * 4));
+    cuda::DeviceBuffer scales(static_cast<size_t>(s.k) * sizeof(float));
+    cuda::DeviceBuffer y(static_cast<size_t>(s.pixels() * s.k));
+    QRT_CUDA_CHECK(cudaMemset(x.get(), 1, x.size()));
+    QRT_CUDA_CHECK(cudaMemset(w.get(), 1, w.size()));
+    QRT_CUDA_CHECK(cudaMemset(scales.get(), 0, scales.size()));
+    cuda::Int8Epilogue e;
+    e.scales = static_cast<const float*>(scales.get());
+    e.in_scale = 1.f;
+    e.y_i8 = static_cast<int8_t*>(y.get());
+    e.inv_y_scale = 1.f;
+    const double ops = 2.0 * static_cast<double>(s.n * s.h * s.w * s.c * s.k * 4);
+    std::cout << "[ BENCH    ] ConvTranspose 2x2 s2 1024->512 32x32 batch " << batch << ":";
+    for (const char* tactic : {"", "phases"}) {
+      const auto run = [&] {
+        cuda::conv_transpose_int8_nhwc(s, static_cast<const int8_t*>(x.get()),
+                                       static_cast<const int8_t*>(w.get()), e, tactic, res);
+      };
+      run();
+      cudaEvent_t start, stop;
+      QRT_CUDA_CHECK(cudaEventCreate(&start));
+      QRT_CUDA_CHECK(cudaEventCreate(&stop));
+      QRT_CUDA_CHECK(cudaEventRecord(start, res.stream));
+      for (int i = 0; i < 10; ++i) run();
+      QRT_CUDA_CHECK(cudaEventRecord(stop, res.stream));
+      QRT_CUDA_CHECK(cudaEventSynchronize(stop));
+      float ms = 0.f;
+      QRT_CUDA_CHECK(cudaEventElapsedTime(&ms, start, stop));
+      QRT_CUDA_CHECK(cudaEventDestroy(start));
+      QRT_CUDA_CHECK(cudaEventDestroy(stop));
+      ms /= 10.f;
+      std::cout << "  '" << tactic << "' " << ms << " ms " << ops / (ms * 1e-3) / 1e12 << " TOPS";
+    }
+    std::cout << "\n";
+  }
+}
+
+// ResNet-50 layers at batch 256: TOPS of each tactic beside cuDNN's legacy int8 convolution
+// (GPU_FACTS.md; cuDNN takes one scalar alpha, so no per-channel epilogue there).
+TEST(CudaInt8Bench, ResNet50Layers) {
+  QRT_SKIP_WITHOUT_GPU();
+  struct Layer {
+    const char* name;
+    ConvCase conv;
+    double cudnn_tops;
+  };
+  const Layer layers[] = {
+      {"3x3 C=K=64 56x56", {256, 64, 64, 56, 56, 3, 3, 1, 1, 1, 1}, 624},
+      {"1x1 C=256 K=64 56x56", {256, 256, 64, 56, 56, 1, 1, 1, 0, 1, 1}, 267},
+      {"3x3 C=K=256 14x14", {256, 256, 256, 14, 14, 3, 3, 1, 1, 1, 1}, 868},
+      {"1x1 C=1024 K=256 14x14", {256, 1024, 256, 14, 14, 1, 1, 1, 0, 1, 1}, 0},
+      {"1x1 C=64 K=256 56x56", {256, 64, 256, 56, 56, 1, 1, 1, 0, 1, 1}, 0},
+      {"3x3 C=K=512 7x7", {256, 512, 512, 7, 7, 3, 3, 1, 1, 1, 1}, 752},
+      {"dw 3x3 C=96 56x56 (MobileNetV2)", {256, 96, 96, 56, 56, 3, 3, 1, 1, 1, 96}, 0},
+      {"7x7 s2 C=3 K=64 224x224 (first conv)", {256, 3, 64, 224, 224, 7, 7, 2, 3, 1, 1}, 0},
+  };
+  cuda::StreamResources res;
+  bench_unet_upsampling(res.get());
+  for (const Layer& l : layers) {
+    const cuda::Int8ConvShape s = shape_of(l.conv);
+    const double ops = 2.0 * static_cast<double>(s.pixels()) * static_cast<double>(s.k) *
+                       static_cast<double>(s.depth());
+    std::cout << "[ BENCH    ] " << l.name << " (cuDNN int8 " << l.cudnn_tops << " TOPS):";
+    for (const std::string& t : cuda::int8_conv_tactics(s, true)) {
+      const float ms = cuda::time_int8_conv(s, t, res.get(), 20);
+      std::cout << "  " << t << " " << ms << " ms " << ops / (ms * 1e-3) / 1e12 << " TOPS";
+    }
+    std::cout << "  -> tuned: " << cuda::tune_int8_conv(s, res.get()) << "\n";
+  }
+}
+
+}  // namespace
+}  // namespace qrt
