@@ -30,6 +30,9 @@ class CudaKernelRunner {
   std::vector<Tensor> download();
   // Mean milliseconds of one run over `runs` runs after one warm-up.
   double time_ms(int runs);
+  // The same with the runs captured once into a CUDA graph and replayed (as the engine runs):
+  // the GPU time without the host's per-call overhead.
+  double time_graph_ms(int runs);
 
  private:
   ir::Graph graph_;

@@ -4,6 +4,8 @@
 #include <climits>
 #include <cmath>
 #include <cstdio>
+#include <map>
+#include <mutex>
 #include <vector>
 
 #include "backends/cuda/cuda_check.h"
@@ -224,8 +226,8 @@ size_t bias_reserve(const Problem& p) {
 }
 
 // What cuDNN's heuristics offer, best first, that fits the workspace.
-std::vector<Candidate> heuristic_candidates(const Problem& p, const Descriptors& d,
-                                            const Resources& res) {
+std::vector<Candidate> query_heuristics(const Problem& p, const Descriptors& d,
+                                        const Resources& res) {
   QRT_CUDNN_CHECK(cudnnSetConvolutionMathType(d.conv, default_math(p, res)));
   const size_t limit = res.workspace_bytes - std::min(res.workspace_bytes, bias_reserve(p));
   std::vector<Candidate> out;
@@ -259,6 +261,46 @@ std::vector<Candidate> heuristic_candidates(const Problem& p, const Descriptors&
     for (size_t i = 0; i < fused_count; ++i) out.push_back({out[i].algo, out[i].math, false});
   }
   return out;
+}
+
+// query_heuristics, remembered per problem: cuDNN 9's legacy heuristics query costs far more
+// host time than a small convolution takes on the GPU.
+std::vector<Candidate> heuristic_candidates(const Problem& p, const Descriptors& d,
+                                            const Resources& res) {
+  const int fields[] = {static_cast<int>(p.op),
+                        static_cast<int>(p.dtype),
+                        p.nhwc,
+                        p.ohwi,
+                        p.n,
+                        p.in_c,
+                        p.in_h,
+                        p.in_w,
+                        p.out_c,
+                        p.out_h,
+                        p.out_w,
+                        p.kh,
+                        p.kw,
+                        p.pad_h,
+                        p.pad_w,
+                        p.stride_h,
+                        p.stride_w,
+                        p.dil_h,
+                        p.dil_w,
+                        p.group,
+                        p.relu,
+                        res.allow_tf32};
+  std::string key(reinterpret_cast<const char*>(fields), sizeof(fields));
+  key += std::to_string(res.workspace_bytes);
+  static std::mutex mutex;
+  static std::map<std::string, std::vector<Candidate>> cache;
+  {
+    const std::lock_guard<std::mutex> lock(mutex);
+    const auto it = cache.find(key);
+    if (it != cache.end()) return it->second;
+  }
+  std::vector<Candidate> found = query_heuristics(p, d, res);
+  const std::lock_guard<std::mutex> lock(mutex);
+  return cache.emplace(key, std::move(found)).first->second;
 }
 
 struct Buffers {
@@ -330,18 +372,16 @@ cudnnStatus_t execute(const ir::Node& node, const Problem& p, const Descriptors&
   return s;
 }
 
-// Runs with the first candidate cuDNN accepts.
-void execute_first(const ir::Node& node, const Problem& p, const Descriptors& d,
+// Runs with the first candidate cuDNN accepts; false (with the last status) if none does.
+bool execute_first(const ir::Node& node, const Problem& p, const Descriptors& d,
                    const Resources& res, const Buffers& buf,
-                   const std::vector<Candidate>& candidates) {
-  cudnnStatus_t last = CUDNN_STATUS_NOT_SUPPORTED;
+                   const std::vector<Candidate>& candidates, cudnnStatus_t* last) {
   for (const Candidate& c : candidates) {
-    last = execute(node, p, d, res, buf, c);
-    if (last == CUDNN_STATUS_SUCCESS) return;
-    if (!algo_declined(last)) throw_cudnn_error(last, "cuDNN convolution", __FILE__, __LINE__);
+    *last = execute(node, p, d, res, buf, c);
+    if (*last == CUDNN_STATUS_SUCCESS) return true;
+    if (!algo_declined(*last)) throw_cudnn_error(*last, "cuDNN convolution", __FILE__, __LINE__);
   }
-  throw Error(node.describe() + ": no cuDNN algorithm runs this convolution (" +
-              cudnnGetErrorString(last) + ")");
+  return false;
 }
 
 const std::vector<int64_t>& shape_or_empty(const NodeTypes& types, size_t i) {
@@ -393,17 +433,18 @@ void cudnn_conv_run(ConvOp op, const KernelArgs& args) {
               args.has_in(3) ? args.in(3).data() : nullptr,
               args.out(0).data(),
               args.out(0).numel()};
-  std::vector<Candidate> candidates;
-  Candidate tuned;
+  cudnnStatus_t last = CUDNN_STATUS_NOT_SUPPORTED;
   if (!node.tactic.empty()) {
+    Candidate tuned;
     if (!parse_tactic(node.tactic, &tuned))
       throw Error(node.describe() + ": unreadable cuDNN tactic '" + node.tactic + "'");
     if (strict_fp32(p, res)) tuned.math = CUDNN_FMA_MATH;
-    candidates.push_back(tuned);
+    if (execute_first(node, p, d, res, buf, {tuned}, &last)) return;
   }
-  // The heuristic list follows: a tuned algorithm the run-time setup declines still runs.
-  for (const Candidate& c : heuristic_candidates(p, d, res)) candidates.push_back(c);
-  execute_first(node, p, d, res, buf, candidates);
+  // No tactic, or one the run-time setup declines: cuDNN's heuristic order.
+  if (!execute_first(node, p, d, res, buf, heuristic_candidates(p, d, res), &last))
+    throw Error(node.describe() + ": no cuDNN algorithm runs this convolution (" +
+                cudnnGetErrorString(last) + ")");
 }
 
 std::string cudnn_conv_tune(ConvOp op, const ir::Node& node, const NodeTypes& types,
