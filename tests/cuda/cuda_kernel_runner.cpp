@@ -1,6 +1,7 @@
 #include "cuda/cuda_kernel_runner.h"
 
 #include "backends/cuda/cuda_check.h"
+#include "backends/cuda/cuda_timing.h"
 
 namespace qrt::test {
 
@@ -69,18 +70,7 @@ std::vector<Tensor> CudaKernelRunner::download() {
 
 double CudaKernelRunner::time_ms(int runs) {
   run();
-  cudaEvent_t start = nullptr, stop = nullptr;
-  QRT_CUDA_CHECK(cudaEventCreate(&start));
-  QRT_CUDA_CHECK(cudaEventCreate(&stop));
-  QRT_CUDA_CHECK(cudaEventRecord(start, res_->stream()));
-  for (int i = 0; i < runs; ++i) run();
-  QRT_CUDA_CHECK(cudaEventRecord(stop, res_->stream()));
-  QRT_CUDA_CHECK(cudaEventSynchronize(stop));
-  float ms = 0;
-  QRT_CUDA_CHECK(cudaEventElapsedTime(&ms, start, stop));
-  cudaEventDestroy(start);
-  cudaEventDestroy(stop);
-  return ms / runs;
+  return cuda::time_enqueued_ms(res_->stream(), runs, [this] { run(); });
 }
 
 double CudaKernelRunner::time_graph_ms(int runs) {
@@ -100,17 +90,8 @@ double CudaKernelRunner::time_graph_ms(int runs) {
   QRT_CUDA_CHECK(cudaGraphInstantiate(&exec, graph, 0));
   cudaGraphDestroy(graph);
   QRT_CUDA_CHECK(cudaGraphLaunch(exec, res_->stream()));  // warm-up
-  cudaEvent_t start = nullptr, stop = nullptr;
-  QRT_CUDA_CHECK(cudaEventCreate(&start));
-  QRT_CUDA_CHECK(cudaEventCreate(&stop));
-  QRT_CUDA_CHECK(cudaEventRecord(start, res_->stream()));
-  QRT_CUDA_CHECK(cudaGraphLaunch(exec, res_->stream()));
-  QRT_CUDA_CHECK(cudaEventRecord(stop, res_->stream()));
-  QRT_CUDA_CHECK(cudaEventSynchronize(stop));
-  float ms = 0;
-  QRT_CUDA_CHECK(cudaEventElapsedTime(&ms, start, stop));
-  cudaEventDestroy(start);
-  cudaEventDestroy(stop);
+  const double ms = cuda::time_enqueued_ms(
+      res_->stream(), 1, [&] { QRT_CUDA_CHECK(cudaGraphLaunch(exec, res_->stream())); });
   cudaGraphExecDestroy(exec);
   return ms / runs;
 }

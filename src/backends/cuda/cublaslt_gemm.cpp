@@ -6,6 +6,7 @@
 
 #include "backends/cuda/cuda_check.h"
 #include "backends/cuda/cuda_device.h"
+#include "backends/cuda/cuda_timing.h"
 #include "backends/cuda/epilogue_kernels.h"
 
 namespace qrt::cuda {
@@ -151,34 +152,19 @@ std::string lt_gemm_tune(const Resources& res, LtGemm g) {
   if (g.bias_epilogue) g.bias = buffers[3].get();
   const LtDescriptors desc(res, g, buffers[0].get(), buffers[1].get(), buffers[2].get());
   if (desc.heuristics.size() < 2) return "";
-  cudaEvent_t start = nullptr, stop = nullptr;
-  QRT_CUDA_CHECK(cudaEventCreate(&start));
-  QRT_CUDA_CHECK(cudaEventCreate(&stop));
-  float best_ms = 0;
+  double best_ms = 0;
   int best = -1;
-  try {
-    for (size_t h = 0; h < desc.heuristics.size(); ++h) {
-      desc.run(res, g, buffers[0].get(), buffers[1].get(), buffers[2].get(), h);  // warm-up
-      constexpr int kRuns = 5;
-      QRT_CUDA_CHECK(cudaEventRecord(start, res.stream));
-      for (int i = 0; i < kRuns; ++i)
-        desc.run(res, g, buffers[0].get(), buffers[1].get(), buffers[2].get(), h);
-      QRT_CUDA_CHECK(cudaEventRecord(stop, res.stream));
-      QRT_CUDA_CHECK(cudaEventSynchronize(stop));
-      float ms = 0;
-      QRT_CUDA_CHECK(cudaEventElapsedTime(&ms, start, stop));
-      if (best < 0 || ms < best_ms) {
-        best_ms = ms;
-        best = static_cast<int>(h);
-      }
+  for (size_t h = 0; h < desc.heuristics.size(); ++h) {
+    auto enqueue = [&] {
+      desc.run(res, g, buffers[0].get(), buffers[1].get(), buffers[2].get(), h);
+    };
+    enqueue();  // warm-up
+    const double ms = time_enqueued_ms(res.stream, 5, enqueue);
+    if (best < 0 || ms < best_ms) {
+      best_ms = ms;
+      best = static_cast<int>(h);
     }
-  } catch (...) {
-    cudaEventDestroy(start);
-    cudaEventDestroy(stop);
-    throw;
   }
-  cudaEventDestroy(start);
-  cudaEventDestroy(stop);
   return best < 0 ? "" : "heur=" + std::to_string(best);
 }
 

@@ -11,6 +11,7 @@
 #include "backends/cuda/cuda_check.h"
 #include "backends/cuda/cuda_device.h"
 #include "backends/cuda/cuda_resources.h"
+#include "backends/cuda/cuda_timing.h"
 #include "backends/cuda/epilogue_kernels.h"
 #include "ops/spatial_geometry.h"
 
@@ -478,33 +479,16 @@ std::string cudnn_conv_tune(ConvOp op, const ir::Node& node, const NodeTypes& ty
   owned.emplace_back(std::max<size_t>(1, buf.y_count * dtype_size(dtype)), "tuning output");
   buf.y = owned.back().get();
 
-  cudaEvent_t start = nullptr, stop = nullptr;
-  QRT_CUDA_CHECK(cudaEventCreate(&start));
-  QRT_CUDA_CHECK(cudaEventCreate(&stop));
-  float best_ms = 0;
+  double best_ms = 0;
   std::string best;
-  try {
-    for (const Candidate& c : candidates) {
-      if (execute(node, p, d, res, buf, c) != CUDNN_STATUS_SUCCESS) continue;  // warm-up
-      constexpr int kRuns = 5;
-      QRT_CUDA_CHECK(cudaEventRecord(start, res.stream));
-      for (int i = 0; i < kRuns; ++i) execute(node, p, d, res, buf, c);
-      QRT_CUDA_CHECK(cudaEventRecord(stop, res.stream));
-      QRT_CUDA_CHECK(cudaEventSynchronize(stop));
-      float ms = 0;
-      QRT_CUDA_CHECK(cudaEventElapsedTime(&ms, start, stop));
-      if (best.empty() || ms < best_ms) {
-        best_ms = ms;
-        best = tactic_of(c);
-      }
+  for (const Candidate& c : candidates) {
+    if (execute(node, p, d, res, buf, c) != CUDNN_STATUS_SUCCESS) continue;  // warm-up
+    const double ms = time_enqueued_ms(res.stream, 5, [&] { execute(node, p, d, res, buf, c); });
+    if (best.empty() || ms < best_ms) {
+      best_ms = ms;
+      best = tactic_of(c);
     }
-  } catch (...) {
-    cudaEventDestroy(start);
-    cudaEventDestroy(stop);
-    throw;
   }
-  cudaEventDestroy(start);
-  cudaEventDestroy(stop);
   QRT_CUDA_CHECK(cudaStreamSynchronize(res.stream));
   return best;
 }
