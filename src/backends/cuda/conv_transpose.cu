@@ -1,0 +1,9 @@
+// ConvTranspose on the CUDA backend: f32 and f16 through cuDNN (backends/cuda/cudnn_conv.h).
+#include "backends/cuda/cudnn_conv.h"
+
+namespace qrt::cuda {
+
+[[maybe_unused]] static const int kConvTransposeRegistered =
+    register_cudnn_conv("ConvTranspose", ConvOp::kConvTranspose);
+
+}  // namespace qrt::cuda
