@@ -7,6 +7,7 @@
 #include "quant/calibrate.h"
 #include "quant/precision.h"
 #include "runtime/engine_impl.h"
+#include "passes/fuse_conv_activation.h"
 #include "runtime/optimize.h"
 #include "util/parse_list.h"
 
@@ -264,6 +265,13 @@ std::shared_ptr<EngineImpl> build_engine(ir::Graph graph, const BuilderConfig& c
       quant::lower_to_fp16(graph, config.layer_precision);
       deferred =
           annotate_symbolic_shapes(graph, engine->input_batched, engine->batch, engine->has_batch);
+    }
+    if (config.backends.front() == "cuda") {
+      // cuDNN fuses bias + residual + ReLU into the convolution: one launch and one pass over
+      // memory instead of three.
+      if (passes::fuse_conv_activation(graph) > 0)
+        deferred = annotate_symbolic_shapes(graph, engine->input_batched, engine->batch,
+                                            engine->has_batch);
     }
     mark_value_inputs(graph, deferred, *engine);
     engine->graph = std::move(graph);

@@ -21,11 +21,18 @@ std::string model(const std::string& name) {
   return std::string(QRT_SOURCE_DIR) + "/models/" + name + ".onnx";
 }
 
+// `backend`: "cuda", "reference", or "cuda,reference" (cuda first, the reference backend for
+// what cuda lacks: host and device parts with copies between them).
 std::shared_ptr<Engine> build(const std::string& name, const std::string& backend,
                               const std::string& precision = "fp32",
                               const std::string& timing_cache = "") {
   BuilderConfig config;
-  config.backends = {backend};
+  config.backends.clear();
+  for (size_t at = 0; at <= backend.size();) {
+    const size_t comma = std::min(backend.find(',', at), backend.size());
+    config.backends.push_back(backend.substr(at, comma - at));
+    at = comma + 1;
+  }
   config.precision = precision;
   config.batch = BatchProfile{1, 8, 32};
   config.timing_cache = timing_cache;
@@ -69,6 +76,28 @@ TEST(CudaEngine, Fp32MatchesTheReferenceWithAndWithoutCudaGraphs) {
       EXPECT_GT(t.compute_ms, 0.0);
       EXPECT_GE(t.upload_ms, 0.0);
     }
+  }
+}
+
+TEST(CudaEngine, MixedDeviceAndHostPartsMatchTheReference) {
+  QRT_SKIP_WITHOUT_GPU();
+  // Convolutions and Gemm on the GPU, the rest on the host: copies at every border.
+  BuilderConfig config;
+  config.backends = {"cuda", "reference"};
+  config.batch = BatchProfile{1, 8, 32};
+  auto mixed = Builder().build_from_onnx(model("fashion_cnn"), config);
+  size_t on_gpu = 0, on_host = 0;
+  for (const auto& layer : mixed->summary().layers) (layer.backend == "cuda" ? on_gpu : on_host)++;
+  EXPECT_GT(on_gpu, 0u);
+  auto ref = build("fashion_cnn", "reference");
+  for (int64_t batch : {1, 9}) {
+    const auto inputs = random_inputs(*ref, batch, 21);
+    const Tensor expected = only_output(ref->create_context()->run(inputs));
+    auto ctx = mixed->create_context();
+    for (int rep = 0; rep < 2; ++rep)
+      EXPECT_LT(test::max_rel_error(only_output(ctx->run(inputs)), expected), 1e-4)
+          << "batch " << batch << " (" << on_gpu << " nodes on the GPU, " << on_host
+          << " on the host)";
   }
 }
 

@@ -445,7 +445,7 @@ TEST(CudaInt8Bench, ResNet50Layers) {
     const double ops = 2.0 * static_cast<double>(s.pixels()) * static_cast<double>(s.k) *
                        static_cast<double>(s.depth());
     std::cout << "[ BENCH    ] " << l.name << " (cuDNN int8 " << l.cudnn_tops << " TOPS):";
-    for (const std::string& t : cuda::int8_conv_tactics(s, true)) {
+    for (const std::string& t : cuda::int8_conv_tactics(s)) {
       const float ms = cuda::time_int8_conv(s, t, res.get(), 20);
       std::cout << "  " << t << " " << ms << " ms " << ops / (ms * 1e-3) / 1e12 << " TOPS";
     }

@@ -761,13 +761,11 @@ bool int8_conv_tactic_fits(const Int8ConvShape& s, const std::string& tactic, st
   return fail(reason, "unknown tactic '" + tactic + "'");
 }
 
-std::vector<std::string> int8_conv_tactics(const Int8ConvShape& s, bool include_unverified) {
+std::vector<std::string> int8_conv_tactics(const Int8ConvShape& s) {
   std::vector<std::string> out{default_int8_conv_tactic(s)};
-  for (const char* t : {"igemm64", "igemm128", "cublaslt"})
+  for (const char* t :
+       {"igemm64", "igemm128", "cublaslt", "igemm64s", "igemm128s", "depthwise", "igemm_pad"})
     if (t != out[0] && int8_conv_tactic_fits(s, t)) out.push_back(t);
-  if (include_unverified)
-    for (const char* t : {"igemm64s", "igemm128s", "depthwise", "igemm_pad"})
-      if (int8_conv_tactic_fits(s, t)) out.push_back(t);
   return out;
 }
 

@@ -80,17 +80,16 @@ struct Int8Weights {
 
 // Tactics of ConvInt8 / MatMulInt8: "igemm64" / "igemm128" (our tensor-core kernel with a 64- or
 // 128-channel tile), "cublaslt" (1x1 only), "direct" (any shape). Empty: the default for the
-// shape (default_int8_conv_tactic). Not yet run on a GPU, so never chosen unless asked for:
-// "igemm64s" / "igemm128s" (the same GEMM, its epilogue staged through shared memory for
-// vector stores), "depthwise" (4 channels per thread) and "igemm_pad" (the GEMM for channels that
-// are not a multiple of 16, zero-padded in the workspace).
+// shape (default_int8_conv_tactic). Also "igemm64s" / "igemm128s" (the same GEMM, its epilogue
+// staged through shared memory for vector stores), "depthwise" (4 channels per thread) and
+// "igemm_pad" (the GEMM for channels that are not a multiple of 16, zero-padded in the
+// workspace).
 std::string default_int8_conv_tactic(const Int8ConvShape& s);
 // Whether `tactic` can run the shape; *reason says why not.
 bool int8_conv_tactic_fits(const Int8ConvShape& s, const std::string& tactic,
                            std::string* reason = nullptr);
-// The tactics worth timing for the shape, the default first (and the unverified ones last when
-// asked for: tests and benchmarks).
-std::vector<std::string> int8_conv_tactics(const Int8ConvShape& s, bool include_unverified = false);
+// The tactics worth timing for the shape, the default first.
+std::vector<std::string> int8_conv_tactics(const Int8ConvShape& s);
 
 // Y = epilogue(conv(X, W)) on res.stream, using res.workspace (weights not in the GEMM's packed
 // order are repacked there first).
@@ -99,8 +98,8 @@ void conv_int8_nhwc(const Int8ConvShape& s, const int8_t* x, const Int8Weights& 
 
 // ConvTransposeInt8 in NHWC: X [n, h, w, c], W [c, k/g, kh, kw] (ONNX order), Y [n, out_h,
 // out_w, k]; `s` holds the transposed convolution's strides, begin pads and dilations.
-// Tactics: "" (a direct gather per output element) or, not yet run on a GPU, "phases" (stride =
-// kernel, no pads, group 1, c a multiple of 16: one 1x1 GEMM per output phase).
+// Tactics: "" (a direct gather per output element) or "phases" (stride = kernel, no pads,
+// group 1, c a multiple of 16: one 1x1 GEMM per output phase; the kernel's choice when it fits).
 void conv_transpose_int8_nhwc(const Int8ConvShape& s, const int8_t* x, const int8_t* w,
                               const Int8Epilogue& e, const std::string& tactic,
                               const Resources& res);
