@@ -5,7 +5,7 @@
 # torch.compile if asked), checks each engine's output against PyTorch FP32, prints one table
 # and writes JSON. A failing step is reported ("failed" in the table) and the run goes on.
 #
-# Usage: bench/gpu_models.sh QRT_RUN OUT_DIR        (from the repository root)
+# Usage: bench/gpu_models.sh QRT_RUN OUT_DIR        (from any directory)
 #   QRT_RUN  command prefix that runs the qrt CLI: '.bundle/run.sh qrt' (GPU machine), 'build/qrt'
 #   OUT_DIR  results: results.json (all records), report.md (for docs/benchmarks.md), meta.json,
 #            logs/ (every step's output), qrt/ and torch/ (raw JSON), cache/ (timing caches)
@@ -24,9 +24,13 @@
 #   SMALL=1  64x64 inputs for every model (a CPU smoke run)
 #   WORK_DIR [${TMPDIR:-/tmp}/qrt_gpu_bench] models, data and plans (large; kept out of OUT_DIR)
 #   REUSE_EXPORTS [0] keep the exports already in WORK_DIR
-#   BUDGET_S [540] steps not started by then are skipped (the report is still written);
-#            BUILD_TIMEOUT [240], BENCH_TIMEOUT [180], TORCH_TIMEOUT [300] s per step
-#   PYTHON [python3] with torch, torchvision, onnx and numpy
+#   BUDGET_S [540] steps not started by then are skipped, DEADLINE_S [580] steps still
+#            running then are stopped: the report always comes (0: no limits); and per step
+#            BUILD_TIMEOUT [240], BENCH_TIMEOUT [180], TORCH_TIMEOUT [300], EXPORT_TIMEOUT [300] s
+#   KEEP_TIMING_CACHE [0] keep OUT_DIR/cache from an earlier run (default: build times include
+#            timing every tactic)
+#   PYTHON [python3, or /opt/torch/.venv/bin/python3 if python3 has no torch] with torch,
+#            torchvision, onnx and numpy
 set -uo pipefail
 
 usage() { sed -n '/^# Usage/,/^set -uo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 2; }
@@ -61,11 +65,20 @@ COMPILE_TIMEOUT=${COMPILE_TIMEOUT:-300}
 WORK_DIR=${WORK_DIR:-${TMPDIR:-/tmp}/qrt_gpu_bench}
 REUSE_EXPORTS=${REUSE_EXPORTS:-0}
 BUDGET_S=${BUDGET_S:-540}
+DEADLINE_S=${DEADLINE_S:-580}
+KEEP_TIMING_CACHE=${KEEP_TIMING_CACHE:-0}
 BUILD_TIMEOUT=${BUILD_TIMEOUT:-240}
 BENCH_TIMEOUT=${BENCH_TIMEOUT:-180}
 TORCH_TIMEOUT=${TORCH_TIMEOUT:-300}
 EXPORT_TIMEOUT=${EXPORT_TIMEOUT:-300}
-PYTHON=${PYTHON:-python3}
+# The GPU machine's PyTorch lives in a virtual environment: use it if python3 lacks torch.
+if [[ -z ${PYTHON:-} ]]; then
+  PYTHON=python3
+  if ! python3 -c 'import torch' 2>/dev/null && [[ -x /opt/torch/.venv/bin/python3 ]]; then
+    PYTHON=/opt/torch/.venv/bin/python3
+  fi
+fi
+root=$(cd "$(dirname "$0")/.." && pwd)
 SIZE=0
 [[ $SMALL == 1 ]] && SIZE=64
 GPU=0
@@ -76,6 +89,7 @@ mkdir -p "$OUT_DIR"/{logs,qrt,torch,cache} "$models_dir" || exit 1
 rm -rf "$WORK_DIR/plans" "$WORK_DIR/outputs" "$OUT_DIR"/qrt/* "$OUT_DIR"/torch/* \
   "$OUT_DIR"/logs/*
 mkdir -p "$WORK_DIR/plans" "$WORK_DIR/outputs"
+[[ $KEEP_TIMING_CACHE == 1 ]] || rm -f "$OUT_DIR"/cache/*
 SECONDS=0
 
 say() { printf '[%4ds] %s\n' "$SECONDS" "$*"; }
@@ -84,6 +98,16 @@ in_budget() {
   ((BUDGET_S <= 0 || SECONDS < BUDGET_S)) && return 0
   say "skipped (time budget of ${BUDGET_S} s spent): $*"
   return 1
+}
+# Runs a step under its own time limit, cut to what is left before DEADLINE_S.
+limit() {
+  local t=$1
+  shift
+  if ((BUDGET_S > 0 && DEADLINE_S - SECONDS < t)); then
+    t=$((DEADLINE_S - SECONDS))
+    ((t < 1)) && t=1
+  fi
+  timeout "$t" "$@"
 }
 # JSON from key=value arguments (values are strings unless they parse as numbers).
 write_json() {
@@ -108,10 +132,10 @@ join_commas() { local IFS=,; echo "$*"; }
 gpu_name=$(nvidia-smi --query-gpu=name,driver_version --format=csv,noheader 2>/dev/null | head -n 1)
 write_json "$OUT_DIR/meta.json" date="$(date -u '+%Y-%m-%d %H:%M UTC')" gpu="${gpu_name:-none}" \
   qrt_version="$("${QRT[@]}" --version 2>&1 | head -n 1)" \
-  commit="$(git rev-parse --short HEAD 2>/dev/null || echo unknown)" \
+  commit="$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)" \
   command="$(printf '%s ' "QUICK=$QUICK SMALL=$SMALL BACKEND=$BACKEND TORCH_COMPILE=$TORCH_COMPILE" \
     bench/gpu_models.sh "'$1'" "$OUT_DIR")" \
-  backend="$BACKEND" batches="$BATCHES" unet_batches="$UNET_BATCHES" iterations="$ITER" \
+  backend="$BACKEND" models="$MODELS" precisions="$PRECISIONS" batches="$BATCHES" unet_batches="$UNET_BATCHES" iterations="$ITER" \
   heavy_iterations="$HEAVY_ITER" warmup="$WARMUP" calib_n="$CALIB_N" unet_calib_n="$UNET_CALIB_N" \
   size="$SIZE" host="$(hostname)"
 say "qrt: ${QRT[*]} ($BACKEND); GPU: ${gpu_name:-none}; results in $OUT_DIR, models in $WORK_DIR"
@@ -124,7 +148,7 @@ done
 if ((${#to_export[@]})); then
   say "export ${to_export[*]}"
   for m in "${to_export[@]}"; do rm -f "$models_dir/$m.onnx" "$models_dir/$m.json"; done
-  timeout "$EXPORT_TIMEOUT" "$PYTHON" tools/export_gpu_bench_models.py --out "$models_dir" \
+  limit "$EXPORT_TIMEOUT" "$PYTHON" "$root/tools/export_gpu_bench_models.py" --out "$models_dir" \
     --models "$(join_commas "${to_export[@]}")" --size "$SIZE" --calib-n "$CALIB_N" \
     --unet-calib-n "$UNET_CALIB_N" >"$OUT_DIR/logs/export.log" 2>&1 ||
     say "export FAILED (rc $?): $(last_line "$OUT_DIR/logs/export.log")"
@@ -137,24 +161,26 @@ qrt_bench() {  # mode plan json_prefix log iterations batch...: one call, else o
   shift 5
   local extra=(--iterations "$iters" --warmup "$WARMUP" --duration "$DURATION")
   [[ $mode == compute ]] && extra+=(--no-data-transfers)
-  timeout "$BENCH_TIMEOUT" "${QRT[@]}" bench "$plan" --batch "$(join_commas "$@")" "${extra[@]}" \
+  limit "$BENCH_TIMEOUT" "${QRT[@]}" bench "$plan" --batch "$(join_commas "$@")" "${extra[@]}" \
     --json "$prefix.json" >>"$log" 2>&1 && return 0
   rm -f "$prefix.json"
   (($# > 1)) || return 1
-  local b ok=0
-  for b in "$@"; do  # salvage the batch sizes that work
-    timeout "$BENCH_TIMEOUT" "${QRT[@]}" bench "$plan" --batch "$b" "${extra[@]}" \
-      --json "$prefix.b$b.json" >>"$log" 2>&1 && ok=1
+  local b failed=0
+  for b in "$@"; do  # keep the batch sizes that work
+    limit "$BENCH_TIMEOUT" "${QRT[@]}" bench "$plan" --batch "$b" "${extra[@]}" \
+      --json "$prefix.b$b.json" >>"$log" 2>&1 || failed=1
   done
-  ((ok))
+  ((!failed))
 }
 
 for m in $MODELS; do
   onnx=$models_dir/$m.onnx
   if [[ $m == unet512 ]]; then
-    batches=($UNET_BATCHES) heavy_from=$UNET_HEAVY_FROM
+    read -ra batches <<<"$UNET_BATCHES"
+    heavy_from=$UNET_HEAVY_FROM
   else
-    batches=($BATCHES) heavy_from=$HEAVY_FROM
+    read -ra batches <<<"$BATCHES"
+    heavy_from=$HEAVY_FROM
   fi
   max_batch=$(printf '%s\n' "${batches[@]}" | sort -n | tail -n 1)
   opt_batch=${OPT_BATCH:-$max_batch}
@@ -170,14 +196,14 @@ for m in $MODELS; do
 
   if [[ $TORCH == 1 ]] && in_budget "$m torch"; then
     log=$OUT_DIR/logs/$m.torch.log
-    timeout "$TORCH_TIMEOUT" "$PYTHON" bench/torch_peers.py --models-dir "$models_dir" --model "$m" \
+    limit "$TORCH_TIMEOUT" "$PYTHON" "$root/bench/torch_peers.py" --models-dir "$models_dir" --model "$m" \
       --batches "$(join_commas "${batches[@]}")" --modes eager,graph --iterations "$ITER" \
       --heavy-iterations "$HEAVY_ITER" --heavy-from "$heavy_from" --warmup "$WARMUP" \
       --json "$OUT_DIR/torch/$m.json" >"$log" 2>&1 || say "$m torch: FAILED (rc $?): $(last_line "$log")"
     say "$m torch: $(grep -c 'images/s' "$log") runs timed ($log)"
     if [[ $TORCH_COMPILE == 1 ]] && in_budget "$m torch.compile"; then
       log=$OUT_DIR/logs/$m.torch_compile.log
-      timeout "$COMPILE_TIMEOUT" "$PYTHON" bench/torch_peers.py --models-dir "$models_dir" \
+      limit "$COMPILE_TIMEOUT" "$PYTHON" "$root/bench/torch_peers.py" --models-dir "$models_dir" \
         --model "$m" --batches "$(join_commas "${batches[@]}")" --modes compile \
         --compile-mode "$COMPILE_MODE" --iterations "$ITER" --heavy-iterations "$HEAVY_ITER" \
         --heavy-from "$heavy_from" --warmup "$WARMUP" --json "$OUT_DIR/torch/$m.compile.json" \
@@ -196,7 +222,7 @@ for m in $MODELS; do
       --calib-batch-size "$CALIB_BATCH")
     echo "${QRT[*]} build $onnx ${flags[*]}" >"$log"
     t0=$(now)
-    timeout "$BUILD_TIMEOUT" "${QRT[@]}" build "$onnx" "${flags[@]}" >>"$log" 2>&1
+    limit "$BUILD_TIMEOUT" "${QRT[@]}" build "$onnx" "${flags[@]}" >>"$log" 2>&1
     rc=$?
     build_s=$(elapsed "$t0" "$(now)")
     reported=$(sed -n 's/^built .* in \([0-9.e+-]*\) s:.*/\1/p' "$log" | tail -n 1)
@@ -227,12 +253,12 @@ for m in $MODELS; do
 
     log=$OUT_DIR/logs/$m.$p.check.log
     outdir=$WORK_DIR/outputs/$m.$p
-    if timeout "$BENCH_TIMEOUT" "${QRT[@]}" run "$plan" -i "$models_dir/$m.check_input.npy" \
+    if limit "$BENCH_TIMEOUT" "${QRT[@]}" run "$plan" -i "$models_dir/$m.check_input.npy" \
       -d "$outdir" >"$log" 2>&1; then
       classifier=()
       "$PYTHON" -c 'import json,sys; sys.exit(0 if json.load(open(sys.argv[1]))["classifier"] else 1)' \
         "$models_dir/$m.json" && classifier=(--classifier)
-      "$PYTHON" bench/gpu_report.py accuracy --reference "$models_dir/$m.check_torch_fp32.npy" \
+      "$PYTHON" "$root/bench/gpu_report.py" accuracy --reference "$models_dir/$m.check_torch_fp32.npy" \
         --output "$outdir/output.npy" --model "$m" --precision "$p" "${classifier[@]}" \
         --json "$OUT_DIR/qrt/$m.$p.accuracy.json" >>"$log" 2>&1
       say "$m $p vs PyTorch FP32: $(last_line "$log")"
@@ -246,4 +272,4 @@ done
 
 # --- report -----------------------------------------------------------------------------------
 echo
-"$PYTHON" bench/gpu_report.py report "$OUT_DIR"
+"$PYTHON" "$root/bench/gpu_report.py" report "$OUT_DIR"

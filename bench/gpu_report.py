@@ -116,10 +116,12 @@ def torch_records(out_dir):
 
 
 class Results:
-    def __init__(self, records, gpu_run):
+    def __init__(self, records, meta):
         self.records = records
-        self.gpu_run = gpu_run
-        models = {r["model"] for r in records}
+        self.meta = meta
+        self.gpu_run = "cuda" in str(meta.get("backend", "cuda")).split(",")
+        # The planned models and batches have rows even when every step for them failed.
+        models = {r["model"] for r in records} | set(str(meta.get("models", "")).split())
         self.models = [m for m in MODEL_ORDER if m in models] + sorted(models - set(MODEL_ORDER))
 
     def find(self, **keys):
@@ -129,7 +131,9 @@ class Results:
         return None
 
     def batches(self, model):
-        return sorted({r["batch"] for r in self.records
+        planned = self.meta.get("unet_batches" if model == "unet512" else "batches", "")
+        return sorted({int(b) for b in str(planned).split()} |
+                      {r["batch"] for r in self.records
                        if r["model"] == model and r.get("kind") == "bench"})
 
     def qrt(self, model, precision, batch, mode=None):
@@ -325,8 +329,8 @@ def report(args):
     records = qrt_records(out_dir) + torch_records(out_dir)
     with open(os.path.join(out_dir, "results.json"), "w") as f:
         json.dump(records, f, indent=1)
-    gpu_run = "cuda" in str(meta.get("backend", "cuda")).split(",")
-    res = Results(records, gpu_run)
+    res = Results(records, meta)
+    gpu_run = res.gpu_run
     with_compile = any(r.get("engine") == "torch-compile" for r in records)
     qrt_basis = ("qrt: compute only (input on the GPU), batch / median GPU time" if gpu_run
                  else "qrt: end to end, wall clock")

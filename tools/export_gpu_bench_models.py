@@ -20,6 +20,7 @@ import json
 import os
 import sys
 import time
+import traceback
 
 import numpy as np
 import torch
@@ -69,9 +70,57 @@ def export_onnx(model, x, path):
                   dynamic_axes={"input": {0: "N"}, "output": {0: "N"}})
     # PyTorch 2.x defaults to the dynamo exporter (opset 18, external data): ask for the
     # legacy one, which writes a single file. 1.13 has no such argument.
-    if "dynamo" in inspect.signature(torch.onnx.export).parameters:
-        kwargs["dynamo"] = False
-    torch.onnx.export(model, x, path, **kwargs)
+    params = inspect.signature(torch.onnx.export).parameters
+    if "dynamo" not in params:
+        torch.onnx.export(model, x, path, **kwargs)
+        return
+    try:
+        torch.onnx.export(model, x, path, dynamo=False, **kwargs)
+    except Exception as e:  # noqa: BLE001 (a PyTorch without the legacy exporter)
+        print(f"legacy exporter failed ({type(e).__name__}: {e}); trying the dynamo one",
+              file=sys.stderr)
+        kwargs.update(dynamo=True, opset_version=18)
+        if "external_data" in params:
+            kwargs["external_data"] = False
+        torch.onnx.export(model, x, path, **kwargs)
+
+
+def export_one(name, args, device, written_calib):
+    start = time.time()
+    shape = input_shape(name, args.size)
+    model = make_model(name)
+    base = os.path.join(args.out, name)
+    torch.save(model.state_dict(), base + ".pt")
+    export_onnx(model, torch.randn(1, *shape), base + ".onnx")
+    export_s = time.time() - start
+
+    n = args.unet_calib_n if name == "unet512" else args.calib_n
+    calib_path = base + ".calib.npy"
+    if os.path.lexists(calib_path):
+        os.remove(calib_path)
+    if (shape, n) in written_calib:
+        os.symlink(os.path.basename(written_calib[(shape, n)]), calib_path)
+    else:
+        rng = np.random.default_rng(1234)
+        np.save(calib_path, rng.standard_normal((n, *shape), dtype=np.float32))
+        written_calib[(shape, n)] = calib_path
+
+    x = np.random.default_rng(5678).standard_normal((args.check_batch, *shape),
+                                                    dtype=np.float32)
+    with torch.no_grad():
+        y = model.to(device)(torch.from_numpy(x).to(device)).float().cpu().numpy()
+    np.save(base + ".check_input.npy", x)
+    np.save(base + ".check_torch_fp32.npy", y)
+    meta = {"model": name, "input_shape": list(shape), "classifier": MODELS[name][3],
+            "params": sum(p.numel() for p in model.parameters()),
+            "onnx_bytes": os.path.getsize(base + ".onnx"), "calib_samples": n,
+            "export_s": round(export_s, 2), "torch": torch.__version__,
+            "reference_device": device, "output_abs_max": float(np.abs(y).max())}
+    with open(base + ".json", "w") as f:
+        json.dump(meta, f, indent=1)
+    print(f"{name}: {base}.onnx ({meta['onnx_bytes'] / 1e6:.1f} MB, "
+          f"{meta['params'] / 1e6:.1f} M params) input {shape}, output {tuple(y.shape)}, "
+          f"exported in {export_s:.1f} s, {n} calibration images", flush=True)
 
 
 def main():
@@ -89,44 +138,17 @@ def main():
         torch.backends.cudnn.allow_tf32 = False
         torch.backends.cuda.matmul.allow_tf32 = False
     written_calib = {}  # (shape, n) -> file: ResNet-50 and MobileNetV2 share their images
+    failed = []
     for name in args.models.split(","):
         if name not in MODELS:
             sys.exit(f"unknown model '{name}' (known: {', '.join(MODELS)})")
-        start = time.time()
-        shape = input_shape(name, args.size)
-        model = make_model(name)
-        base = os.path.join(args.out, name)
-        torch.save(model.state_dict(), base + ".pt")
-        export_onnx(model, torch.randn(1, *shape), base + ".onnx")
-        export_s = time.time() - start
-
-        n = args.unet_calib_n if name == "unet512" else args.calib_n
-        calib_path = base + ".calib.npy"
-        if os.path.lexists(calib_path):
-            os.remove(calib_path)
-        if (shape, n) in written_calib:
-            os.symlink(os.path.basename(written_calib[(shape, n)]), calib_path)
-        else:
-            rng = np.random.default_rng(1234)
-            np.save(calib_path, rng.standard_normal((n, *shape), dtype=np.float32))
-            written_calib[(shape, n)] = calib_path
-
-        x = np.random.default_rng(5678).standard_normal((args.check_batch, *shape),
-                                                        dtype=np.float32)
-        with torch.no_grad():
-            y = model.to(device)(torch.from_numpy(x).to(device)).float().cpu().numpy()
-        np.save(base + ".check_input.npy", x)
-        np.save(base + ".check_torch_fp32.npy", y)
-        meta = {"model": name, "input_shape": list(shape), "classifier": MODELS[name][3],
-                "params": sum(p.numel() for p in model.parameters()),
-                "onnx_bytes": os.path.getsize(base + ".onnx"), "calib_samples": n,
-                "export_s": round(export_s, 2), "torch": torch.__version__,
-                "reference_device": device, "output_abs_max": float(np.abs(y).max())}
-        with open(base + ".json", "w") as f:
-            json.dump(meta, f, indent=1)
-        print(f"{name}: {base}.onnx ({meta['onnx_bytes'] / 1e6:.1f} MB, "
-              f"{meta['params'] / 1e6:.1f} M params) input {shape}, output {tuple(y.shape)}, "
-              f"exported in {export_s:.1f} s, {n} calibration images", flush=True)
+        try:
+            export_one(name, args, device, written_calib)
+        except Exception:  # noqa: BLE001 (the other models still get exported)
+            traceback.print_exc()
+            print(f"{name}: export FAILED", flush=True)
+            failed.append(name)
+    sys.exit(1 if failed else 0)
 
 
 if __name__ == "__main__":
