@@ -125,6 +125,7 @@ EOF
 }
 last_line() { grep -v '^\s*$' "$1" | tail -n 1 | cut -c1-300; }
 now() { date +%s.%N; }
+why() { if (($1 == 124)); then echo "timed out"; else echo "rc $1"; fi; }
 elapsed() { "$PYTHON" -c 'import sys; print(f"{float(sys.argv[2]) - float(sys.argv[1]):.2f}")' "$1" "$2"; }
 join_commas() { local IFS=,; echo "$*"; }
 
@@ -151,7 +152,7 @@ if ((${#to_export[@]})); then
   limit "$EXPORT_TIMEOUT" "$PYTHON" "$root/tools/export_gpu_bench_models.py" --out "$models_dir" \
     --models "$(join_commas "${to_export[@]}")" --size "$SIZE" --calib-n "$CALIB_N" \
     --unet-calib-n "$UNET_CALIB_N" >"$OUT_DIR/logs/export.log" 2>&1 ||
-    say "export FAILED (rc $?): $(last_line "$OUT_DIR/logs/export.log")"
+    say "export FAILED ($(why $?)): $(last_line "$OUT_DIR/logs/export.log")"
   grep -E '^[a-z0-9]+: ' "$OUT_DIR/logs/export.log" | sed 's/^/         /'
 fi
 
@@ -199,7 +200,7 @@ for m in $MODELS; do
     limit "$TORCH_TIMEOUT" "$PYTHON" "$root/bench/torch_peers.py" --models-dir "$models_dir" --model "$m" \
       --batches "$(join_commas "${batches[@]}")" --modes eager,graph --iterations "$ITER" \
       --heavy-iterations "$HEAVY_ITER" --heavy-from "$heavy_from" --warmup "$WARMUP" \
-      --json "$OUT_DIR/torch/$m.json" >"$log" 2>&1 || say "$m torch: FAILED (rc $?): $(last_line "$log")"
+      --json "$OUT_DIR/torch/$m.json" >"$log" 2>&1 || say "$m torch: FAILED ($(why $?)): $(last_line "$log")"
     say "$m torch: $(grep -c 'images/s' "$log") runs timed ($log)"
     if [[ $TORCH_COMPILE == 1 ]] && in_budget "$m torch.compile"; then
       log=$OUT_DIR/logs/$m.torch_compile.log
@@ -207,13 +208,17 @@ for m in $MODELS; do
         --model "$m" --batches "$(join_commas "${batches[@]}")" --modes compile \
         --compile-mode "$COMPILE_MODE" --iterations "$ITER" --heavy-iterations "$HEAVY_ITER" \
         --heavy-from "$heavy_from" --warmup "$WARMUP" --json "$OUT_DIR/torch/$m.compile.json" \
-        >"$log" 2>&1 || say "$m torch.compile: FAILED or timed out (rc $?): $(last_line "$log")"
+        >"$log" 2>&1 || say "$m torch.compile: FAILED ($(why $?)): $(last_line "$log")"
       say "$m torch.compile: $(grep -c 'images/s' "$log") runs timed ($log)"
     fi
   fi
 
   for p in $PRECISIONS; do
-    in_budget "$m $p" || continue
+    if ! in_budget "$m $p"; then
+      write_json "$OUT_DIR/qrt/$m.$p.build.json" kind=build model="$m" precision="$p" \
+        status=skipped build_s=0 error="time budget spent"
+      continue
+    fi
     plan=$WORK_DIR/plans/$m.$p.plan
     log=$OUT_DIR/logs/$m.$p.build.log
     flags=(--backend "$BACKEND" --precision "$p" --batch "1:$opt_batch:$max_batch" -o "$plan")
@@ -233,7 +238,7 @@ for m in $MODELS; do
       status="$status" rc="$rc" build_s="$build_s" build_s_reported="${reported:-}" \
       batch_profile="1:$opt_batch:$max_batch" error="$( ((rc)) && last_line "$log")"
     if ((rc)); then
-      say "$m $p build: FAILED (rc $rc, $build_s s): $(last_line "$log")"
+      say "$m $p build: FAILED ($(why $rc), $build_s s): $(last_line "$log")"
       continue
     fi
     say "$m $p build: $build_s s (qrt: ${reported:-?} s)"
