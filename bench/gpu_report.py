@@ -291,10 +291,15 @@ def targets(res):
     v = r_int8 / r_graph if r_int8 and r_graph else None
     check("ResNet-50 INT8 batch 256 >= 3x PyTorch FP16+graph", v, v and v >= 3,
           f"{v:.2f}x ({rate(r_int8)} vs {rate(r_graph)} images/s)" if v else "")
+    # PyTorch's 0.94 ms is GPU time with the input on the device; qrt's copies are shown too.
+    _, rec, _ = res.qrt("resnet50", "int8", 1, "compute-only")
+    v = rec["gpu_compute_ms"]["median"] if rec and rec.get("gpu_compute_ms") else None
+    check("ResNet-50 INT8 batch 1 <= 0.5 ms, GPU compute (input on the GPU)", v,
+          v is not None and v <= 0.5, f"{v:.3f} ms median" if v is not None else "")
     _, rec, _ = res.qrt("resnet50", "int8", 1, "end-to-end")
     v = rec["latency_ms"]["median"] if rec else None
-    check("ResNet-50 INT8 batch 1 <= 0.5 ms end to end", v, v is not None and v <= 0.5,
-          f"{v:.3f} ms median" if v is not None else "")
+    check("ResNet-50 INT8 batch 1 <= 0.5 ms, end to end with copies (wall clock)", v,
+          v is not None and v <= 0.5, f"{v:.3f} ms median" if v is not None else "")
     for m in res.models:
         for b in (64, 256):
             a, t = q(m, "fp16", b), g(m, b)
