@@ -87,7 +87,8 @@ def qrt_records(out_dir):
                    "batch": r["batch"], "mode": "compute-only" if mode == "compute" else
                    "end-to-end", "status": "ok", "iterations": r["iterations"],
                    "images_per_s_wall": r["throughput"], "latency_ms": r["latency_ms"],
-                   "build_s": build.get("build_s")}
+                   "build_s": build.get("build_s"), "gpu_compute_ms": None, "h2d_ms": None,
+                   "d2h_ms": None}
             if gpu:
                 rec.update(gpu_compute_ms=gpu["compute_ms"], h2d_ms=gpu["h2d_ms_mean"],
                            d2h_ms=gpu["d2h_ms_mean"])
