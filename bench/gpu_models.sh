@@ -29,8 +29,8 @@
 #            BUILD_TIMEOUT [240], BENCH_TIMEOUT [180], TORCH_TIMEOUT [300], EXPORT_TIMEOUT [300] s
 #   KEEP_TIMING_CACHE [0] keep OUT_DIR/cache from an earlier run (default: build times include
 #            timing every tactic)
-#   PYTHON [python3, or /opt/torch/.venv/bin/python3 if python3 has no torch] with torch,
-#            torchvision, onnx and numpy
+#   PYTHON [the first of python3, /opt/torch/.venv/bin/python3, /usr/bin/python3 that has
+#            torch] with torch, torchvision, onnx and numpy
 set -uo pipefail
 
 usage() { sed -n '/^# Usage/,/^set -uo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 2; }
@@ -71,12 +71,15 @@ BUILD_TIMEOUT=${BUILD_TIMEOUT:-240}
 BENCH_TIMEOUT=${BENCH_TIMEOUT:-180}
 TORCH_TIMEOUT=${TORCH_TIMEOUT:-300}
 EXPORT_TIMEOUT=${EXPORT_TIMEOUT:-300}
-# The GPU machine's PyTorch lives in a virtual environment: use it if python3 lacks torch.
+# The first Python that has torch (the GPU machine's lives in a virtual environment).
 if [[ -z ${PYTHON:-} ]]; then
   PYTHON=python3
-  if ! python3 -c 'import torch' 2>/dev/null && [[ -x /opt/torch/.venv/bin/python3 ]]; then
-    PYTHON=/opt/torch/.venv/bin/python3
-  fi
+  for p in python3 /opt/torch/.venv/bin/python3 /usr/bin/python3; do
+    if "$p" -c 'import torch' 2>/dev/null; then
+      PYTHON=$p
+      break
+    fi
+  done
 fi
 root=$(cd "$(dirname "$0")/.." && pwd)
 SIZE=0
@@ -138,7 +141,7 @@ write_json "$OUT_DIR/meta.json" date="$(date -u '+%Y-%m-%d %H:%M UTC')" gpu="${g
     bench/gpu_models.sh "'$1'" "$OUT_DIR")" \
   backend="$BACKEND" models="$MODELS" precisions="$PRECISIONS" batches="$BATCHES" unet_batches="$UNET_BATCHES" iterations="$ITER" \
   heavy_iterations="$HEAVY_ITER" warmup="$WARMUP" calib_n="$CALIB_N" unet_calib_n="$UNET_CALIB_N" \
-  size="$SIZE" host="$(hostname)"
+  size="$SIZE" host="$(cat /proc/sys/kernel/hostname 2>/dev/null)" python="$PYTHON"
 say "qrt: ${QRT[*]} ($BACKEND); GPU: ${gpu_name:-none}; results in $OUT_DIR, models in $WORK_DIR"
 
 # --- export -----------------------------------------------------------------------------------
