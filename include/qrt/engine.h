@@ -64,6 +64,9 @@ struct BuilderConfig {
   std::vector<std::string> backends = {"reference"};
   // Graph passes (constant folding, BatchNorm folding, ...); off only for debugging.
   bool optimize = true;
+  // NHWC activations for the conv / pool family (docs/architecture.md, "channels_last"); always
+  // on when the first backend is "cuda".
+  bool channels_last = false;
   // Warnings while building (tensors a calibration table lacks, ...); unset: printed to stderr.
   std::function<void(const std::string&)> on_warning;
 };

@@ -4,6 +4,7 @@
 #include <iostream>
 #include <sstream>
 
+#include "passes/channels_last.h"
 #include "quant/calibrate.h"
 #include "quant/precision.h"
 #include "runtime/engine_impl.h"
@@ -257,6 +258,11 @@ std::shared_ptr<EngineImpl> build_engine(ir::Graph graph, const BuilderConfig& c
     }
     if (config.precision == "fp16" || config.precision == "best") {
       quant::lower_to_fp16(graph, config.layer_precision);
+      deferred =
+          annotate_symbolic_shapes(graph, engine->input_batched, engine->batch, engine->has_batch);
+    }
+    if (config.channels_last || config.backends.front() == "cuda") {
+      passes::convert_to_channels_last(graph);
       deferred =
           annotate_symbolic_shapes(graph, engine->input_batched, engine->batch, engine->has_batch);
     }
