@@ -202,7 +202,9 @@ TEST(ChannelsLastPass, ConcatOnChannelsStaysNhwc) {
   EXPECT_EQ(count_channels_last(b.graph()), 3u);
   EXPECT_EQ(count_op(b.graph(), "Transpose"), 2u);  // the input and the output
   for (const ir::Node* n : b.graph().nodes())
-    if (n->op_type == "Concat") EXPECT_EQ(n->attr_int("axis", -1), 3);
+    if (n->op_type == "Concat") {
+      EXPECT_EQ(n->attr_int("axis", -1), 3);
+    }
 }
 
 TEST(ChannelsLastPass, PerChannelConstantsArePermuted) {
@@ -431,9 +433,9 @@ INSTANTIATE_TEST_SUITE_P(
                           ModelCase{"fashion_unet.onnx", "fashion_seg_sample.npy"},
                           ModelCase{"fashion_resnet_qat.onnx", "fashion_sample.npy"}),
         ::testing::Values("fp32", "fp16", "int8")),
-    [](const auto& info) {
-      std::string name = std::string(std::get<0>(info.param).model);
-      name = name.substr(0, name.find('.')) + "_" + std::get<1>(info.param);
+    [](const auto& test_info) {
+      std::string name = std::string(std::get<0>(test_info.param).model);
+      name = name.substr(0, name.find('.')) + "_" + std::get<1>(test_info.param);
       return name;
     });
 
