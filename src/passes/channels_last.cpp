@@ -153,6 +153,9 @@ class ChannelsLast {
       if (rule && can_convert(*node, *rule)) {
         convert(*node, *rule);
         ++converted;
+      } else if (node->op_type == "Shape" && nhwc_.count(node->input(0)) &&
+                 !node->has_attr("start") && !node->has_attr("end")) {
+        nchw_ordered_shape(*node);
       } else {
         for (ir::Value*& in : node->inputs)
           if (in && nhwc_.count(in)) in = as_nchw(in);
@@ -236,12 +239,14 @@ class ChannelsLast {
       case Kind::kResize: {
         if (!available_nhwc(x)) return false;
         if (node.has_attr("axes")) return valid_axes(node.attr_ints("axes"));
+        // Constant or computed (sizes from a Shape chain): permuted by a Gather then.
         for (size_t i = 1; i <= 3; ++i) {
           const ir::Value* v = node.input(i);
           if (!v) continue;
-          const Tensor* t = constant(v);
           const int64_t per_axis = i == 1 ? 8 : 4;  // roi has a start and an end per axis
-          if (!t || (t->numel() != 0 && (t->rank() != 1 || t->numel() != per_axis))) return false;
+          const bool empty = v->shape.size() == 1 && v->shape[0] == ir::Dim{0, {}};
+          if (!empty && !(v->shape.size() == 1 && v->shape[0] == ir::Dim{per_axis, {}}))
+            return false;
         }
         return true;
       }
@@ -314,14 +319,41 @@ class ChannelsLast {
       if (is_4d(node.outputs[i])) mark_nhwc_output(node, i);
   }
 
-  // Input i, a constant of `halves` runs of 4 per-axis values, in NHWC order.
+  // Shape of an NHWC value: the dims gathered back into NCHW order, rather than the data
+  // transposed for it.
+  void nchw_ordered_shape(ir::Node& shape) {
+    ir::Value* dims = shape.outputs[0];
+    ir::Value* nhwc_dims = graph_.add_value(graph_.unique_name(dims->name + ":nhwc"));
+    nhwc_dims->dtype = dims->dtype;
+    nhwc_dims->shape = dims->shape;
+    shape.outputs[0] = nhwc_dims;
+    nhwc_dims->producer = &shape;
+    ir::Value* order = add_constant(
+        dims->name + ":nchw_index",
+        Tensor::from_vector(DataType::kInt64, {4},
+                            std::vector<int64_t>(kNhwcToNchw.begin(), kNhwcToNchw.end())));
+    graph_.add_node("Gather", graph_.unique_name(dims->name + ":nchw"), {nhwc_dims, order}, {dims});
+  }
+
+  // Input i, `halves` runs of 4 per-axis values, in NHWC order: a permuted constant, or a
+  // Gather of a computed value.
   void permute_input(ir::Node& node, size_t i, int64_t halves) {
     ir::Value* v = node.input(i);
-    if (!v || constant(v)->numel() == 0) return;
+    if (!v || v->shape.empty() || v->shape[0].value == 0) return;
     std::vector<int64_t> index;
     for (int64_t h = 0; h < halves; ++h)
       for (int64_t p : kNchwToNhwc) index.push_back(h * 4 + p);
-    node.inputs[i] = add_constant(v->name + ":nhwc", gather_elements(*constant(v), index));
+    if (const Tensor* t = constant(v)) {
+      node.inputs[i] = add_constant(v->name + ":nhwc", gather_elements(*t, index));
+      return;
+    }
+    ir::Value* indices = add_constant(v->name + ":nhwc_index",
+                                      Tensor::from_vector(DataType::kInt64, {halves * 4}, index));
+    ir::Value* w = graph_.add_value(graph_.unique_name(v->name + ":nhwc"));
+    w->dtype = v->dtype;
+    w->shape = v->shape;
+    graph_.add_node("Gather", w->name, {v, indices}, {w});
+    node.inputs[i] = w;
   }
 
   void replace_axes_input(ir::Node& node, size_t i) {

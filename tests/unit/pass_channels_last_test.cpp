@@ -253,9 +253,21 @@ TEST(ChannelsLastPass, ResizeWithScalesAndSizes) {
               m.op("Resize", {up, nullptr, nullptr, m.constant(test::make_i64({4}, {2, 3, 7, 9}))},
                    {{"mode", std::string(mode)}});
           m.output(m.conv(sized, 3, 2));
+          // Sizes computed from a shape that follows the batch (not folded), and constant H, W.
+          ir::Value* batch_channels =
+              m.op("Slice", {m.op("Shape", {up}), m.constant(test::make_i64({1}, {0})),
+                             m.constant(test::make_i64({1}, {2}))});
+          ir::Value* computed =
+              m.op("Concat", {batch_channels, m.constant(test::make_i64({2}, {11, 5}))},
+                   {{"axis", int64_t{0}}});
+          ir::Value* resized =
+              m.op("Resize", {up, nullptr, nullptr, computed}, {{"mode", std::string(mode)}});
+          m.output(m.conv(resized, 3, 2));
         },
         kX);
-    EXPECT_EQ(count_op(b.graph(), "Transpose"), 2u) << mode;
+    // The input and the two outputs: the Shape reads the NHWC value through a Gather.
+    EXPECT_EQ(count_op(b.graph(), "Transpose"), 3u) << mode;
+    EXPECT_EQ(count_op(b.graph(), "Gather"), 2u) << mode;
   }
 }
 
