@@ -451,5 +451,32 @@ INSTANTIATE_TEST_SUITE_P(
       return name;
     });
 
+// The torchvision models of tools/export_torchvision.py, when they are there (git-ignored).
+TEST(ChannelsLastTorchvision, BitIdenticalToNchwWithTransposesOnlyAtTheBorders) {
+  const std::filesystem::path dir = kModels + "torchvision";
+  if (!std::filesystem::exists(dir))
+    GTEST_SKIP() << "no " << dir << " (tools/export_torchvision.py)";
+  // Channel shuffle (Reshape, 5-D Transpose, Reshape) needs NCHW: two transposes per unit.
+  const std::map<std::string, size_t> kMaxTransposes = {{"shufflenet_v2_x1_0", 64}};
+  for (const std::string name :
+       {"mobilenet_v2", "mobilenet_v3_large", "efficientnet_b0", "squeezenet1_1", "densenet121",
+        "shufflenet_v2_x1_0", "deeplabv3_mobilenet_v3_large", "resnet50", "fcn_resnet50"}) {
+    const std::string model = (dir / (name + ".onnx")).string();
+    if (!std::filesystem::exists(model)) continue;
+    BuilderConfig config;
+    const auto nchw = Builder().build_from_onnx(model, config);
+    config.channels_last = true;
+    const auto nhwc = Builder().build_from_onnx(model, config);
+    const ir::Graph& g = nhwc->impl().graph;
+    EXPECT_EQ(count_channels_last(g), count_convertible(nchw->impl().graph)) << name;
+    const auto max = kMaxTransposes.count(name) ? kMaxTransposes.at(name) : size_t{2};
+    EXPECT_LE(count_op(g, "Transpose"), max) << name;
+    const Tensor x = io::load_npy((dir / (name + ".input.npy")).string());
+    const std::string input = nchw->inputs().at(0).name;
+    SCOPED_TRACE(name);
+    expect_same_outputs(run_engine(*nchw, {{input, x}}), run_engine(*nhwc, {{input, x}}));
+  }
+}
+
 }  // namespace
 }  // namespace qrt
