@@ -39,6 +39,12 @@ struct Rule {
   std::optional<int64_t> axis;
 };
 
+// Every input is data, broadcast numpy-style.
+const char* const kBroadcastOps[] = {
+    "Add",     "Sub",   "Mul",   "Div",   "Max",  "Min",         "Sum",     "Mean",           "Pow",
+    "AddInt8", "PRelu", "Where", "Equal", "Less", "LessOrEqual", "Greater", "GreaterOrEqual", "And",
+    "Or",      "Xor",   "Mod"};
+
 const Rule* rule_of(const ir::Node& node) {
   static const Rule kLayoutRule{Kind::kLayout, {}};
   static const std::map<std::string, Rule> kRules = [] {
@@ -51,28 +57,7 @@ const Rule* rule_of(const ir::Node& node) {
           "Ceil",           "Round",     "Sign",     "Not",     "IsNaN",      "IsInf",
           "ThresholdedRelu"})
       r[op] = {Kind::kUnary, {}};
-    for (const char* op : {"Add",
-                           "Sub",
-                           "Mul",
-                           "Div",
-                           "Max",
-                           "Min",
-                           "Sum",
-                           "Mean",
-                           "Pow",
-                           "AddInt8",
-                           "PRelu",
-                           "Where",
-                           "Equal",
-                           "Less",
-                           "LessOrEqual",
-                           "Greater",
-                           "GreaterOrEqual",
-                           "And",
-                           "Or",
-                           "Xor",
-                           "Mod"})
-      r[op] = {Kind::kBroadcast, {}};
+    for (const char* op : kBroadcastOps) r[op] = {Kind::kBroadcast, {}};
     r["QuantizeLinear"] = {Kind::kUnary, 1};
     r["DequantizeLinear"] = {Kind::kUnary, 1};
     r["Softmax"] = {Kind::kUnary, -1};
@@ -146,6 +131,9 @@ class ChannelsLast {
   explicit ChannelsLast(ir::Graph& graph) : graph_(graph) {}
 
   int run() {
+    // Already in the form (the pass ran before): the value layouts are not tracked across runs.
+    for (const ir::Node* node : graph_.nodes())
+      if (ops::is_channels_last(*node)) return 0;
     graph_.topological_sort();
     int converted = 0;
     for (ir::Node* node : graph_.nodes()) {
@@ -193,7 +181,6 @@ class ChannelsLast {
     const ir::Value* x = node.input(0);
     switch (rule.kind) {
       case Kind::kLayout: {
-        if (ops::is_channels_last(node)) return false;  // already converted
         for (size_t i : ops::channels_last_inputs(node.op_type))
           if ((i == 0 || node.input(i)) && !is_4d(node.input(i))) return false;
         for (size_t i = 1; i < node.outputs.size(); ++i)

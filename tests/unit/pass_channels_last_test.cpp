@@ -370,7 +370,8 @@ TEST(ChannelsLastPass, QuantScalesMoveWithTheValues) {
   const ir::Value* nhwc_a = m.g.find_value("Conv1_out:nhwc");
   ASSERT_NE(nhwc_a, nullptr);
   EXPECT_EQ(nhwc_a->quant->axis, 3);
-  EXPECT_EQ(a->quant->axis, 1);  // the graph output stays NCHW
+  EXPECT_EQ(a->quant->axis, 1);                         // the graph output stays NCHW
+  EXPECT_EQ(passes::convert_to_channels_last(m.g), 0);  // already in the form
 }
 
 // ---- The bundled models in fp32, fp16 and int8 ----------------------------------------------
