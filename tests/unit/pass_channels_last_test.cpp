@@ -346,6 +346,22 @@ TEST(ChannelsLastPass, InverseTransposesOfTheModelCancel) {
   EXPECT_EQ(count_op(b.graph(), "Transpose"), 2u);
 }
 
+TEST(ChannelsLastPass, LayoutDependentNodesStayNchw) {
+  // A reduction keeping C and H without keepdims, and a Transpose of the model.
+  const Built b = build_both(
+      [](GraphMaker& m) {
+        ir::Value* a = m.conv(m.input("x", {-1, 4, 10, 12}), 4, 3);
+        m.output(m.op("ReduceSum", {a, m.constant(test::make_i64({1}, {3}))},
+                      {{"keepdims", int64_t{0}}}));
+        m.output(m.op("Transpose", {a}, {{"perm", std::vector<int64_t>{0, 1, 3, 2}}}));
+      },
+      kX);
+  EXPECT_EQ(count_channels_last(b.graph()), 1u);
+  // x:nhwc, one a:nchw shared by both, and the model's own.
+  EXPECT_EQ(count_op(b.graph(), "Transpose"), 3u);
+  EXPECT_NE(b.graph().find_value("Conv1_out:nchw"), nullptr);
+}
+
 TEST(ChannelsLastPass, GraphWithoutConvolutionsIsUnchanged) {
   GraphMaker m;
   ir::Value* x = m.input("x", {-1, 4, 10, 12});
