@@ -69,6 +69,9 @@ struct BuilderConfig {
   // cuda backend: a JSON file of tactics chosen earlier on this GPU (read if it exists, then
   // written back with the new choices) so rebuilds skip the timing.
   std::string timing_cache;
+  // NHWC activations for the conv / pool family (docs/architecture.md, "channels_last"); always
+  // on when the first backend is "cuda".
+  bool channels_last = false;
   // Warnings while building (tensors a calibration table lacks, ...); unset: printed to stderr.
   std::function<void(const std::string&)> on_warning;
 };

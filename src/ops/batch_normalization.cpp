@@ -1,6 +1,7 @@
 // BatchNormalization, inference form: Y = (X - mean) / sqrt(var + epsilon) * scale + B with
 // per-channel scale, B, mean and var (the training-mode outputs are not supported).
 #include "ir/op_schema.h"
+#include "ops/channels_last.h"
 
 namespace qrt::ops {
 namespace {
@@ -27,6 +28,6 @@ void infer_batch_normalization(const ir::InferContext& ctx, std::vector<ir::Tens
 
 }  // namespace
 
-QRT_REGISTER_OP("BatchNormalization", infer_batch_normalization);
+QRT_REGISTER_OP("BatchNormalization", channels_last_infer(infer_batch_normalization));
 
 }  // namespace qrt::ops

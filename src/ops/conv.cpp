@@ -1,5 +1,6 @@
 // Conv: X (N x C x D1..Dn), W (M x C/group x k1..kn), optional B (M) -> Y (N x M x O1..On).
 #include "ir/op_schema.h"
+#include "ops/channels_last.h"
 #include "ops/spatial_geometry.h"
 
 namespace qrt::ops {
@@ -13,6 +14,6 @@ void infer_conv(const ir::InferContext& ctx, std::vector<ir::TensorType>& output
 
 }  // namespace
 
-QRT_REGISTER_OP("Conv", infer_conv);
+QRT_REGISTER_OP("Conv", channels_last_infer(infer_conv));
 
 }  // namespace qrt::ops

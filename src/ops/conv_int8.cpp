@@ -1,6 +1,7 @@
 // qrt.ConvInt8: Conv on int8 X and W (M x C/group x k..) with int32 accumulation, then the f32
 // epilogue of docs/quantization.md (W_scale [M], optional bias [M] and residual R, activation,
 // y_scale). Conv's attributes; auto_pad is resolved to pads before lowering but accepted.
+#include "ops/channels_last.h"
 #include "ops/int8_compute.h"
 #include "ops/spatial_geometry.h"
 
@@ -19,6 +20,6 @@ void infer_conv_int8(const ir::InferContext& ctx, std::vector<ir::TensorType>& o
 
 }  // namespace
 
-QRT_REGISTER_OP("ConvInt8", infer_conv_int8);
+QRT_REGISTER_OP("ConvInt8", channels_last_infer(infer_conv_int8));
 
 }  // namespace qrt::ops

@@ -1,6 +1,7 @@
 // ConvTranspose: X (N x C x D1..Dn), W (C x M/group x k1..kn), optional B (M)
 // -> Y (N x M x O1..On).
 #include "ir/op_schema.h"
+#include "ops/channels_last.h"
 #include "ops/spatial_geometry.h"
 
 namespace qrt::ops {
@@ -14,6 +15,6 @@ void infer_conv_transpose(const ir::InferContext& ctx, std::vector<ir::TensorTyp
 
 }  // namespace
 
-QRT_REGISTER_OP("ConvTranspose", infer_conv_transpose);
+QRT_REGISTER_OP("ConvTranspose", channels_last_infer(infer_conv_transpose));
 
 }  // namespace qrt::ops

@@ -1,6 +1,7 @@
 // qrt.ConvTransposeInt8: ConvTranspose on int8 X and W (C x M/group x k..) with int32
 // accumulation, then the f32 epilogue of docs/quantization.md (W_scale [M], optional bias [M]
 // and residual R, activation, y_scale). ConvTranspose's attributes.
+#include "ops/channels_last.h"
 #include "ops/int8_compute.h"
 #include "ops/spatial_geometry.h"
 
@@ -22,6 +23,6 @@ void infer_conv_transpose_int8(const ir::InferContext& ctx, std::vector<ir::Tens
 
 }  // namespace
 
-QRT_REGISTER_OP("ConvTransposeInt8", infer_conv_transpose_int8);
+QRT_REGISTER_OP("ConvTransposeInt8", channels_last_infer(infer_conv_transpose_int8));
 
 }  // namespace qrt::ops

@@ -1,6 +1,7 @@
 // InstanceNormalization: each (n, c) plane normalized over its spatial dims, then scaled and
 // shifted by per-channel scale and B.
 #include "ir/op_schema.h"
+#include "ops/channels_last.h"
 
 namespace qrt::ops {
 namespace {
@@ -24,6 +25,6 @@ void infer_instance_normalization(const ir::InferContext& ctx,
 
 }  // namespace
 
-QRT_REGISTER_OP("InstanceNormalization", infer_instance_normalization);
+QRT_REGISTER_OP("InstanceNormalization", channels_last_infer(infer_instance_normalization));
 
 }  // namespace qrt::ops

@@ -2,6 +2,7 @@
 // X (N x C x D1..Dn) with kernel_shape, strides, dilations, pads / auto_pad and ceil_mode.
 // GlobalAveragePool / GlobalMaxPool: one window covering all spatial dims.
 #include "ir/op_schema.h"
+#include "ops/channels_last.h"
 #include "ops/spatial_geometry.h"
 
 namespace qrt::ops {
@@ -32,9 +33,9 @@ void infer_global_pool(const ir::InferContext& ctx, std::vector<ir::TensorType>&
 
 }  // namespace
 
-QRT_REGISTER_OP("MaxPool", infer_pool);
-QRT_REGISTER_OP("AveragePool", infer_pool);
-QRT_REGISTER_OP("GlobalAveragePool", infer_global_pool);
-QRT_REGISTER_OP("GlobalMaxPool", infer_global_pool);
+QRT_REGISTER_OP("MaxPool", channels_last_infer(infer_pool));
+QRT_REGISTER_OP("AveragePool", channels_last_infer(infer_pool));
+QRT_REGISTER_OP("GlobalAveragePool", channels_last_infer(infer_global_pool));
+QRT_REGISTER_OP("GlobalMaxPool", channels_last_infer(infer_global_pool));
 
 }  // namespace qrt::ops

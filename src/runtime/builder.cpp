@@ -4,6 +4,7 @@
 #include <iostream>
 #include <sstream>
 
+#include "passes/channels_last.h"
 #include "quant/calibrate.h"
 #include "quant/precision.h"
 #include "runtime/engine_impl.h"
@@ -272,6 +273,11 @@ std::shared_ptr<EngineImpl> build_engine(ir::Graph graph, const BuilderConfig& c
       if (passes::fuse_conv_activation(graph) > 0)
         deferred = annotate_symbolic_shapes(graph, engine->input_batched, engine->batch,
                                             engine->has_batch);
+    }
+    if (config.channels_last || config.backends.front() == "cuda") {
+      passes::convert_to_channels_last(graph);
+      deferred =
+          annotate_symbolic_shapes(graph, engine->input_batched, engine->batch, engine->has_batch);
     }
     mark_value_inputs(graph, deferred, *engine);
     engine->graph = std::move(graph);

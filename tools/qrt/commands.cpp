@@ -73,6 +73,7 @@ BuilderConfig BuildFlags::config() {
   c.optimize = !no_optimize;
   c.allow_tf32 = tf32;
   c.timing_cache = timing_cache;
+  c.channels_last = channels_last;
   std::stringstream layers(layer_precision);
   while (std::getline(layers, b, ',')) {
     const auto colon = b.rfind(':');
@@ -111,6 +112,9 @@ void add_build_flags(CLI::App* app, BuildFlags& flags) {
                   "Batch profile MIN:OPT:MAX (or N); default: the model's own batch dimension");
   app->add_option("--backend", flags.backends, "Backends in order of preference, comma-separated");
   app->add_flag("--no-optimize", flags.no_optimize, "Skip graph passes (debugging)");
+  app->add_flag(
+      "--channels-last", flags.channels_last,
+      "NHWC activations for the convolution family (always on when the first backend is cuda)");
   app->add_option("--layer-precision", flags.layer_precision,
                   "Per-layer overrides NAME:fp32|fp16|int8, comma-separated");
   add_data_flags(app, flags.calib, "calib-");

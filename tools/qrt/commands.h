@@ -50,6 +50,7 @@ struct BuildFlags {
   std::string batch;  // MIN:OPT:MAX, empty = from the model
   std::string backends = "reference";
   bool no_optimize = false;
+  bool channels_last = false;
   std::string layer_precision;  // NAME:PREC,...
   DataFlags calib;
   std::string calib_algo = "entropy";

@@ -1,6 +1,7 @@
 // Reference AveragePool. The divisor counts the taps inside the input, or with
 // count_include_pad the taps inside the explicitly padded input (never the extra positions a
 // ceil_mode window may reach beyond the end pads, as in PyTorch and onnxruntime).
+#include "backends/reference/channels_last.h"
 #include "backends/reference/pool_util.h"
 
 namespace qrt::reference {
@@ -27,9 +28,9 @@ void average_pool(const KernelArgs& args) {
 
 }  // namespace
 
-QRT_REGISTER_KERNEL("AveragePool", "reference", DataType::kFloat32, average_pool<float>,
-                    spatial_rank_supported);
-QRT_REGISTER_KERNEL("AveragePool", "reference", DataType::kFloat64, average_pool<double>,
-                    spatial_rank_supported);
+QRT_REGISTER_KERNEL("AveragePool", "reference", DataType::kFloat32,
+                    channels_last_kernel(average_pool<float>), spatial_rank_supported);
+QRT_REGISTER_KERNEL("AveragePool", "reference", DataType::kFloat64,
+                    channels_last_kernel(average_pool<double>), spatial_rank_supported);
 
 }  // namespace qrt::reference

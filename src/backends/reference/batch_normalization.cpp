@@ -2,6 +2,7 @@
 #include <cmath>
 
 #include "backends/kernel_registry.h"
+#include "backends/reference/channels_last.h"
 
 namespace qrt::reference {
 namespace {
@@ -30,8 +31,8 @@ void batch_normalization(const KernelArgs& args) {
 }  // namespace
 
 QRT_REGISTER_KERNEL("BatchNormalization", "reference", DataType::kFloat32,
-                    batch_normalization<float>);
+                    channels_last_kernel(batch_normalization<float>));
 QRT_REGISTER_KERNEL("BatchNormalization", "reference", DataType::kFloat64,
-                    batch_normalization<double>);
+                    channels_last_kernel(batch_normalization<double>));
 
 }  // namespace qrt::reference

@@ -7,6 +7,7 @@
 #include <type_traits>
 #include <vector>
 
+#include "backends/reference/channels_last.h"
 #include "backends/reference/conv_util.h"
 #include "backends/reference/gemm_util.h"
 
@@ -82,11 +83,11 @@ void conv(const KernelArgs& args) {
 
 }  // namespace
 
-QRT_REGISTER_KERNEL("Conv", "reference", DataType::kFloat32, (conv<float, float>),
-                    spatial_rank_supported);
-QRT_REGISTER_KERNEL("Conv", "reference", DataType::kFloat64, (conv<double, double>),
-                    spatial_rank_supported);
-QRT_REGISTER_KERNEL("Conv", "reference", DataType::kFloat16, (conv<float, uint16_t>),
-                    spatial_rank_supported);
+QRT_REGISTER_KERNEL("Conv", "reference", DataType::kFloat32,
+                    channels_last_kernel((conv<float, float>)), spatial_rank_supported);
+QRT_REGISTER_KERNEL("Conv", "reference", DataType::kFloat64,
+                    channels_last_kernel((conv<double, double>)), spatial_rank_supported);
+QRT_REGISTER_KERNEL("Conv", "reference", DataType::kFloat16,
+                    channels_last_kernel((conv<float, uint16_t>)), spatial_rank_supported);
 
 }  // namespace qrt::reference

@@ -2,6 +2,7 @@
 // loop), exactly in int32, and the f32 epilogue of docs/quantization.md per output element.
 #include <vector>
 
+#include "backends/reference/channels_last.h"
 #include "backends/reference/conv_util.h"
 #include "backends/reference/gemm_util.h"
 #include "backends/reference/int8_epilogue.h"
@@ -34,6 +35,7 @@ void conv_int8(const KernelArgs& args) {
 
 }  // namespace
 
-QRT_REGISTER_KERNEL("ConvInt8", "reference", DataType::kInt8, conv_int8, spatial_rank_supported);
+QRT_REGISTER_KERNEL("ConvInt8", "reference", DataType::kInt8, channels_last_kernel(conv_int8),
+                    spatial_rank_supported);
 
 }  // namespace qrt::reference

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <vector>
 
+#include "backends/reference/channels_last.h"
 #include "backends/reference/conv_util.h"
 #include "backends/reference/gemm_util.h"
 #include "backends/reference/thread_pool.h"
@@ -37,9 +38,9 @@ void conv_transpose(const KernelArgs& args) {
 
 }  // namespace
 
-QRT_REGISTER_KERNEL("ConvTranspose", "reference", DataType::kFloat32, conv_transpose<float>,
-                    spatial_rank_supported);
-QRT_REGISTER_KERNEL("ConvTranspose", "reference", DataType::kFloat64, conv_transpose<double>,
-                    spatial_rank_supported);
+QRT_REGISTER_KERNEL("ConvTranspose", "reference", DataType::kFloat32,
+                    channels_last_kernel(conv_transpose<float>), spatial_rank_supported);
+QRT_REGISTER_KERNEL("ConvTranspose", "reference", DataType::kFloat64,
+                    channels_last_kernel(conv_transpose<double>), spatial_rank_supported);
 
 }  // namespace qrt::reference

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <vector>
 
+#include "backends/reference/channels_last.h"
 #include "backends/reference/conv_util.h"
 #include "backends/reference/gemm_util.h"
 #include "backends/reference/int8_epilogue.h"
@@ -41,7 +42,7 @@ void conv_transpose_int8(const KernelArgs& args) {
 
 }  // namespace
 
-QRT_REGISTER_KERNEL("ConvTransposeInt8", "reference", DataType::kInt8, conv_transpose_int8,
-                    spatial_rank_supported);
+QRT_REGISTER_KERNEL("ConvTransposeInt8", "reference", DataType::kInt8,
+                    channels_last_kernel(conv_transpose_int8), spatial_rank_supported);
 
 }  // namespace qrt::reference

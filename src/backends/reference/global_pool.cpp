@@ -3,6 +3,7 @@
 #include <limits>
 
 #include "backends/kernel_registry.h"
+#include "backends/reference/channels_last.h"
 
 namespace qrt::reference {
 namespace {
@@ -26,10 +27,13 @@ void global_pool(const KernelArgs& args) {
 
 }  // namespace
 
-QRT_REGISTER_KERNEL("GlobalAveragePool", "reference", DataType::kFloat32, global_pool<float, true>);
+QRT_REGISTER_KERNEL("GlobalAveragePool", "reference", DataType::kFloat32,
+                    channels_last_kernel(global_pool<float, true>));
 QRT_REGISTER_KERNEL("GlobalAveragePool", "reference", DataType::kFloat64,
-                    global_pool<double, true>);
-QRT_REGISTER_KERNEL("GlobalMaxPool", "reference", DataType::kFloat32, global_pool<float, false>);
-QRT_REGISTER_KERNEL("GlobalMaxPool", "reference", DataType::kFloat64, global_pool<double, false>);
+                    channels_last_kernel(global_pool<double, true>));
+QRT_REGISTER_KERNEL("GlobalMaxPool", "reference", DataType::kFloat32,
+                    channels_last_kernel(global_pool<float, false>));
+QRT_REGISTER_KERNEL("GlobalMaxPool", "reference", DataType::kFloat64,
+                    channels_last_kernel(global_pool<double, false>));
 
 }  // namespace qrt::reference

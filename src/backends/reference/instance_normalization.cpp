@@ -1,5 +1,6 @@
 // Reference InstanceNormalization.
 #include "backends/kernel_registry.h"
+#include "backends/reference/channels_last.h"
 #include "backends/reference/norm_util.h"
 
 namespace qrt::reference {
@@ -28,8 +29,8 @@ void instance_normalization(const KernelArgs& args) {
 }  // namespace
 
 QRT_REGISTER_KERNEL("InstanceNormalization", "reference", DataType::kFloat32,
-                    instance_normalization<float>);
+                    channels_last_kernel(instance_normalization<float>));
 QRT_REGISTER_KERNEL("InstanceNormalization", "reference", DataType::kFloat64,
-                    instance_normalization<double>);
+                    channels_last_kernel(instance_normalization<double>));
 
 }  // namespace qrt::reference

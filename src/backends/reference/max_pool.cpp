@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <limits>
 
+#include "backends/reference/channels_last.h"
 #include "backends/reference/pool_util.h"
 #include "backends/reference/thread_pool.h"
 
@@ -58,13 +59,14 @@ bool max_pool_supported(const ir::Node& node, const NodeTypes& types, std::strin
 
 }  // namespace
 
-QRT_REGISTER_KERNEL("MaxPool", "reference", DataType::kFloat32, max_pool<float>,
-                    max_pool_supported);
-QRT_REGISTER_KERNEL("MaxPool", "reference", DataType::kFloat64, max_pool<double>,
-                    max_pool_supported);
+QRT_REGISTER_KERNEL("MaxPool", "reference", DataType::kFloat32,
+                    channels_last_kernel(max_pool<float>), max_pool_supported);
+QRT_REGISTER_KERNEL("MaxPool", "reference", DataType::kFloat64,
+                    channels_last_kernel(max_pool<double>), max_pool_supported);
 // Exact on quantized tensors: the max of int8 values is the int8 of the max (one scale).
-QRT_REGISTER_KERNEL("MaxPool", "reference", DataType::kInt8, max_pool<int8_t>, max_pool_supported);
-QRT_REGISTER_KERNEL("MaxPool", "reference", DataType::kUInt8, max_pool<uint8_t>,
+QRT_REGISTER_KERNEL("MaxPool", "reference", DataType::kInt8, channels_last_kernel(max_pool<int8_t>),
                     max_pool_supported);
+QRT_REGISTER_KERNEL("MaxPool", "reference", DataType::kUInt8,
+                    channels_last_kernel(max_pool<uint8_t>), max_pool_supported);
 
 }  // namespace qrt::reference
