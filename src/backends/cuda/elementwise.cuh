@@ -224,16 +224,29 @@ __device__ __forceinline__ void apply_packs(const Fn& fn, Pack<Out, N>& out, con
 }
 
 // The device pointers of a map's inputs, typed by In...
+// In the same-shape map, a one-element input (a scalar scale, a Pow exponent) is read at
+// index 0 for every output.
 template <typename... In>
 struct MapInputs {
   static constexpr int kCount = sizeof...(In);
   const void* ptr[sizeof...(In) > 0 ? sizeof...(In) : 1];
+  bool scalar[sizeof...(In) > 0 ? sizeof...(In) : 1];
 };
+
+template <typename T, int N>
+__device__ __forceinline__ Pack<T, N> load_pack(const void* ptr, bool scalar, int64_t p) {
+  const T* t = static_cast<const T*>(ptr);
+  if (!scalar) return reinterpret_cast<const Pack<T, N>*>(t)[p];
+  Pack<T, N> splat;
+#pragma unroll
+  for (int j = 0; j < N; ++j) splat.v[j] = t[0];
+  return splat;
+}
 
 template <typename Out, int N, typename Fn, size_t... Is, typename... In>
 __device__ __forceinline__ void apply_pack(const Fn& fn, Pack<Out, N>& out, int64_t p,
                                            const MapInputs<In...>& x, std::index_sequence<Is...>) {
-  apply_packs(fn, out, static_cast<const Pack<In, N>*>(x.ptr[Is])[p]...);
+  apply_packs(fn, out, load_pack<In, N>(x.ptr[Is], x.scalar[Is], p)...);
 }
 
 template <typename Out, typename Fn, size_t... Is, typename... In>
@@ -257,7 +270,7 @@ __global__ void map_kernel(Out* __restrict__ y, int64_t n, Fn fn,
     QRT_GRID_STRIDE(t, n - packs * N) {
       int64_t idx[K];
 #pragma unroll
-      for (int k = 0; k < K; ++k) idx[k] = packs * N + t;
+      for (int k = 0; k < K; ++k) idx[k] = x.scalar[k] ? 0 : packs * N + t;
       y[packs * N + t] = apply_at<Out>(fn, idx, x, kSeq);
     }
   } else {
@@ -277,14 +290,16 @@ __global__ void map_kernel(Out* __restrict__ y, int64_t n, Fn fn,
 template <typename>
 using TensorRef = const Tensor&;
 
-// y = fn(x...) elementwise over inputs of y's shape, in 16-byte packs where aligned.
+// y = fn(x...) elementwise over inputs of y's shape (or of one element), in 16-byte packs where
+// aligned.
 template <typename Out, typename... In, typename Fn>
 void same_shape_map(const Resources& res, const Fn& fn, Tensor& y, TensorRef<In>... x) {
   using Inputs = MapInputs<In...>;
-  const Inputs inputs{{x.data()...}};
   const int64_t n = y.numel();
+  const Inputs inputs{{x.data()...}, {(x.numel() == 1 && n != 1)...}};
   constexpr int N = std::min({kPackOf<Out>, kPackOf<In>...});
-  const bool vectorize = N > 1 && aligned16(y.data()) && (aligned16(x.data()) && ...);
+  const bool vectorize =
+      N > 1 && aligned16(y.data()) && ((x.numel() == 1 || aligned16(x.data())) && ...);
   if (vectorize)
     launch(res, (n + N - 1) / N, map_kernel<MapMode::kSame, N, Out, Fn, Inputs>, device_ptr<Out>(y),
            n, fn, MapAddressing<Inputs::kCount>{}, inputs);
@@ -301,9 +316,9 @@ void elementwise_map(const Resources& res, const Fn& fn, Tensor& y, TensorRef<In
   const int64_t n = y.numel();
   if (n == 0) return;
   const std::vector<int64_t>& out = y.shape();
-  const bool same = ((x.shape() == out) && ...);
+  const bool same = ((x.shape() == out || x.numel() == 1) && ...);
   using Inputs = MapInputs<In...>;
-  const Inputs inputs{{x.data()...}};
+  const Inputs inputs{{x.data()...}, {}};
   MapAddressing<K> addr;
   if (same) return same_shape_map<Out, In...>(res, fn, y, x...);
   addr.strided = make_strided<K>(out, {broadcast_strides(x.shape(), out)...});
