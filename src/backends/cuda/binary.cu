@@ -7,7 +7,7 @@ namespace qrt::cuda {
 namespace {
 
 constexpr DataType kF32 = DataType::kFloat32, kF16 = DataType::kFloat16;
-constexpr DataType kI32 = DataType::kInt32, kI64 = DataType::kInt64, kI8 = DataType::kInt8;
+constexpr DataType kI32 = DataType::kInt32, kI64 = DataType::kInt64;
 
 struct AddOp {
   template <typename T>
@@ -194,8 +194,8 @@ void where(const KernelArgs& args) {
   register_for<kF32, kF16>("Div", BinaryKernel<FoldFn<DivOp>>{});
   register_for<kF32, kF16>("Sum", VariadicKernel<FoldFn<AddOp>>{}, variadic_supported);
   register_for<kF32, kF16>("Mean", VariadicKernel<MeanFn>{}, variadic_supported);
-  register_for<kF32, kF16, kI8>("Max", VariadicKernel<FoldFn<MaxOp>>{}, variadic_supported);
-  register_for<kF32, kF16, kI8>("Min", VariadicKernel<FoldFn<MinOp>>{}, variadic_supported);
+  register_for<kF32, kF16>("Max", VariadicKernel<FoldFn<MaxOp>>{}, variadic_supported);
+  register_for<kF32, kF16>("Min", VariadicKernel<FoldFn<MinOp>>{}, variadic_supported);
   register_for<kF32, kF16>("Pow", PowKernel{});
   register_for<kF32, kF16, kI32, kI64>("Equal", ComparisonKernel<EqualFn>{});
   register_for<kF32, kF16, kI32, kI64>("Less", ComparisonKernel<LessFn>{});

@@ -1,5 +1,5 @@
 // MaxPool, AveragePool, GlobalMaxPool and GlobalAveragePool for f32, f16 (computed in f32,
-// rounded once) and int8 (MaxPool, GlobalMaxPool: exact on quantized tensors). With the
+// rounded once) and int8 (MaxPool: exact on quantized tensors). With the
 // attribute channels_last = 1 the input and output are [N, spatial..., C] instead of
 // [N, C, spatial...]; then a thread handles a 16-byte pack of channels where C allows.
 // Taps are visited in the reference's order (kd, kh, kw), so sums match it; AveragePool's
@@ -235,7 +235,7 @@ constexpr DataType kF32 = DataType::kFloat32, kF16 = DataType::kFloat16, kI8 = D
   register_for<kF32, kF16, kI8>("MaxPool", PoolKernel<Windowed, MaxReduce>{}, pool_supported);
   register_for<kF32, kF16>("AveragePool", PoolKernel<Windowed, AverageReduce>{},
                            reference::spatial_rank_supported);
-  register_for<kF32, kF16, kI8>("GlobalMaxPool", PoolKernel<Global, MaxReduce>{});
+  register_for<kF32, kF16>("GlobalMaxPool", PoolKernel<Global, MaxReduce>{});
   register_for<kF32, kF16>("GlobalAveragePool", PoolKernel<Global, AverageReduce>{});
   return true;
 }();

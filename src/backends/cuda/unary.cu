@@ -110,7 +110,7 @@ struct ClipKernel {
 
 [[maybe_unused]] const bool kRegistered = [] {
   register_for<kF32, kF16, kI8>("Relu", UnaryKernel<ReluFn>{});
-  register_for<kF32, kF16, kI8>("Clip", ClipKernel{});
+  register_for<kF32, kF16>("Clip", ClipKernel{});
   register_for<kF32, kF16>("LeakyRelu", UnaryKernel<LeakyReluFn>{});
   register_for<kF32, kF16>("Elu", UnaryKernel<EluFn>{});
   register_for<kF32, kF16>("HardSigmoid", UnaryKernel<HardSigmoidFn>{});
