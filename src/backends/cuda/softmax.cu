@@ -1,18 +1,19 @@
 // Softmax and LogSoftmax over one axis (or, with qrt_coerce_2d, over the flattened dims from
 // axis on), the input viewed as outer x n x inner. Subtracts the maximum first, as the
-// reference. inner == 1 (the last axis): a warp per row; otherwise a thread per (outer,
-// inner) column, reading along inner (coalesced).
+// reference, and sums in double. inner == 1 (the last axis): a warp per row; otherwise a thread per
+// (outer, inner) column, reading along inner (coalesced).
 #include "backends/cuda/elementwise.cuh"
 
 namespace qrt::cuda {
 namespace {
 
+// As the reference: the sum of exponentials in double, the last step in double too.
 template <bool kLog>
-__device__ __forceinline__ float softmax_out(float x, float max_v, float sum) {
+__device__ __forceinline__ float softmax_out(float x, float max_v, double sum) {
   if constexpr (kLog)
-    return x - max_v - logf(sum);
+    return static_cast<float>(static_cast<double>(x - max_v) - log(sum));
   else
-    return expf(x - max_v) / sum;
+    return static_cast<float>(static_cast<double>(expf(x - max_v)) / sum);
 }
 
 template <typename T, bool kLog>
@@ -24,7 +25,7 @@ __global__ void softmax_rows(const T* __restrict__ x, T* __restrict__ y, int64_t
     for (int64_t i = lane; i < n; i += 32) max_v = fmaxf(max_v, convert<float>(x[base + i]));
 #pragma unroll
     for (int s = 16; s > 0; s /= 2) max_v = fmaxf(max_v, __shfl_xor_sync(0xffffffffu, max_v, s));
-    float sum = 0.f;
+    double sum = 0.0;
     for (int64_t i = lane; i < n; i += 32) sum += expf(convert<float>(x[base + i]) - max_v);
 #pragma unroll
     for (int s = 16; s > 0; s /= 2) sum += __shfl_xor_sync(0xffffffffu, sum, s);
@@ -42,7 +43,7 @@ __global__ void softmax_columns(const T* __restrict__ x, T* __restrict__ y, int6
     T* dst = y + o * n * inner + j;
     float max_v = -INFINITY;
     for (int64_t a = 0; a < n; ++a) max_v = fmaxf(max_v, convert<float>(src[a * inner]));
-    float sum = 0.f;
+    double sum = 0.0;
     for (int64_t a = 0; a < n; ++a) sum += expf(convert<float>(src[a * inner]) - max_v);
     for (int64_t a = 0; a < n; ++a)
       dst[a * inner] = convert<T>(softmax_out<kLog>(convert<float>(src[a * inner]), max_v, sum));

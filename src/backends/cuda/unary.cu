@@ -108,9 +108,19 @@ struct ClipKernel {
   }
 };
 
+bool clip_supported(const ir::Node&, const NodeTypes& types, std::string* reason) {
+  for (size_t i = 1; i < types.inputs.size(); ++i)
+    if (types.inputs[i].dtype != DataType::kUndefined &&
+        types.inputs[i].dtype != types.inputs[0].dtype) {
+      if (reason) *reason = "the CUDA Clip wants min and max of the input's type";
+      return false;
+    }
+  return true;
+}
+
 [[maybe_unused]] const bool kRegistered = [] {
   register_for<kF32, kF16, kI8>("Relu", UnaryKernel<ReluFn>{});
-  register_for<kF32, kF16>("Clip", ClipKernel{});
+  register_for<kF32, kF16>("Clip", ClipKernel{}, clip_supported);
   register_for<kF32, kF16>("LeakyRelu", UnaryKernel<LeakyReluFn>{});
   register_for<kF32, kF16>("Elu", UnaryKernel<EluFn>{});
   register_for<kF32, kF16>("HardSigmoid", UnaryKernel<HardSigmoidFn>{});
