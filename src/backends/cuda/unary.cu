@@ -80,47 +80,50 @@ QRT_CUDA_MATH_FN(RoundFn, rintf(x));
 QRT_CUDA_MATH_FN(SoftsignFn, x / (1.f + fabsf(x)));
 #undef QRT_CUDA_MATH_FN
 
-// min / max are optional scalar inputs (device memory, read by every thread from cache);
-// two comparisons so min > max gives max, as the reference.
-template <typename T>
+// min / max are optional scalar inputs, f32 or f16 whatever x is (device memory, read by every
+// thread from cache); two comparisons so min > max gives max, as the reference.
 struct ClipFn {
-  const T* lo;
-  const T* hi;
-  explicit ClipFn(const KernelArgs& args)
-      : lo(args.has_in(1) ? device_ptr<T>(args.in(1)) : nullptr),
-        hi(args.has_in(2) ? device_ptr<T>(args.in(2)) : nullptr) {}
-  __device__ compute_t<T> operator()(compute_t<T> x) const {
-    if (lo) {
-      const compute_t<T> l = convert<compute_t<T>>(lo[0]);
+  struct Bound {
+    const void* ptr = nullptr;
+    bool half = false;
+    __device__ float load() const {
+      return half ? __half2float(*static_cast<const __half*>(ptr))
+                  : *static_cast<const float*>(ptr);
+    }
+  };
+  Bound lo, hi;
+  explicit ClipFn(const KernelArgs& args) : lo(bound(args, 1)), hi(bound(args, 2)) {}
+  static Bound bound(const KernelArgs& args, size_t i) {
+    if (!args.has_in(i)) return {};
+    return {args.in(i).data(), args.in(i).dtype() == DataType::kFloat16};
+  }
+  __device__ float operator()(float x) const {
+    if (lo.ptr) {
+      const float l = lo.load();
       x = x < l ? l : x;
     }
-    if (hi) {
-      const compute_t<T> h = convert<compute_t<T>>(hi[0]);
+    if (hi.ptr) {
+      const float h = hi.load();
       x = h < x ? h : x;
     }
     return x;
   }
 };
-struct ClipKernel {
-  template <DataType D>
-  KernelFn operator()(std::integral_constant<DataType, D> tag) const {
-    return UnaryKernel<ClipFn<device_t<D>>>{}(tag);
-  }
-};
 
 bool clip_supported(const ir::Node&, const NodeTypes& types, std::string* reason) {
-  for (size_t i = 1; i < types.inputs.size(); ++i)
-    if (types.inputs[i].dtype != DataType::kUndefined &&
-        types.inputs[i].dtype != types.inputs[0].dtype) {
-      if (reason) *reason = "the CUDA Clip wants min and max of the input's type";
+  for (size_t i = 1; i < types.inputs.size(); ++i) {
+    const DataType t = types.inputs[i].dtype;
+    if (t != DataType::kUndefined && t != DataType::kFloat32 && t != DataType::kFloat16) {
+      if (reason) *reason = "the CUDA Clip wants f32 or f16 min and max";
       return false;
     }
+  }
   return true;
 }
 
 [[maybe_unused]] const bool kRegistered = [] {
   register_for<kF32, kF16, kI8>("Relu", UnaryKernel<ReluFn>{});
-  register_for<kF32, kF16>("Clip", ClipKernel{}, clip_supported);
+  register_for<kF32, kF16>("Clip", UnaryKernel<ClipFn>{}, clip_supported);
   register_for<kF32, kF16>("LeakyRelu", UnaryKernel<LeakyReluFn>{});
   register_for<kF32, kF16>("Elu", UnaryKernel<EluFn>{});
   register_for<kF32, kF16>("HardSigmoid", UnaryKernel<HardSigmoidFn>{});
