@@ -316,7 +316,8 @@ void elementwise_map(const Resources& res, const Fn& fn, Tensor& y, TensorRef<In
   const int64_t n = y.numel();
   if (n == 0) return;
   const std::vector<int64_t>& out = y.shape();
-  const bool same = ((x.shape() == out || x.numel() == 1) && ...);
+  // Broadcasting only adds size-1 dims, so an operand with n elements is laid out as y.
+  const bool same = ((x.numel() == n || x.numel() == 1) && ...);
   using Inputs = MapInputs<In...>;
   const Inputs inputs{{x.data()...}, {}};
   MapAddressing<K> addr;
@@ -324,7 +325,7 @@ void elementwise_map(const Resources& res, const Fn& fn, Tensor& y, TensorRef<In
   addr.strided = make_strided<K>(out, {broadcast_strides(x.shape(), out)...});
   // Modular if every operand is output-shaped, or varies along at most one collapsed dim,
   // contiguously (a scalar, a per-channel vector).
-  const std::array<bool, K> full = {(x.shape() == out)...};
+  const std::array<bool, K> full = {(x.numel() == n)...};
   bool modular = true;
   for (int k = 0; k < K && modular; ++k) {
     if (full[k]) {
