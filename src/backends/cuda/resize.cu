@@ -111,9 +111,9 @@ __global__ void resize_kernel(const T* __restrict__ x, T* __restrict__ y, int64_
     // Offset of the unresized coordinates; resized dims add their taps below.
     int64_t base = 0;
     for (int d = 0; d < g.rank; ++d) base += coord[d] * g.in_stride[d];
-    int64_t i0[2] = {0, 0}, i1[2] = {0, 0};
-    double w1[2] = {0, 0};
-    bool inside[2] = {true, true};
+    int64_t i0[kMaxDims] = {}, i1[kMaxDims] = {};
+    double w1[kMaxDims] = {};
+    bool inside[kMaxDims] = {};
     for (int k = 0; k < g.resized_count; ++k) {
       const int d = g.resized[k];
       base -= coord[d] * g.in_stride[d];
