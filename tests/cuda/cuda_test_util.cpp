@@ -11,9 +11,13 @@
 
 namespace qrt::test {
 
-std::vector<Tensor> run_cuda_op(const std::string& op_type, const std::vector<Tensor>& inputs,
-                                const std::map<std::string, ir::AttributeValue>& attrs,
-                                size_t num_outputs, const std::string& tactic) {
+namespace {
+
+// Runs the CUDA kernel for op_type on the inputs; output_types null: inferred by the schema.
+std::vector<Tensor> run_cuda_node(const std::string& op_type, const std::vector<Tensor>& inputs,
+                                  const std::map<std::string, ir::AttributeValue>& attrs,
+                                  size_t num_outputs, const std::string& tactic,
+                                  const std::vector<ir::TensorType>* output_types) {
   ir::Graph graph;
   std::vector<ir::Value*> in_values;
   std::vector<const Tensor*> in_ptrs;
@@ -36,11 +40,15 @@ std::vector<Tensor> run_cuda_op(const std::string& op_type, const std::vector<Te
   node->attrs = attrs;
   node->backend = "cuda";
   node->tactic = tactic;
-  const ir::OpSchema* schema = ir::OpRegistry::instance().find(op_type);
-  if (!schema) throw Error("no schema for " + op_type);
-  ir::InferContext ctx(*node, in_types, in_ptrs);
   std::vector<ir::TensorType> out_types(num_outputs);
-  schema->infer(ctx, out_types);
+  if (output_types) {
+    out_types = *output_types;
+  } else {
+    const ir::OpSchema* schema = ir::OpRegistry::instance().find(op_type);
+    if (!schema) throw Error("no schema for " + op_type);
+    ir::InferContext ctx(*node, in_types, in_ptrs);
+    schema->infer(ctx, out_types);
+  }
 
   NodeTypes types{in_types, out_types};
   std::string why;
@@ -77,6 +85,21 @@ std::vector<Tensor> run_cuda_op(const std::string& op_type, const std::vector<Te
     outputs.push_back(std::move(h));
   }
   return outputs;
+}
+
+}  // namespace
+
+std::vector<Tensor> run_cuda_op(const std::string& op_type, const std::vector<Tensor>& inputs,
+                                const std::map<std::string, ir::AttributeValue>& attrs,
+                                size_t num_outputs, const std::string& tactic) {
+  return run_cuda_node(op_type, inputs, attrs, num_outputs, tactic, nullptr);
+}
+
+std::vector<Tensor> run_cuda_op_typed(const std::string& op_type, const std::vector<Tensor>& inputs,
+                                      const std::map<std::string, ir::AttributeValue>& attrs,
+                                      const std::vector<ir::TensorType>& output_types,
+                                      const std::string& tactic) {
+  return run_cuda_node(op_type, inputs, attrs, output_types.size(), tactic, &output_types);
 }
 
 Tensor to_f32(const Tensor& t) {

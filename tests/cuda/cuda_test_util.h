@@ -10,6 +10,7 @@
 
 #include "backends/cuda/cuda_device.h"
 #include "ir/graph.h"
+#include "ir/op_schema.h"
 #include "qrt/tensor.h"
 
 // Skips the test, saying why, on a machine without a usable GPU (CI, the CPU machines).
@@ -29,6 +30,13 @@ namespace qrt::test {
 std::vector<Tensor> run_cuda_op(const std::string& op_type, const std::vector<Tensor>& inputs,
                                 const std::map<std::string, ir::AttributeValue>& attrs = {},
                                 size_t num_outputs = 1, const std::string& tactic = "");
+
+// As run_cuda_op, with the outputs' types given instead of inferred by the op's schema (for
+// attributes the schema does not know yet, e.g. a layout the CUDA kernel reads).
+std::vector<Tensor> run_cuda_op_typed(const std::string& op_type, const std::vector<Tensor>& inputs,
+                                      const std::map<std::string, ir::AttributeValue>& attrs,
+                                      const std::vector<ir::TensorType>& output_types,
+                                      const std::string& tactic = "");
 
 // Converts a tensor of any floating type (f32, f16, bf16) to float32.
 Tensor to_f32(const Tensor& t);
