@@ -228,6 +228,45 @@ TEST(CudaInt8Cudnn, MatchesExactEpilogue) {
   std::cout << "[ CUDNN    ] " << ran << " of " << std::size(cases) << " cases had a plan\n";
 }
 
+// The tactic inside a CUDA graph (the runtime captures whole engines): captured, replayed, the
+// same bytes as an uncaptured run; a shape without a cached plan falls back while capturing.
+TEST(CudaInt8Cudnn, CapturedIntoACudaGraph) {
+  QRT_SKIP_WITHOUT_GPU();
+  cuda::StreamResources stream;
+  const cuda::Resources& res = stream.get();
+  const Case t{4, 64, 64, 14, 14, 3, 1, 1, 1, true, "relu"};
+  const cuda::Int8ConvShape s = shape_of(t);
+  const Operands o = make_operands(t, s, 77);
+  const size_t bytes = static_cast<size_t>(s.pixels() * s.k);
+  std::string why;
+  ASSERT_TRUE(cuda::cudnn_int8_conv_ready(s, with_output(o.e, true), true, &why)) << why;
+  const std::vector<uint8_t> want = run(s, o, true, cuda::default_int8_conv_tactic(s), res);
+  for (const Case& shape : {t, Case{3, 64, 64, 14, 14, 3, 1, 1, 1, true, "relu"}}) {
+    const cuda::Int8ConvShape cs = shape_of(shape);
+    cuda::DeviceBuffer y(bytes);
+    cuda::Int8Epilogue e = o.e;
+    e.y_i8 = static_cast<int8_t*>(y.get());
+    QRT_CUDA_CHECK(cudaMemsetAsync(y.get(), 0x7F, bytes, res.stream));
+    QRT_CUDA_CHECK(cudaStreamSynchronize(res.stream));
+    QRT_CUDA_CHECK(cudaStreamBeginCapture(res.stream, cudaStreamCaptureModeThreadLocal));
+    cuda::conv_int8_nhwc(cs, static_cast<const int8_t*>(o.x.get()),
+                         cuda::Int8Weights::ohwi(static_cast<const int8_t*>(o.w.get()), cs), e,
+                         "cudnn", res);
+    cudaGraph_t graph = nullptr;
+    QRT_CUDA_CHECK(cudaStreamEndCapture(res.stream, &graph));
+    cudaGraphExec_t exec = nullptr;
+    QRT_CUDA_CHECK(cudaGraphInstantiate(&exec, graph, 0));
+    for (int i = 0; i < 2; ++i) QRT_CUDA_CHECK(cudaGraphLaunch(exec, res.stream));
+    QRT_CUDA_CHECK(cudaStreamSynchronize(res.stream));
+    cudaGraphExecDestroy(exec);
+    cudaGraphDestroy(graph);
+    const size_t used = static_cast<size_t>(cs.pixels() * cs.k);
+    std::vector<uint8_t> got(used);
+    QRT_CUDA_CHECK(cudaMemcpy(got.data(), y.get(), used, cudaMemcpyDeviceToHost));
+    EXPECT_TRUE(std::equal(got.begin(), got.end(), want.begin())) << describe(shape);
+  }
+}
+
 // ResNet-50 layers at batch 256: TOPS of "cudnn" (int8 out, ReLU, the bottleneck's inner
 // layers) and of our tactics, and what tuning picks.
 TEST(CudaInt8CudnnBench, ResNet50Layers) {

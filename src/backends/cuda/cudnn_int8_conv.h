@@ -24,7 +24,7 @@ CudnnInt8ConstantsLayout cudnn_int8_constants_layout(int64_t k);
 // Whether cuDNN has a plan for the shape and the epilogue's form (residual kind, output type,
 // clip bounds). With `build`, makes it when not cached yet (slow: heuristics, finalization and
 // a timing of the candidate plans; not while the stream is being captured); *reason says why
-// not.
+// not. Only int8 outputs: cuDNN's f32 epilogue is not the reference's (an FMA).
 bool cudnn_int8_conv_ready(const Int8ConvShape& s, const Int8Epilogue& e, bool build,
                            std::string* reason = nullptr);
 
