@@ -228,6 +228,48 @@ TEST(CudaInt8Cudnn, MatchesExactEpilogue) {
   std::cout << "[ CUDNN    ] " << ran << " of " << std::size(cases) << " cases had a plan\n";
 }
 
+// The conversion to int8 at its edges: every output an exact tie (acc + 0.5 or acc - 0.5 with
+// m = 1, y_scale = 1), saturation (channel 1, m = 1000) and NaN (channel 2's bias) -> 0.
+TEST(CudaInt8Cudnn, TiesSaturationAndNaN) {
+  QRT_SKIP_WITHOUT_GPU();
+  cuda::StreamResources stream;
+  const cuda::Resources& res = stream.get();
+  const Case t{2, 16, 16, 6, 7, 3, 1, 1, 0, true, ""};
+  const cuda::Int8ConvShape s = shape_of(t);
+  std::mt19937 rng(5);
+  std::uniform_int_distribution<int> small(-1, 1);
+  std::vector<int8_t> x(static_cast<size_t>(s.n * s.h * s.w * s.c)),
+      w(static_cast<size_t>(s.k * s.depth()));
+  for (auto& v : x) v = static_cast<int8_t>(small(rng));
+  for (auto& v : w) v = static_cast<int8_t>(small(rng));
+  std::vector<float> scales(static_cast<size_t>(s.k), 1.f), bias(static_cast<size_t>(s.k));
+  for (size_t c = 0; c < bias.size(); ++c) bias[c] = c % 2 ? -0.5f : 0.5f;
+  scales[1] = 1000.f;
+  bias[2] = std::numeric_limits<float>::quiet_NaN();
+  Operands o{upload(x), upload(w), upload(scales), upload(bias), cuda::DeviceBuffer(1), {}};
+  o.e.scales = static_cast<const float*>(o.scales.get());
+  o.e.bias = static_cast<const float*>(o.bias.get());
+  o.e.in_scale = 1.f;
+  o.e.inv_y_scale = 1.f;
+  std::string why;
+  ASSERT_TRUE(cuda::cudnn_int8_conv_ready(s, with_output(o.e, true), true, &why)) << why;
+  const std::vector<uint8_t> want = run(s, o, true, cuda::default_int8_conv_tactic(s), res);
+  const std::vector<uint8_t> got = run(s, o, true, "cudnn", res);
+  int64_t ties = 0, saturated = 0, nan = 0;
+  for (size_t i = 0; i < want.size(); ++i) {
+    if (got[i] == want[i]) continue;
+    const size_t c = i % static_cast<size_t>(s.k);
+    (c == 1 ? saturated : c == 2 ? nan : ties) += 1;
+    if (ties + saturated + nan <= 5)
+      std::cout << "[ EDGE     ] channel " << c << ": cudnn " << int{static_cast<int8_t>(got[i])}
+                << " exact " << int{static_cast<int8_t>(want[i])} << "\n";
+  }
+  std::cout << "[ EDGE     ] differ: ties " << ties << ", saturated " << saturated << ", NaN "
+            << nan << " of " << want.size() << "\n";
+  EXPECT_EQ(saturated, 0);
+  EXPECT_EQ(nan, 0);
+}
+
 // The tactic inside a CUDA graph (the runtime captures whole engines): captured, replayed, the
 // same bytes as an uncaptured run; a shape without a cached plan falls back while capturing.
 TEST(CudaInt8Cudnn, CapturedIntoACudaGraph) {
