@@ -78,7 +78,9 @@ void conv_int8(const KernelArgs& args) {
 
 std::string tune_conv_int8(const ir::Node& node, const NodeTypes& types, const void* resources) {
   const Int8ConvShape s = conv_shape(node, types.inputs[0].shape, types.inputs[1].shape);
-  return tune_int8_conv(s, *static_cast<const Resources*>(resources));
+  // Timed with the node's own epilogue form: it changes cuDNN's graph (and builds its plan).
+  const Int8Epilogue form = int8_epilogue_form(node, types);
+  return tune_int8_conv(s, *static_cast<const Resources*>(resources), &form);
 }
 
 // W [k, c/g, kh, kw] -> the same shape holding [k, kh, kw, c/g] (weight_layout = "ohwi").

@@ -16,6 +16,7 @@
 
 #include "backends/cuda/cuda_check.h"
 #include "backends/cuda/cuda_device.h"
+#include "backends/cuda/cudnn_int8_conv.h"
 #include "backends/cuda/int8_gemm.h"
 
 namespace qrt::cuda {
@@ -276,6 +277,23 @@ __global__ void scatter_phase_kernel(const float* v, const Int8ConvShape s, int6
       e.y_i8[o] = quantize(e, r);
     else
       e.y_f32[o] = r;
+  }
+}
+
+// The operands of the cuDNN graph (cudnn_int8_conv.h): m[c] = in_scale * scales[c] rounded once
+// in f32 as in the fused epilogue, the bias or zeros, 1 / y_scale and r_scale.
+__global__ void cudnn_constants_kernel(const Int8Epilogue e, int64_t k,
+                                       const CudnnInt8ConstantsLayout layout, uint8_t* out) {
+  auto* m = reinterpret_cast<float*>(out + layout.m);
+  auto* bias = reinterpret_cast<float*>(out + layout.bias);
+  for (int64_t c = blockIdx.x * int64_t{blockDim.x} + threadIdx.x; c < k;
+       c += int64_t{gridDim.x} * blockDim.x) {
+    m[c] = __fmul_rn(e.in_scale, e.scales[c]);
+    bias[c] = e.bias ? e.bias[c] : 0.f;
+  }
+  if (blockIdx.x == 0 && threadIdx.x == 0) {
+    *reinterpret_cast<float*>(out + layout.inv_y) = e.inv_y_scale;
+    *reinterpret_cast<float*>(out + layout.r_scale) = e.r_scale;
   }
 }
 
@@ -663,9 +681,41 @@ bool fail(std::string* reason, const std::string& why) {
   return false;
 }
 
+void set_activation(const ir::Node& node, Int8Epilogue& e) {
+  const std::string activation = node.attr_string("activation", "");
+  e.clamps = !activation.empty();
+  e.lo = -std::numeric_limits<float>::infinity();
+  e.hi = std::numeric_limits<float>::infinity();
+  if (activation == "relu") {
+    e.lo = 0.f;
+  } else if (activation == "clip") {
+    e.lo = node.attr_float("clip_min", e.lo);
+    e.hi = node.attr_float("clip_max", e.hi);
+  }
+}
+
 }  // namespace
 
 // ---------------------------------------------------------------------------------------------
+Int8Epilogue int8_epilogue_form(const ir::Node& node, const NodeTypes& types) {
+  // Markers: only whether a pointer is set matters to the tuning (int8_gemm.h).
+  static const int8_t marker_i8 = 0;
+  static const float marker_f32 = 0.f;
+  static int8_t out_marker = 0;
+  static float out_marker_f32 = 0.f;
+  Int8Epilogue e;
+  if (types.inputs.size() > 4) {
+    if (types.inputs[4].dtype == DataType::kInt8) e.residual_i8 = &marker_i8;
+    if (types.inputs[4].dtype == DataType::kFloat32) e.residual_f32 = &marker_f32;
+  }
+  set_activation(node, e);
+  if (!types.outputs.empty() && types.outputs[0].dtype == DataType::kInt8)
+    e.y_i8 = &out_marker;
+  else
+    e.y_f32 = &out_marker_f32;
+  return e;
+}
+
 Int8Epilogue int8_epilogue(const KernelArgs& args, const char* in_scale_attr) {
   const ir::Node& node = args.node;
   Int8Epilogue e;
@@ -681,16 +731,7 @@ Int8Epilogue int8_epilogue(const KernelArgs& args, const char* in_scale_attr) {
       e.residual_f32 = r.data_as<float>();
     }
   }
-  const std::string activation = node.attr_string("activation", "");
-  e.clamps = !activation.empty();
-  e.lo = -std::numeric_limits<float>::infinity();
-  e.hi = std::numeric_limits<float>::infinity();
-  if (activation == "relu") {
-    e.lo = 0.f;
-  } else if (activation == "clip") {
-    e.lo = node.attr_float("clip_min", e.lo);
-    e.hi = node.attr_float("clip_max", e.hi);
-  }
+  set_activation(node, e);
   Tensor& y = args.out(0);
   if (y.dtype() == DataType::kInt8) {
     e.y_i8 = y.data_as<int8_t>();
@@ -752,6 +793,11 @@ bool int8_conv_tactic_fits(const Int8ConvShape& s, const std::string& tactic, st
       return fail(reason, "too large for 32-bit tile indices");
     return true;
   }
+  if (tactic == "cudnn") {
+    if (s.group != 1) return fail(reason, "grouped");
+    if (s.c % 4 != 0 || s.k % 4 != 0) return fail(reason, "channels are not multiples of 4");
+    return true;
+  }
   if (tactic == "cublaslt") {
     if (!s.pointwise() || s.group != 1)
       return fail(reason, "not a 1x1 stride-1 unpadded ungrouped convolution");
@@ -763,8 +809,8 @@ bool int8_conv_tactic_fits(const Int8ConvShape& s, const std::string& tactic, st
 
 std::vector<std::string> int8_conv_tactics(const Int8ConvShape& s) {
   std::vector<std::string> out{default_int8_conv_tactic(s)};
-  for (const char* t :
-       {"igemm64", "igemm128", "cublaslt", "igemm64s", "igemm128s", "depthwise", "igemm_pad"})
+  for (const char* t : {"igemm64", "igemm128", "cublaslt", "igemm64s", "igemm128s", "depthwise",
+                        "igemm_pad", "cudnn"})
     if (t != out[0] && int8_conv_tactic_fits(s, t)) out.push_back(t);
   return out;
 }
@@ -792,6 +838,16 @@ void conv_int8_nhwc(const Int8ConvShape& s, const int8_t* x, const Int8Weights& 
     launch_padded_igemm(s, x, w, e, res);
     return;
   }
+  if (tactic == "cudnn") {
+    // cuDNN's plan is built outside a stream capture (tuning, or the first uncaptured run);
+    // without one the shape runs on the default tactic.
+    cudaStreamCaptureStatus capture = cudaStreamCaptureStatusNone;
+    QRT_CUDA_CHECK(cudaStreamIsCapturing(res.stream, &capture));
+    if (!cudnn_int8_conv_ready(s, e, capture == cudaStreamCaptureStatusNone)) {
+      conv_int8_nhwc(s, x, w, e, default_int8_conv_tactic(s), res);
+      return;
+    }
+  }
   // The GEMMs read the weights in OHWI order; anything else is repacked into the workspace.
   const int8_t* packed = w.data;
   size_t used = 0;
@@ -805,9 +861,20 @@ void conv_int8_nhwc(const Int8ConvShape& s, const int8_t* x, const Int8Weights& 
     QRT_CUDA_CHECK_LAUNCH();
     packed = out;
   }
-  if (tactic == "igemm64")
+  if (tactic == "cudnn") {
+    const CudnnInt8ConstantsLayout layout = cudnn_int8_constants_layout(s.k);
+    if (used + layout.bytes + cudnn_int8_conv_workspace(s, e) > res.workspace_bytes)
+      throw Error("int8 convolution: the workspace is too small for cuDNN's plan");
+    auto* constants = static_cast<uint8_t*>(res.workspace) + used;
+    cudnn_constants_kernel<<<grid_for(s.k, 256), 256, 0, res.stream>>>(e, s.k, layout, constants);
+    QRT_CUDA_CHECK_LAUNCH();
+    const size_t ws_offset = used + align_up(layout.bytes);
+    cudnn_int8_conv_run(s, x, packed, e, constants,
+                        static_cast<uint8_t*>(res.workspace) + ws_offset,
+                        res.workspace_bytes - ws_offset, res);
+  } else if (tactic == "igemm64") {
     launch_igemm<64, false>(s, x, packed, e, res.stream);
-  else if (tactic == "igemm128")
+  } else if (tactic == "igemm128")
     launch_igemm<128, false>(s, x, packed, e, res.stream);
   else if (tactic == "igemm64s")
     launch_igemm<64, true>(s, x, packed, e, res.stream);
@@ -885,13 +952,16 @@ void conv_transpose_int8_nhwc(const Int8ConvShape& s, const int8_t* x, const int
 }
 
 float time_int8_conv(const Int8ConvShape& s, const std::string& tactic, const Resources& res,
-                     int runs) {
+                     int runs, const Int8Epilogue* form) {
   const size_t x_bytes = static_cast<size_t>(s.n * s.h * s.w * s.c);
   const size_t y_elems = static_cast<size_t>(s.pixels() * s.k);
   DeviceBuffer x(std::max<size_t>(x_bytes, 1), "tuning input");
   DeviceBuffer w(static_cast<size_t>(std::max<int64_t>(s.k * s.depth(), 1)), "tuning weights");
   DeviceBuffer scales(static_cast<size_t>(s.k) * sizeof(float), "tuning scales");
-  DeviceBuffer y(std::max<size_t>(y_elems, 1), "tuning output");
+  const bool f32_out = form && !form->y_i8;
+  DeviceBuffer y(std::max<size_t>(y_elems * (f32_out ? 4 : 1), 1), "tuning output");
+  const bool residual = form && (form->residual_i8 || form->residual_f32);
+  DeviceBuffer r(residual ? y_elems * (form->residual_f32 ? 4 : 1) : 1, "tuning residual");
   QRT_CUDA_CHECK(cudaMemsetAsync(x.get(), 1, x_bytes, res.stream));
   QRT_CUDA_CHECK(cudaMemsetAsync(w.get(), 1, w.size(), res.stream));
   QRT_CUDA_CHECK(cudaMemsetAsync(scales.get(), 0, scales.size(), res.stream));
@@ -900,6 +970,22 @@ float time_int8_conv(const Int8ConvShape& s, const std::string& tactic, const Re
   e.in_scale = 1.f;
   e.y_i8 = static_cast<int8_t*>(y.get());
   e.inv_y_scale = 1.f;
+  if (form) {  // the node's epilogue: residual kind, activation, output type
+    QRT_CUDA_CHECK(cudaMemsetAsync(r.get(), 0, r.size(), res.stream));
+    if (form->residual_i8) e.residual_i8 = static_cast<const int8_t*>(r.get());
+    if (form->residual_f32) e.residual_f32 = static_cast<const float*>(r.get());
+    e.r_scale = 1.f;
+    e.clamps = form->clamps;
+    e.lo = form->lo;
+    e.hi = form->hi;
+    if (f32_out) {
+      e.y_i8 = nullptr;
+      e.y_f32 = static_cast<float*>(y.get());
+    }
+  }
+  std::string why;
+  if (tactic == "cudnn" && !cudnn_int8_conv_ready(s, e, true, &why))
+    throw Error("int8 convolution: no cuDNN plan: " + why);
   const Int8Weights weights = Int8Weights::ohwi(static_cast<const int8_t*>(w.get()), s);
   const auto* xp = static_cast<const int8_t*>(x.get());
   conv_int8_nhwc(s, xp, weights, e, tactic, res);  // warm-up (and cuBLASLt's plan)
@@ -917,14 +1003,14 @@ float time_int8_conv(const Int8ConvShape& s, const std::string& tactic, const Re
   return ms / static_cast<float>(runs);
 }
 
-std::string tune_int8_conv(const Int8ConvShape& s, const Resources& res) {
+std::string tune_int8_conv(const Int8ConvShape& s, const Resources& res, const Int8Epilogue* form) {
   const std::vector<std::string> candidates = int8_conv_tactics(s);
   std::string best = candidates[0];
   float best_ms = std::numeric_limits<float>::infinity();
   for (const std::string& t : candidates) {
     float ms;
     try {
-      ms = time_int8_conv(s, t, res);
+      ms = time_int8_conv(s, t, res, 10, form);
     } catch (const Error&) {
       continue;  // e.g. no cuBLASLt algorithm for the shape: not a candidate
     }

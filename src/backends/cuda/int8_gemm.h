@@ -46,6 +46,9 @@ struct Int8Epilogue {
 // The epilogue of a ConvInt8 / MatMulInt8 / ConvTransposeInt8 node: scales at input 2, bias at
 // 3, residual at 4, output 0, the operand scale attribute `in_scale_attr`.
 Int8Epilogue int8_epilogue(const KernelArgs& args, const char* in_scale_attr);
+// The form of a node's epilogue for tuning (time_int8_conv): which of residual_i8 /
+// residual_f32 and y_i8 / y_f32 are set (to markers, not data), the activation's bounds.
+Int8Epilogue int8_epilogue_form(const ir::Node& node, const NodeTypes& types);
 
 // A 2-D convolution in NHWC: X [n, h, w, c], Y [n, out_h, out_w, k].
 struct Int8ConvShape {
@@ -83,7 +86,8 @@ struct Int8Weights {
 // shape (default_int8_conv_tactic). Also "igemm64s" / "igemm128s" (the same GEMM, its epilogue
 // staged through shared memory for vector stores), "depthwise" (4 channels per thread) and
 // "igemm_pad" (the GEMM for channels that are not a multiple of 16, zero-padded in the
-// workspace).
+// workspace), "cudnn" (a cuDNN graph with the epilogue as pointwise operations, cudnn_int8_conv.h;
+// shapes cuDNN has no plan for run the default tactic).
 std::string default_int8_conv_tactic(const Int8ConvShape& s);
 // Whether `tactic` can run the shape; *reason says why not.
 bool int8_conv_tactic_fits(const Int8ConvShape& s, const std::string& tactic,
@@ -106,10 +110,14 @@ void conv_transpose_int8_nhwc(const Int8ConvShape& s, const int8_t* x, const int
 bool conv_transpose_phases_fit(const Int8ConvShape& s, std::string* reason = nullptr);
 
 // Times `tactic` on the shape with scratch buffers (build time: allocates); milliseconds per run.
+// `form` (optional) gives the node's epilogue form: the residual kind (residual_i8 / residual_f32
+// non-null), the activation, the output type (y_i8 non-null: int8); its pointers are not read.
+// Without it: no residual, no activation, int8 output.
 float time_int8_conv(const Int8ConvShape& s, const std::string& tactic, const Resources& res,
-                     int runs = 10);
+                     int runs = 10, const Int8Epilogue* form = nullptr);
 
-// The candidate of int8_conv_tactics(s) that runs fastest on the device.
-std::string tune_int8_conv(const Int8ConvShape& s, const Resources& res);
+// The candidate of int8_conv_tactics(s) that runs fastest on the device (with `form` as above).
+std::string tune_int8_conv(const Int8ConvShape& s, const Resources& res,
+                           const Int8Epilogue* form = nullptr);
 
 }  // namespace qrt::cuda

@@ -43,9 +43,10 @@ void matmul_int8(const KernelArgs& args) {
                  int8_conv_tactic_fits(s, tactic) ? tactic : "", resources(args));
 }
 
-std::string tune_matmul_int8(const ir::Node&, const NodeTypes& types, const void* resources) {
+std::string tune_matmul_int8(const ir::Node& node, const NodeTypes& types, const void* resources) {
+  const Int8Epilogue form = int8_epilogue_form(node, types);
   return tune_int8_conv(matmul_shape(types.inputs[0].shape, types.inputs[1].shape),
-                        *static_cast<const Resources*>(resources));
+                        *static_cast<const Resources*>(resources), &form);
 }
 
 // B [K, N] -> the same shape holding [N, K]: row n is output column n's dot product.
