@@ -12,7 +12,7 @@ shift
 parts=${*:-info tests accuracy bench}
 mkdir -p "$OUT"
 R=".bundle/run.sh qrt"
-FM=${FMNIST_DIR:-$PWD/.fmnist}
+FM=${FMNIST_DIR:-$PWD/.fmnist_small}
 W=${WORK_DIR:-/tmp/qrt_gpu_job}
 mkdir -p "$W"
 has() { [[ " $parts " == *" $1 "* ]]; }

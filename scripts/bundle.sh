@@ -26,6 +26,8 @@ for f in "$out"/bin/* "$out"/lib/libqrt.so.0; do
       [[ -e "$out/lib/$name" ]] || cp -L "$path" "$out/lib/$name"
     done
 done
+# Symbols are not needed to run: a deployable bundle stays small.
+strip --strip-unneeded "$out"/lib/* "$out"/bin/* 2>/dev/null || true
 cat > "$out/run.sh" <<'RUN'
 #!/usr/bin/env bash
 # Runs a bundled program: run.sh qrt build ... | run.sh qrt_cuda_tests ...
