@@ -179,6 +179,13 @@ class ExecutionContext {
     double upload_ms = 0, compute_ms = 0, download_ms = 0;
   };
   GpuTimes last_gpu_times() const;
+  // GPU engines: per-layer device time (CUDA events around each kernel, launched one by one,
+  // mean of `runs` runs) on the given inputs, in execution order (trtexec's --dumpProfile).
+  struct LayerTime {
+    std::string name, op_type, tactic;
+    double ms = 0;
+  };
+  std::vector<LayerTime> profile_layers(const std::map<std::string, Tensor>& inputs, int runs);
   // True when the engine runs (partly) on a GPU.
   bool on_gpu() const;
 

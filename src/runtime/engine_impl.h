@@ -103,6 +103,8 @@ class DeviceContext {
   // Runs the plan's compute again on the inputs already on the device.
   virtual void run_without_transfers(const ExecPlan& plan) = 0;
   virtual ExecutionContext::GpuTimes last_times() const = 0;
+  // Per device node of the plan: mean milliseconds over `runs` eager runs of the compute.
+  virtual std::vector<std::pair<size_t, double>> profile(const ExecPlan& plan, int runs) = 0;
 };
 
 struct DeviceContextOptions {

@@ -194,6 +194,19 @@ ExecutionContext::GpuTimes ExecutionContext::last_gpu_times() const {
   return state_->device ? state_->device->last_times() : GpuTimes{};
 }
 
+std::vector<ExecutionContext::LayerTime> ExecutionContext::profile_layers(
+    const std::map<std::string, Tensor>& inputs, int runs) {
+  if (!on_gpu()) throw Error("profile_layers: the engine has no GPU layers");
+  if (runs < 1) throw Error("profile_layers: runs must be at least 1");
+  run(inputs);  // puts the inputs on the device and makes the plan
+  std::vector<LayerTime> out;
+  for (const auto& [node, ms] : state_->device->profile(*state_->last_device_plan, runs)) {
+    const ir::Node& n = *engine_->nodes[node];
+    out.push_back({n.name, n.op_type, n.tactic, ms});
+  }
+  return out;
+}
+
 bool ExecutionContext::on_gpu() const { return engine_->uses_device(); }
 
 }  // namespace qrt

@@ -246,3 +246,32 @@ TEST(CudaEngine, BenchReportsGpuTimes) {
 
 }  // namespace
 }  // namespace qrt
+
+namespace qrt {
+namespace {
+
+TEST(CudaEngine, LayerProfileCoversEveryGpuLayer) {
+  QRT_SKIP_WITHOUT_GPU();
+  auto gpu = build("fashion_cnn", "cuda");
+  auto ctx = gpu->create_context();
+  const auto inputs = random_inputs(*gpu, 16, 2);
+  const auto layers = ctx->profile_layers(inputs, 3);
+  size_t device_nodes = 0;
+  for (const auto& l : gpu->summary().layers) device_nodes += l.backend == "cuda";
+  EXPECT_GT(layers.size(), 0u);
+  EXPECT_LE(layers.size(), device_nodes);
+  double total = 0;
+  for (const auto& l : layers) {
+    EXPECT_GE(l.ms, 0.0) << l.name;
+    EXPECT_FALSE(l.op_type.empty());
+    total += l.ms;
+  }
+  // The layers' times add up to about one run's compute (launch gaps aside).
+  ctx->run_without_transfers();
+  EXPECT_GT(total, 0.0);
+  EXPECT_LT(total, 20 * ctx->last_gpu_times().compute_ms + 1.0);
+  EXPECT_THROW(ctx->profile_layers(inputs, 0), Error);
+}
+
+}  // namespace
+}  // namespace qrt

@@ -1,5 +1,7 @@
 // qrt bench PLAN|MODEL: throughput and latency percentiles per batch size, as trtexec reports.
+#include <algorithm>
 #include <fstream>
+#include <map>
 #include <iomanip>
 #include <iostream>
 #include <nlohmann/json.hpp>
@@ -21,6 +23,36 @@ std::vector<int64_t> parse_batches(const std::string& text) {
   if (out.empty()) throw Error("--batch '" + text + "': no batch sizes");
   return out;
 }
+// Per-layer device times at one batch size: prints the slowest layers and the time per op type;
+// returns every layer as JSON.
+nlohmann::json profile_table(const Engine& engine, int64_t batch, int top) {
+  auto ctx = engine.create_context();
+  const auto layers = ctx->profile_layers(random_inputs(engine, batch, 1), 10);
+  double total = 0;
+  std::map<std::string, double> by_op;
+  nlohmann::json all = nlohmann::json::array();
+  for (const auto& l : layers) {
+    total += l.ms;
+    by_op[l.op_type] += l.ms;
+    all.push_back({{"name", l.name}, {"op", l.op_type}, {"tactic", l.tactic}, {"ms", l.ms}});
+  }
+  auto sorted = layers;
+  std::sort(sorted.begin(), sorted.end(), [](const auto& a, const auto& b) { return a.ms > b.ms; });
+  std::cout << "  layers at batch " << batch << ": " << std::setprecision(3) << total
+            << " ms of device time in " << layers.size() << " layers; slowest:\n";
+  for (size_t i = 0; i < sorted.size() && static_cast<int>(i) < top; ++i)
+    std::cout << "    " << std::setw(9) << sorted[i].ms << " ms  " << std::setw(5)
+              << std::setprecision(1) << 100.0 * sorted[i].ms / total << "%  " << sorted[i].op_type
+              << " '" << sorted[i].name << "' " << sorted[i].tactic << std::setprecision(3)
+              << "\n";
+  std::vector<std::pair<double, std::string>> ops;
+  for (const auto& [op, ms] : by_op) ops.emplace_back(ms, op);
+  std::sort(ops.rbegin(), ops.rend());
+  std::cout << "  by op type:";
+  for (const auto& [ms, op] : ops) std::cout << " " << op << " " << ms << " ms;";
+  std::cout << "\n";
+  return all;
+}
 }  // namespace
 
 Command add_bench_command(CLI::App& parent) {
@@ -29,6 +61,7 @@ Command add_bench_command(CLI::App& parent) {
     int iterations = 50, warmup = 5;
     double duration = 0;
     bool no_transfers = false, no_cuda_graph = false;
+    int profile = 0;
     BuildFlags flags;
   };
   auto args = std::make_shared<Args>();
@@ -46,6 +79,9 @@ Command add_bench_command(CLI::App& parent) {
   app->add_flag("--no-data-transfers", args->no_transfers,
                 "GPU: time the compute alone, inputs already on the device (trtexec's "
                 "--noDataTransfers)");
+  app->add_option("--profile", args->profile,
+                  "GPU: print the N slowest layers (device time per layer) at each batch size")
+      ->check(CLI::NonNegativeNumber);
   app->add_flag("--no-cuda-graph", args->no_cuda_graph,
                 "GPU: launch kernels one by one instead of replaying a CUDA graph");
   app->add_option("--precision", args->flags.precision, "Precision when building an ONNX model")
@@ -107,7 +143,12 @@ Command add_bench_command(CLI::App& parent) {
                         static_cast<double>(b) * 1000.0 / g.compute.median_ms}};
               }
               std::cout << "\n";
+              nlohmann::json layers = nullptr;
+              if (args->profile > 0 && r.on_gpu) {
+                layers = profile_table(*engine, b, args->profile);
+              }
               results.push_back({{"batch", b},
+                                 {"layers", layers},
                                  {"gpu", gpu},
                                  {"iterations", r.iterations},
                                  {"seconds", r.total_seconds},

@@ -140,6 +140,65 @@ class CudaDeviceContext final : public DeviceContext {
 
   ExecutionContext::GpuTimes last_times() const override { return times_; }
 
+  std::vector<std::pair<size_t, double>> profile(const ExecPlan& plan, int runs) override {
+    PlanState& ps = prepare(plan);
+    const size_t begin = ps.phases.compute_begin, end = ps.phases.compute_end;
+    std::vector<std::unique_ptr<Event>> marks;
+    for (size_t s = begin; s <= end; ++s) marks.push_back(std::make_unique<Event>());
+    std::vector<double> total(end - begin, 0.0);
+    const cudaStream_t stream = resources_.stream();
+    // Events recorded inside a captured graph time the kernels alone, without the host's
+    // launch gaps (cuDNN's host work would otherwise show as layer time).
+    auto record = [&](size_t i) {
+      QRT_CUDA_CHECK(cudaEventRecordWithFlags(marks[i]->get(), stream,
+                                              ps.compute_capturable ? cudaEventRecordExternal : 0));
+    };
+    GraphExec timed;
+    auto enqueue_marked = [&] {
+      for (size_t s = begin; s < end; ++s) {
+        record(s - begin);
+        enqueue(plan, ps, s, s + 1, {});
+      }
+      record(end - begin);
+    };
+    if (ps.compute_capturable) {
+      QRT_CUDA_CHECK(cudaStreamBeginCapture(stream, cudaStreamCaptureModeThreadLocal));
+      try {
+        enqueue_marked();
+      } catch (...) {
+        cudaGraph_t broken = nullptr;
+        cudaStreamEndCapture(stream, &broken);
+        if (broken) cudaGraphDestroy(broken);
+        throw;
+      }
+      cudaGraph_t captured = nullptr;
+      QRT_CUDA_CHECK(cudaStreamEndCapture(stream, &captured));
+      cudaGraphExec_t exec = nullptr;
+      const cudaError_t status = cudaGraphInstantiate(&exec, captured, 0);
+      cudaGraphDestroy(captured);
+      QRT_CUDA_CHECK(status);
+      timed.reset(exec);
+    }
+    for (int r = 0; r < runs; ++r) {
+      if (timed.ready())
+        timed.launch(stream);
+      else
+        enqueue_marked();
+      resources_.synchronize();
+      for (size_t s = begin; s < end; ++s) {
+        float ms = 0;
+        QRT_CUDA_CHECK(
+            cudaEventElapsedTime(&ms, marks[s - begin]->get(), marks[s - begin + 1]->get()));
+        total[s - begin] += ms;
+      }
+    }
+    std::vector<std::pair<size_t, double>> out;
+    for (size_t s = begin; s < end; ++s)
+      if (plan.steps[s].kind == ExecStep::Kind::kNode)
+        out.emplace_back(plan.steps[s].node, total[s - begin] / runs);
+    return out;
+  }
+
  private:
   static void check_host_memory(const Tensor& t, const std::string& name) {
     cudaPointerAttributes attrs{};
