@@ -70,7 +70,7 @@ struct BuilderConfig {
   // written back with the new choices) so rebuilds skip the timing.
   std::string timing_cache;
   // NHWC activations for the conv / pool family (docs/architecture.md, "channels_last"); always
-  // on when the first backend is "cuda".
+  // on when the first backend is "cuda" and the precision is not fp32.
   bool channels_last = false;
   // Warnings while building (tensors a calibration table lacks, ...); unset: printed to stderr.
   std::function<void(const std::string&)> on_warning;

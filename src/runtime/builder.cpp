@@ -274,7 +274,10 @@ std::shared_ptr<EngineImpl> build_engine(ir::Graph graph, const BuilderConfig& c
         deferred = annotate_symbolic_shapes(graph, engine->input_batched, engine->batch,
                                             engine->has_batch);
     }
-    if (config.channels_last || config.backends.front() == "cuda") {
+    // NHWC feeds the tensor cores (FP16, INT8); cuDNN's FP32 kernels are fastest in NCHW
+    // (measured: ResNet-50 FP32 NHWC ran 2.5x slower than PyTorch's NCHW, docs/benchmarks.md).
+    const bool tensor_core_precision = config.precision != "fp32";
+    if (config.channels_last || (config.backends.front() == "cuda" && tensor_core_precision)) {
       passes::convert_to_channels_last(graph);
       deferred =
           annotate_symbolic_shapes(graph, engine->input_batched, engine->batch, engine->has_batch);
