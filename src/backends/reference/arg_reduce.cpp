@@ -36,12 +36,12 @@ void arg_reduce(const KernelArgs& args) {
 template <bool kMax>
 void register_arg_reduce(const char* op_type) {
   KernelRegistry& registry = KernelRegistry::instance();
-  registry.add({op_type, "reference", DataType::kFloat32, arg_reduce<float, kMax>, {}});
-  registry.add({op_type, "reference", DataType::kFloat64, arg_reduce<double, kMax>, {}});
-  registry.add({op_type, "reference", DataType::kInt32, arg_reduce<int32_t, kMax>, {}});
-  registry.add({op_type, "reference", DataType::kInt64, arg_reduce<int64_t, kMax>, {}});
-  registry.add({op_type, "reference", DataType::kUInt8, arg_reduce<uint8_t, kMax>, {}});
-  registry.add({op_type, "reference", DataType::kInt8, arg_reduce<int8_t, kMax>, {}});
+  registry.add({op_type, "reference", DataType::kFloat32, arg_reduce<float, kMax>, {}, {}});
+  registry.add({op_type, "reference", DataType::kFloat64, arg_reduce<double, kMax>, {}, {}});
+  registry.add({op_type, "reference", DataType::kInt32, arg_reduce<int32_t, kMax>, {}, {}});
+  registry.add({op_type, "reference", DataType::kInt64, arg_reduce<int64_t, kMax>, {}, {}});
+  registry.add({op_type, "reference", DataType::kUInt8, arg_reduce<uint8_t, kMax>, {}, {}});
+  registry.add({op_type, "reference", DataType::kInt8, arg_reduce<int8_t, kMax>, {}, {}});
 }
 
 [[maybe_unused]] const bool kRegistered = [] {

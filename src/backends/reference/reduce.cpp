@@ -166,11 +166,11 @@ void reduce(const KernelArgs& args) {
 template <typename Op>
 void register_reduce(const char* op_type, bool with_ints) {
   KernelRegistry& registry = KernelRegistry::instance();
-  registry.add({op_type, "reference", DataType::kFloat32, reduce<float, Op>, {}});
-  registry.add({op_type, "reference", DataType::kFloat64, reduce<double, Op>, {}});
+  registry.add({op_type, "reference", DataType::kFloat32, reduce<float, Op>, {}, {}});
+  registry.add({op_type, "reference", DataType::kFloat64, reduce<double, Op>, {}, {}});
   if (!with_ints) return;
-  registry.add({op_type, "reference", DataType::kInt32, reduce<int32_t, Op>, {}});
-  registry.add({op_type, "reference", DataType::kInt64, reduce<int64_t, Op>, {}});
+  registry.add({op_type, "reference", DataType::kInt32, reduce<int32_t, Op>, {}, {}});
+  registry.add({op_type, "reference", DataType::kInt64, reduce<int64_t, Op>, {}, {}});
 }
 
 [[maybe_unused]] const bool kRegistered = [] {
