@@ -45,6 +45,7 @@ Command add_bench_command(CLI::App& parent) {
   app->add_option("--precision", args->flags.precision, "Precision when building an ONNX model")
       ->check(CLI::IsMember({"fp32"}));
   app->add_option("--backend", args->flags.backends, "Backends when building an ONNX model");
+  add_threads_flag(app);
   return {app, [args] {
             std::vector<int64_t> batches;
             if (!args->batches.empty()) batches = parse_batches(args->batches);
@@ -97,6 +98,7 @@ Command add_bench_command(CLI::App& parent) {
                                   {"precision", s.precision},
                                   {"backends", backends},
                                   {"qrt_version", s.qrt_version},
+                                  {"reference_threads", reference_threads()},
                                   {"results", results}}
                        .dump(2)
                 << "\n";
