@@ -183,7 +183,7 @@ TEST_F(Cli, ThreadsFlagSetsTheReferenceBackendThreads) {
 }
 
 TEST_F(Cli, BadThreadCounts) {
-  for (const std::string sub :
+  for (const std::string& sub :
        {"build " + kModel + " -o " + path("x.plan"), "run " + kModel + " --input " + kSample,
         "bench " + kModel, "eval " + kModel + " --data fashion-mnist:test",
         "compare " + kModel + " --precision int8"})
