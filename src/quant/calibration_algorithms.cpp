@@ -19,6 +19,16 @@ constexpr int kLevels = 128;
 // Where P has mass and the candidate Q has none, Q gets this many counts (a ten-thousandth of one
 // value) so that the divergence stays finite but loses to any threshold whose Q covers P.
 constexpr double kSmoothingCount = 1e-4;
+// Point masses ("atoms") of a histogram: a bin holding more than kAtomRatio times the median of
+// the kAtomWindow bins on each side, and at least kAtomMinShare of all non-zero values. A smooth
+// density cannot do that (its neighbours share its level); a value repeated thousands of times
+// can: a constant image background gives every channel one identical activation at each
+// background pixel. Bin 0 is judged against the bins above it; there, the peak of a density
+// that rises steeply towards 0 looks like an atom too, and is rightly treated as one: a single
+// bin's values stay within one quantization step for every threshold the search tries.
+constexpr int kAtomWindow = 8;
+constexpr double kAtomRatio = 4.0;
+constexpr double kAtomMinShare = 1e-3;
 
 const std::vector<int64_t>& require_histogram(const TensorStats& stats, const char* algorithm) {
   if (!stats.has_histogram())
@@ -35,17 +45,34 @@ std::vector<double> nonzero_histogram(const TensorStats& stats, const char* algo
   return h;
 }
 
+// The excess of every atom over its neighbours' level (0 elsewhere). Integer counts in, integer
+// counts out (the level is a lower median), so sums stay exact.
+std::vector<double> atom_excess(const std::vector<double>& h, double total) {
+  std::vector<double> excess(h.size(), 0.0);
+  std::vector<double> neighbours;
+  for (int k = 0; k < kBins; ++k) {
+    if (h[k] < kAtomMinShare * total) continue;
+    neighbours.clear();
+    for (int j = std::max(0, k - kAtomWindow); j <= std::min(kBins - 1, k + kAtomWindow); ++j)
+      if (j != k) neighbours.push_back(h[j]);
+    const auto mid = neighbours.begin() + static_cast<std::ptrdiff_t>((neighbours.size() - 1) / 2);
+    std::nth_element(neighbours.begin(), mid, neighbours.end());
+    if (h[k] > kAtomRatio * std::max(*mid, 1.0)) excess[k] = h[k] - *mid;
+  }
+  return excess;
+}
+
 // KL(P || Q) for the threshold of `i` bins, as TensorRT's entropy calibration defines P and Q:
 //  P: h[0..i), with the mass of every bin at or beyond i (the outliers) added to bin i-1.
 //  Q: h[0..i) (no outliers) merged into kLevels groups of consecutive bins, bin k going to
 //     group floor(k * kLevels / i); each group's count is then spread evenly over the bins of
 //     the group where P is non-zero (bins where P is zero stay zero in Q).
-// Both are normalised; the sum runs over P's non-zero bins (0 log 0 = 0). `log_h` holds log(h).
-// Returns +inf when Q holds no mass at all (everything lies beyond i).
+// Both are normalised; the sum runs over P's non-zero bins (0 log 0 = 0). `log_h` holds log(h),
+// `in_range` the sum of h[0..i). Returns +inf when Q holds no mass at all.
 double kl_divergence_at(const std::vector<double>& h, const std::vector<double>& log_h,
-                        double total, double log_total, double outliers, int i) {
-  const double in_range = total - outliers;
+                        double in_range, double outliers, int i) {
   if (in_range <= 0) return std::numeric_limits<double>::infinity();
+  const double total = in_range + outliers, log_total = std::log(total);
   const int last = i - 1;
   auto p_count = [&](int k) { return k == last ? h[k] + outliers : h[k]; };
   // Q's normaliser includes the smoothing counts given to P's bins that Q leaves empty.
@@ -111,18 +138,28 @@ float amax_entropy(const TensorStats& stats) {
   double total = 0;
   for (double c : h) total += c;
   if (total <= 0) return stats.amax();
-  std::vector<double> log_h(kBins, 0.0);
-  for (int k = 0; k < kBins; ++k)
-    if (h[k] > 0) log_h[k] = std::log(h[k]);
-  // outliers[i] = mass at or beyond bin i.
-  std::vector<double> outliers(kBins + 1, 0.0);
+  // TensorRT's search on the histogram without its atoms. KL compares bins as categories: P's
+  // atom set against Q's level spread evenly over the level's bins costs about mass * log(bins
+  // per level), so with atoms holding half the mass (a U-Net on canvases with a uniform
+  // background) the search shrinks the range until a level is one bin wide, clipping a fifth of
+  // the values that are not atoms. Quantization moves an atom by at most half a step like any
+  // other value, so atoms are left out as the exact zeros are; an atom beyond a threshold still
+  // counts among its clipped outliers.
+  const std::vector<double> atoms = atom_excess(h, total);
+  std::vector<double> smooth(kBins), log_h(kBins, 0.0);
+  for (int k = 0; k < kBins; ++k) {
+    smooth[k] = h[k] - atoms[k];
+    if (smooth[k] > 0) log_h[k] = std::log(smooth[k]);
+  }
+  // outliers[i] = mass at or beyond bin i, atoms included; in_range[i] = smooth mass below i.
+  std::vector<double> outliers(kBins + 1, 0.0), in_range(kBins + 1, 0.0);
   for (int k = kBins - 1; k >= 0; --k) outliers[k] = outliers[k + 1] + h[k];
+  for (int k = 0; k < kBins; ++k) in_range[k + 1] = in_range[k] + smooth[k];
 
-  const double log_total = std::log(total);
   int best = kBins;
   double best_kl = std::numeric_limits<double>::infinity();
   for (int i = kFirstThreshold; i <= kBins; ++i) {
-    const double kl = kl_divergence_at(h, log_h, total, log_total, outliers[i], i);
+    const double kl = kl_divergence_at(smooth, log_h, in_range[i], outliers[i], i);
     // Ties go to the larger threshold: KL cannot see how far values move, clipping less can.
     if (kl <= best_kl) best_kl = kl, best = i;
   }

@@ -7,7 +7,10 @@
 //  mse         the bin edge (bins 128..2048) minimising the squared error of symmetric int8
 //              fake quantization of the histogram's bin centres.
 // Every algorithm is a deterministic function of TensorStats, so equal stats give bit-identical
-// amax. Exact zeros are left out of the entropy and mse searches (int8 holds 0 exactly).
+// amax. Exact zeros are left out of the entropy and mse searches (int8 holds 0 exactly), and
+// the entropy search also leaves out the histogram's other point masses (bins far above their
+// neighbours, such as the one activation a channel gives on a uniform image background), which
+// TensorRT's KL search otherwise trades for clipping a large share of the remaining values.
 #pragma once
 
 #include <optional>

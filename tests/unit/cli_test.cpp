@@ -154,6 +154,43 @@ TEST_F(Cli, BrokenNpy) {
   expect_one_line_error("run " + path("m.plan") + " --input " + path("broken.npy"), "broken.npy");
 }
 
+TEST_F(Cli, ThreadsFlagSetsTheReferenceBackendThreads) {
+  const std::string build = "build " + kModel + " -o " + path("m.plan") + " --batch 1:8:8";
+  ASSERT_EQ(qrt_cli(build + " --threads 1").exit_code, 0);
+  // The count is recorded with the timings, and any count computes the same outputs.
+  for (const char* threads : {"1", "3"}) {
+    const Result bench =
+        qrt_cli("bench " + path("m.plan") + " --iterations 1 --warmup 0 --threads " + threads +
+                " --json " + path("b.json"));
+    ASSERT_EQ(bench.exit_code, 0) << bench.output;
+    EXPECT_NE(read_bytes(path("b.json")).find("\"reference_threads\": " + std::string(threads)),
+              std::string::npos)
+        << read_bytes(path("b.json"));
+    const Result run = qrt_cli("run " + path("m.plan") + " --input " + kSample + " --threads " +
+                               threads + " --output-dir " + path(std::string("out") + threads));
+    ASSERT_EQ(run.exit_code, 0) << run.output;
+  }
+  EXPECT_EQ(read_bytes(path("out1/logits.npy")), read_bytes(path("out3/logits.npy")));
+  const Result eval = qrt_cli("eval " + path("m.plan") +
+                              " --data fashion-mnist:test --limit 16 --batch-size 8 --threads 2 "
+                              "--json " +
+                              path("e.json"));
+  ASSERT_EQ(eval.exit_code, 0) << eval.output;
+  EXPECT_NE(read_bytes(path("e.json")).find("\"reference_threads\": 2"), std::string::npos);
+  const Result compare = qrt_cli("compare " + kModel + " --precision fp16 --data " + kSample +
+                                 " --batch-size 4 --batches 1 --threads 1");
+  EXPECT_EQ(compare.exit_code, 0) << compare.output;
+}
+
+TEST_F(Cli, BadThreadCounts) {
+  for (const std::string& sub :
+       {"build " + kModel + " -o " + path("x.plan"), "run " + kModel + " --input " + kSample,
+        "bench " + kModel, "eval " + kModel + " --data fashion-mnist:test",
+        "compare " + kModel + " --precision int8"})
+    for (const char* bad : {"0", "-2", "abc", "1.5"})
+      expect_one_line_error(sub + " --threads " + bad, "--threads");
+}
+
 TEST_F(Cli, UnknownBackend) {
   expect_one_line_error("build " + kModel + " -o " + path("x.plan") + " --backend warp-drive",
                         "unknown backend 'warp-drive'");

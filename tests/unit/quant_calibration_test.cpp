@@ -341,10 +341,11 @@ void expect_entropy_matches_reference(const TensorStats& s) {
   EXPECT_NEAR(kl[chosen], best, 1e-12) << "chosen " << chosen;
 }
 
+// On histograms without point masses (those are left out, see below).
 TEST(QuantAlgorithms, EntropyMatchesTheLiteralPseudocode) {
   expect_entropy_matches_reference(two_pass(gaussian_with_outliers()));
   std::vector<float> skewed = uniform(50000, 0.0f, 1.0f, 13);
-  for (float& x : skewed) x = x * x * x * 10.0f;
+  for (float& x : skewed) x = -std::log(x) * 2.0f;  // exponential: skewed, no peak at 0
   skewed.push_back(25.0f);
   expect_entropy_matches_reference(two_pass(skewed));
 }
@@ -355,6 +356,48 @@ TEST(QuantAlgorithms, EntropyOnAGaussianClipsNearFourSigma) {
   const float amax = amax_entropy(two_pass(gaussian_with_outliers()));
   EXPECT_GT(amax, 3.0f);
   EXPECT_LT(amax, 6.0f);
+}
+
+// A feature map of an image with a uniform background: every channel gives one identical value
+// at each background pixel (16 point masses near zero holding 60% of the values) beside a smooth
+// exponential spread of foreground values. TensorRT's KL search, reproducing the point masses at
+// one bin per level, clipped at bin 160 here instead of 764, a fifth of the foreground values;
+// left out like exact zeros, they no longer move the threshold.
+std::vector<int64_t> exponential_histogram(double scale_bins, double count_at_zero) {
+  std::vector<int64_t> h(kBins, 0);
+  for (int k = 0; k < kBins; ++k) h[k] = std::llround(count_at_zero * std::exp(-k / scale_bins));
+  return h;
+}
+
+TEST(QuantAlgorithms, EntropyIgnoresPointMassesOfConstantRegions) {
+  const std::vector<int64_t> smooth = exponential_histogram(100.0, 1000.0);
+  int64_t smooth_total = 0;
+  for (int64_t c : smooth) smooth_total += c;
+  std::vector<int64_t> spiky = smooth;
+  for (int a = 0; a < 16; ++a) spiky[static_cast<size_t>(12 + 5 * a)] += smooth_total * 3 / 32;
+  const float without = amax_entropy(TensorStats::from_histogram(2048.0f, smooth));
+  const float with = amax_entropy(TensorStats::from_histogram(2048.0f, spiky));
+  EXPECT_GT(without, 600.0f);
+  // The atoms' neighbours stand in for the smooth count under them: within a few bins.
+  EXPECT_NEAR(with, without, 8.0f);
+  // mse weighs each atom by its real rounding error and was never pulled down.
+  EXPECT_GT(amax_mse(TensorStats::from_histogram(2048.0f, spiky)), 400.0f);
+}
+
+// A point mass beyond the smooth values' threshold is still clipped mass: the search keeps it.
+TEST(QuantAlgorithms, EntropyKeepsAPointMassItWouldClip) {
+  std::vector<int64_t> h = exponential_histogram(60.0, 1000.0);
+  const float smooth_only = amax_entropy(TensorStats::from_histogram(2048.0f, h));
+  ASSERT_LT(smooth_only, 1500.0f);
+  h[1800] += 20000;  // a saturated value, e.g. a clipped input, far above the bulk
+  EXPECT_GT(amax_entropy(TensorStats::from_histogram(2048.0f, h)), 1800.0f);
+}
+
+// Data made of point masses only (an 8-bit image's 256 levels): nothing to trade, the full range.
+TEST(QuantAlgorithms, EntropyOfOnlyPointMassesKeepsTheRange) {
+  std::vector<int64_t> h(kBins, 0);
+  for (int k = 8; k < kBins; k += 8) h[static_cast<size_t>(k)] = 1000 + k;
+  EXPECT_EQ(amax_entropy(TensorStats::from_histogram(2048.0f, h)), 2048.0f);
 }
 
 }  // namespace

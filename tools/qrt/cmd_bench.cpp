@@ -88,6 +88,7 @@ Command add_bench_command(CLI::App& parent) {
       ->check(CLI::IsMember({"fp32", "fp16"}));
   app->add_option("--backend", args->flags.backends, "Backends when building an ONNX model");
   app->add_flag("--tf32", args->flags.tf32, "cuda: allow TF32 when building an ONNX model");
+  add_threads_flag(app);
   return {app, [args] {
             std::vector<int64_t> batches;
             if (!args->batches.empty()) batches = parse_batches(args->batches);
@@ -172,6 +173,7 @@ Command add_bench_command(CLI::App& parent) {
                                   {"precision", s.precision},
                                   {"backends", backends},
                                   {"qrt_version", s.qrt_version},
+                                  {"reference_threads", reference_threads()},
                                   {"results", results}}
                        .dump(2)
                 << "\n";

@@ -17,6 +17,7 @@ Command add_build_command(CLI::App& parent) {
   app->add_option("model", args->model, "ONNX model")->required();
   app->add_option("-o,--output", args->output, "Plan file to write")->required();
   add_build_flags(app, args->flags);
+  add_threads_flag(app);
   return {app, [args] {
             const auto start = std::chrono::steady_clock::now();
             auto engine = Builder().build_from_onnx(args->model, args->flags.config());

@@ -71,6 +71,7 @@ Command add_compare_command(CLI::App& parent) {
       "compare", "Run FP32 and a low-precision engine side by side and rank layers by error");
   app->add_option("model", args->model, "ONNX model")->required();
   add_build_flags(app, args->flags);
+  add_threads_flag(app);
   add_data_flags(app, args->data, "");
   app->add_option("--batches", args->batches,
                   "Batches of --data (or the calibration data) to compare")

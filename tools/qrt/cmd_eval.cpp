@@ -54,6 +54,7 @@ Command add_eval_command(CLI::App& parent) {
       "Accuracy, runtime and samples/s of engines on a dataset (the first is the reference)");
   app->add_option("engines", args->engines, "Plan files or ONNX models")->required();
   add_data_flags(app, args->data, "");
+  add_threads_flag(app);
   app->get_option("--data")->required();
   app->add_option("--metric", args->metric, "top1,top5 or dice,iou (default: from the labels)");
   app->add_option("--limit", args->limit, "Evaluate only the first N samples")
@@ -172,7 +173,11 @@ Command add_eval_command(CLI::App& parent) {
         if (!args->json_path.empty()) {
           std::ofstream f(args->json_path);
           if (!f) throw Error(args->json_path + ": cannot open for writing");
-          f << nlohmann::json{{"data", args->data.spec}, {"results", results}}.dump(2) << "\n";
+          f << nlohmann::json{{"data", args->data.spec},
+                              {"reference_threads", reference_threads()},
+                              {"results", results}}
+                   .dump(2)
+            << "\n";
         }
         return 0;
       }};

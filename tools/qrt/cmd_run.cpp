@@ -48,6 +48,7 @@ Command add_run_command(CLI::App& parent) {
       ->required();
   app->add_option("-d,--output-dir", args->output_dir, "Write each output to DIR/<name>.npy");
   app->add_option("--backend", args->flags.backends, "Backends when building an ONNX model");
+  add_threads_flag(app);
   return {app, [args] {
             std::map<std::string, Tensor> inputs;
             std::vector<std::pair<std::string, std::string>> specs;

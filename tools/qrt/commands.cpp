@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <sstream>
 
+#include "backends/reference/thread_pool.h"
 #include "util/parse_list.h"
 
 namespace qrt::cli {
@@ -133,6 +134,15 @@ void add_build_flags(CLI::App* app, BuildFlags& flags) {
   app->add_option("--timing-cache", flags.timing_cache,
                   "cuda: JSON file of tactics timed earlier on this GPU (read, then updated)");
 }
+
+void add_threads_flag(CLI::App* app) {
+  app->add_option_function<int>(
+         "--threads", [](const int& n) { reference::ThreadPool::instance().set_threads(n); },
+         "Threads of the reference backend (default: QRT_THREADS, else every core)")
+      ->check(CLI::Range(1, 1024));
+}
+
+int reference_threads() { return reference::ThreadPool::instance().threads(); }
 
 std::shared_ptr<Engine> load_or_build(const std::string& path, const BuilderConfig& config) {
   if (Engine::is_plan(path)) return Engine::load(path);

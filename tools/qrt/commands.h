@@ -66,6 +66,12 @@ struct BuildFlags {
 };
 void add_build_flags(CLI::App* app, BuildFlags& flags);
 
+// --threads N: the reference backend's worker threads for this command (QRT_THREADS sets the
+// default); applied while the command line is parsed, before anything runs.
+void add_threads_flag(CLI::App* app);
+// The reference backend's thread count now (recorded with timings).
+int reference_threads();
+
 // A plan is loaded as is; anything else is built as an ONNX model with `config`.
 std::shared_ptr<Engine> load_or_build(const std::string& path, const BuilderConfig& config);
 
