@@ -31,9 +31,9 @@ struct BenchOptions {
 
 // GPU engines: device times per run from CUDA events.
 struct GpuStats {
-  LatencyStats compute;       // the engine's kernels
-  double upload_ms = 0;       // mean host-to-device copy of the inputs
-  double download_ms = 0;     // mean device-to-host copy of the outputs
+  LatencyStats compute;    // the engine's kernels
+  double upload_ms = 0;    // mean host-to-device copy of the inputs
+  double download_ms = 0;  // mean device-to-host copy of the outputs
 };
 
 struct BenchResult {
@@ -43,7 +43,7 @@ struct BenchResult {
   double throughput = 0;  // samples (batch items) per second
   LatencyStats latency;   // host wall clock per run, end to end
   bool on_gpu = false;
-  GpuStats gpu;           // on_gpu only
+  GpuStats gpu;  // on_gpu only
 };
 
 // Inputs of the engine's types at the given batch: floats uniform in [-1, 1), integers 0.

@@ -5,10 +5,10 @@
 #include <sstream>
 
 #include "passes/channels_last.h"
+#include "passes/fuse_conv_activation.h"
 #include "quant/calibrate.h"
 #include "quant/precision.h"
 #include "runtime/engine_impl.h"
-#include "passes/fuse_conv_activation.h"
 #include "runtime/optimize.h"
 #include "util/parse_list.h"
 

@@ -67,8 +67,8 @@ Location backend_location(const std::string& backend);
 // border between a host-run and a device-run part of the graph, graph inputs and outputs).
 struct ExecStep {
   enum class Kind { kNode, kUpload, kDownload } kind = Kind::kNode;
-  size_t node = 0;                     // kNode: index into engine.nodes
-  const ir::Value* value = nullptr;    // kUpload / kDownload
+  size_t node = 0;                   // kNode: index into engine.nodes
+  const ir::Value* value = nullptr;  // kUpload / kDownload
 };
 
 // Execution plan for one set of concrete input shapes: which values are known before running
@@ -97,9 +97,9 @@ class DeviceContext {
   virtual ~DeviceContext() = default;
   // Copies the inputs in, runs the plan's steps (replaying a CUDA graph when enabled and no
   // callback is given), copies the outputs out.
-  virtual std::map<std::string, Tensor> run(const ExecPlan& plan,
-                                            const std::vector<const Tensor*>& inputs,
-                                            const ExecutionContext::TensorCallback& each_tensor) = 0;
+  virtual std::map<std::string, Tensor> run(
+      const ExecPlan& plan, const std::vector<const Tensor*>& inputs,
+      const ExecutionContext::TensorCallback& each_tensor) = 0;
   // Runs the plan's compute again on the inputs already on the device.
   virtual void run_without_transfers(const ExecPlan& plan) = 0;
   virtual ExecutionContext::GpuTimes last_times() const = 0;

@@ -117,7 +117,8 @@ ExecPlan make_exec_plan(const EngineImpl& engine, const std::vector<ir::TensorTy
         // The value lives in the other memory: copy it over first.
         const int copy_step = static_cast<int>(plan.steps.size());
         ExecStep copy;
-        copy.kind = where == Location::kDevice ? ExecStep::Kind::kUpload : ExecStep::Kind::kDownload;
+        copy.kind =
+            where == Location::kDevice ? ExecStep::Kind::kUpload : ExecStep::Kind::kDownload;
         copy.value = in;
         plan.steps.push_back(copy);
         (where == Location::kDevice ? host : device).extend(in, copy_step);

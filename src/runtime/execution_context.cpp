@@ -173,14 +173,12 @@ std::map<std::string, Tensor> ExecutionContext::run(const std::map<std::string, 
 }
 
 void ExecutionContext::set_cuda_stream(void* stream) {
-  if (state_->device)
-    throw Error("set_cuda_stream: call it before the context's first run");
+  if (state_->device) throw Error("set_cuda_stream: call it before the context's first run");
   state_->device_options.stream = stream;
 }
 
 void ExecutionContext::set_cuda_graph(bool enabled) {
-  if (state_->device)
-    throw Error("set_cuda_graph: call it before the context's first run");
+  if (state_->device) throw Error("set_cuda_graph: call it before the context's first run");
   state_->device_options.cuda_graph = enabled;
 }
 

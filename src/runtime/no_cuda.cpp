@@ -6,8 +6,9 @@ namespace qrt {
 
 std::unique_ptr<DeviceContext> make_cuda_device_context(const EngineImpl& engine,
                                                         const DeviceContextOptions&) {
-  throw Error(engine.source + ": this engine runs on the cuda backend, which this build of qrt "
-                              "lacks (built without the CUDA toolkit)");
+  throw Error(engine.source +
+              ": this engine runs on the cuda backend, which this build of qrt "
+              "lacks (built without the CUDA toolkit)");
 }
 
 void prepare_device_engine(EngineImpl& engine, const BuilderConfig&,

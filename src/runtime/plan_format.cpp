@@ -321,7 +321,8 @@ std::shared_ptr<EngineImpl> load_plan(const std::string& path) {
   if (engine->uses_device()) {
     // Tactics and kernels were chosen for one GPU and library set: anything else may run
     // slowly or wrongly, so it is an error, not a guess.
-    const std::string here = current_gpu_signature(path + ": this plan runs on the cuda backend, which");
+    const std::string here =
+        current_gpu_signature(path + ": this plan runs on the cuda backend, which");
     if (here != engine->gpu_signature)
       throw Error(path + ": plan built for " + engine->gpu_signature + ", but this machine has " +
                   here + "; rebuild the plan here");

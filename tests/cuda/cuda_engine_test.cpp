@@ -1,7 +1,6 @@
 // Whole engines on the cuda backend: against the reference backend, with and without CUDA
 // graphs, several contexts at once, plans saved and loaded, and the bad inputs a GPU adds.
 #include <gtest/gtest.h>
-
 #include <unistd.h>
 
 #include <filesystem>
@@ -133,7 +132,8 @@ TEST(CudaEngine, ContextsOnSeveralThreadsGiveTheSerialResults) {
       for (int rep = 0; rep < 5; ++rep) {
         const Tensor got = only_output(ctx->run(inputs[t]));
         const auto a = got.to_float_vector(), b = expected[t].to_float_vector();
-        for (size_t k = 0; k < a.size(); ++k) worst = std::max(worst, double(std::fabs(a[k] - b[k])));
+        for (size_t k = 0; k < a.size(); ++k)
+          worst = std::max(worst, double(std::fabs(a[k] - b[k])));
       }
       errors[t] = worst;
     });

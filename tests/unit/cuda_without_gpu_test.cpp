@@ -1,6 +1,5 @@
 // What a machine without a GPU says to GPU requests: one clear line, never a crash.
 #include <gtest/gtest.h>
-
 #include <unistd.h>
 
 #include <filesystem>

@@ -1,9 +1,9 @@
 // qrt bench PLAN|MODEL: throughput and latency percentiles per batch size, as trtexec reports.
 #include <algorithm>
 #include <fstream>
-#include <map>
 #include <iomanip>
 #include <iostream>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <sstream>
@@ -43,8 +43,7 @@ nlohmann::json profile_table(const Engine& engine, int64_t batch, int top) {
   for (size_t i = 0; i < sorted.size() && static_cast<int>(i) < top; ++i)
     std::cout << "    " << std::setw(9) << sorted[i].ms << " ms  " << std::setw(5)
               << std::setprecision(1) << 100.0 * sorted[i].ms / total << "%  " << sorted[i].op_type
-              << " '" << sorted[i].name << "' " << sorted[i].tactic << std::setprecision(3)
-              << "\n";
+              << " '" << sorted[i].name << "' " << sorted[i].tactic << std::setprecision(3) << "\n";
   std::vector<std::pair<double, std::string>> ops;
   for (const auto& [op, ms] : by_op) ops.emplace_back(ms, op);
   std::sort(ops.rbegin(), ops.rend());

@@ -303,7 +303,8 @@ class CudaDeviceContext final : public DeviceContext {
         ps.host_inputs[s].push_back(known != plan.inference.values.end() ? known->second
                                                                          : Tensor());
       }
-      for (const ir::Value* out : node.outputs) ps.outputs[s].push_back(out ? views.at(out) : Tensor());
+      for (const ir::Value* out : node.outputs)
+        ps.outputs[s].push_back(out ? views.at(out) : Tensor());
     }
     // Phases: leading copies of graph inputs, trailing copies of graph outputs.
     size_t b = 0;
@@ -376,8 +377,8 @@ class CudaDeviceContext final : public DeviceContext {
   void run_phase(const ExecPlan& plan, PlanState& ps, size_t begin, size_t end, GraphExec& graph,
                  const ExecutionContext::TensorCallback& each_tensor) {
     if (begin >= end) return;
-    const bool capturable = ps.compute_capturable || begin >= ps.phases.compute_end ||
-                            end <= ps.phases.compute_begin;
+    const bool capturable =
+        ps.compute_capturable || begin >= ps.phases.compute_end || end <= ps.phases.compute_begin;
     if (!options_.cuda_graph || each_tensor || !capturable) {
       enqueue(plan, ps, begin, end, each_tensor);
       return;
