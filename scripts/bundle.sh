@@ -9,14 +9,17 @@ build=${1:?usage: bundle.sh BUILD_DIR OUT_DIR [binaries...]}
 out=${2:?usage: bundle.sh BUILD_DIR OUT_DIR [binaries...]}
 shift 2
 rm -rf "$out"
+# qrt and libqrt as installed: RPATH $ORIGIN/../lib, so bin/qrt runs without run.sh wherever
+# cuDNN and cuBLASLt are on the system's library path.
+cmake --install "$build" --prefix "$out" --component Unspecified >/dev/null
+rm -rf "$out/include" "$out/lib/cmake"
 mkdir -p "$out/bin" "$out/lib"
-bins=("$build/qrt" "$@")
+bins=("$@")
 for b in "${bins[@]}"; do
   [[ "$b" = /* ]] || [[ -e "$b" ]] || b="$build/$b"
   [[ -e "$b" ]] || { echo "bundle.sh: $b not found" >&2; exit 1; }
   cp "$b" "$out/bin/"
 done
-cp -L "$build"/libqrt.so.0 "$out/lib/"
 # Libraries the GPU machine provides itself, or that must match its driver: left out.
 system='^(linux-vdso|ld-linux|libc\.|libm\.|libdl\.|librt\.|libpthread\.|libgcc_s\.|libstdc\+\+\.|libcuda\.|libcudnn|libcublas|libnvidia|libnvrtc|libcudart)'
 for f in "$out"/bin/* "$out"/lib/libqrt.so.0; do
