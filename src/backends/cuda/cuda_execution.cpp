@@ -83,6 +83,29 @@ struct PlanState {
   GraphExec upload, compute, download;
 };
 
+// Captures what `enqueue` puts on the stream into an instantiated CUDA graph; a failure while
+// capturing ends the capture before rethrowing, so the stream stays usable.
+template <typename Enqueue>
+cudaGraphExec_t capture(cudaStream_t stream, const Enqueue& enqueue) {
+  QRT_CUDA_CHECK(cudaStreamBeginCapture(stream, cudaStreamCaptureModeThreadLocal));
+  try {
+    enqueue();
+  } catch (...) {
+    cudaGraph_t broken = nullptr;
+    cudaStreamEndCapture(stream, &broken);
+    if (broken) cudaGraphDestroy(broken);
+    cudaGetLastError();
+    throw;
+  }
+  cudaGraph_t captured = nullptr;
+  QRT_CUDA_CHECK(cudaStreamEndCapture(stream, &captured));
+  cudaGraphExec_t exec = nullptr;
+  const cudaError_t status = cudaGraphInstantiate(&exec, captured, 0);
+  cudaGraphDestroy(captured);
+  QRT_CUDA_CHECK(status);
+  return exec;
+}
+
 class CudaDeviceContext final : public DeviceContext {
  public:
   CudaDeviceContext(const EngineImpl& engine, const DeviceContextOptions& options)
@@ -161,24 +184,7 @@ class CudaDeviceContext final : public DeviceContext {
       }
       record(end - begin);
     };
-    if (ps.compute_capturable) {
-      QRT_CUDA_CHECK(cudaStreamBeginCapture(stream, cudaStreamCaptureModeThreadLocal));
-      try {
-        enqueue_marked();
-      } catch (...) {
-        cudaGraph_t broken = nullptr;
-        cudaStreamEndCapture(stream, &broken);
-        if (broken) cudaGraphDestroy(broken);
-        throw;
-      }
-      cudaGraph_t captured = nullptr;
-      QRT_CUDA_CHECK(cudaStreamEndCapture(stream, &captured));
-      cudaGraphExec_t exec = nullptr;
-      const cudaError_t status = cudaGraphInstantiate(&exec, captured, 0);
-      cudaGraphDestroy(captured);
-      QRT_CUDA_CHECK(status);
-      timed.reset(exec);
-    }
+    if (ps.compute_capturable) timed.reset(capture(stream, enqueue_marked));
     for (int r = 0; r < runs; ++r) {
       if (timed.ready())
         timed.launch(stream);
@@ -320,10 +326,9 @@ class CudaDeviceContext final : public DeviceContext {
     return ps;
   }
 
-  void copy_step(const ExecPlan& plan, const PlanState& ps, const ExecStep& step) {
+  void copy_step(const PlanState& ps, const ExecStep& step) {
     const Tensor& h = ps.host_view.at(step.value);
     const Tensor& d = ps.device_view.at(step.value);
-    (void)plan;
     if (h.nbytes() == 0) return;
     if (step.kind == ExecStep::Kind::kUpload)
       QRT_CUDA_CHECK(cudaMemcpyAsync(const_cast<void*>(d.data()), h.data(), h.nbytes(),
@@ -338,7 +343,7 @@ class CudaDeviceContext final : public DeviceContext {
     for (size_t s = begin; s < end; ++s) {
       const ExecStep& step = plan.steps[s];
       if (step.kind != ExecStep::Kind::kNode) {
-        copy_step(plan, ps, step);
+        copy_step(ps, step);
         continue;
       }
       const ir::Node& node = *engine_.nodes[step.node];
@@ -383,26 +388,8 @@ class CudaDeviceContext final : public DeviceContext {
       enqueue(plan, ps, begin, end, each_tensor);
       return;
     }
-    if (!graph.ready()) {
-      const cudaStream_t stream = resources_.stream();
-      QRT_CUDA_CHECK(cudaStreamBeginCapture(stream, cudaStreamCaptureModeThreadLocal));
-      try {
-        enqueue(plan, ps, begin, end, {});
-      } catch (...) {
-        cudaGraph_t broken = nullptr;
-        cudaStreamEndCapture(stream, &broken);
-        if (broken) cudaGraphDestroy(broken);
-        cudaGetLastError();
-        throw;
-      }
-      cudaGraph_t captured = nullptr;
-      QRT_CUDA_CHECK(cudaStreamEndCapture(stream, &captured));
-      cudaGraphExec_t exec = nullptr;
-      const cudaError_t status = cudaGraphInstantiate(&exec, captured, 0);
-      cudaGraphDestroy(captured);
-      QRT_CUDA_CHECK(status);
-      graph.reset(exec);
-    }
+    if (!graph.ready())
+      graph.reset(capture(resources_.stream(), [&] { enqueue(plan, ps, begin, end, {}); }));
     graph.launch(resources_.stream());
   }
 
