@@ -10,36 +10,47 @@
 
 namespace qrt::test {
 
-std::vector<Tensor> run_op(const std::string& op_type, const std::vector<Tensor>& inputs,
-                           const std::map<std::string, ir::AttributeValue>& attrs,
-                           size_t num_outputs) {
-  ir::Graph graph;
+std::unique_ptr<OneNodeGraph> one_node_graph(const std::string& op_type,
+                                             const std::vector<Tensor>& inputs,
+                                             const std::map<std::string, ir::AttributeValue>& attrs,
+                                             size_t num_outputs) {
+  auto g = std::make_unique<OneNodeGraph>();
   std::vector<ir::Value*> in_values;
-  std::vector<const Tensor*> in_ptrs;
-  std::vector<ir::TensorType> in_types;
   for (size_t i = 0; i < inputs.size(); ++i) {
     if (!inputs[i].defined()) {
       in_values.push_back(nullptr);
-      in_ptrs.push_back(nullptr);
-      in_types.emplace_back();
+      g->in_ptrs.push_back(nullptr);
+      g->in_types.emplace_back();
       continue;
     }
-    in_values.push_back(graph.add_constant("in" + std::to_string(i), inputs[i]));
-    in_ptrs.push_back(&inputs[i]);
-    in_types.push_back({inputs[i].dtype(), inputs[i].shape()});
+    in_values.push_back(g->graph.add_constant("in" + std::to_string(i), inputs[i]));
+    g->in_ptrs.push_back(&inputs[i]);
+    g->in_types.push_back({inputs[i].dtype(), inputs[i].shape()});
   }
   std::vector<ir::Value*> out_values;
   for (size_t i = 0; i < num_outputs; ++i)
-    out_values.push_back(graph.add_value("out" + std::to_string(i)));
-  ir::Node* node = graph.add_node(op_type, "test_" + op_type, in_values, out_values);
-  node->attrs = attrs;
-  const ir::OpSchema* schema = ir::OpRegistry::instance().find(op_type);
-  if (!schema) throw Error("no schema for " + op_type);
+    out_values.push_back(g->graph.add_value("out" + std::to_string(i)));
+  g->node = g->graph.add_node(op_type, "test_" + op_type, in_values, out_values);
+  g->node->attrs = attrs;
+  return g;
+}
+
+std::vector<ir::TensorType> OneNodeGraph::infer_outputs() const {
+  const ir::OpSchema* schema = ir::OpRegistry::instance().find(node->op_type);
+  if (!schema) throw Error("no schema for " + node->op_type);
   ir::InferContext ctx(*node, in_types, in_ptrs);
-  std::vector<ir::TensorType> out_types(num_outputs);
+  std::vector<ir::TensorType> out_types(node->outputs.size());
   schema->infer(ctx, out_types);
+  return out_types;
+}
+
+std::vector<Tensor> run_op(const std::string& op_type, const std::vector<Tensor>& inputs,
+                           const std::map<std::string, ir::AttributeValue>& attrs,
+                           size_t num_outputs) {
+  const auto g = one_node_graph(op_type, inputs, attrs, num_outputs);
+  const std::vector<ir::TensorType> out_types = g->infer_outputs();
   std::vector<Tensor> outputs;
-  if (!ir::evaluate_node(*node, in_ptrs, out_types, outputs))
+  if (!ir::evaluate_node(*g->node, g->in_ptrs, out_types, outputs))
     throw Error("no reference kernel for " + op_type);
   return outputs;
 }

@@ -2,13 +2,31 @@
 #pragma once
 
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "ir/graph.h"
+#include "ir/op_schema.h"
 #include "qrt/tensor.h"
 
 namespace qrt::test {
+
+// A one-node graph whose inputs are the given tensors as constants (an undefined Tensor is an
+// omitted optional input), with the inputs' types, ready for shape inference and a kernel.
+struct OneNodeGraph {
+  ir::Graph graph;
+  ir::Node* node = nullptr;
+  std::vector<const Tensor*> in_ptrs;
+  std::vector<ir::TensorType> in_types;
+
+  // The outputs' types from the op's schema.
+  std::vector<ir::TensorType> infer_outputs() const;
+};
+std::unique_ptr<OneNodeGraph> one_node_graph(const std::string& op_type,
+                                             const std::vector<Tensor>& inputs,
+                                             const std::map<std::string, ir::AttributeValue>& attrs,
+                                             size_t num_outputs);
 
 // Builds a one-node graph whose inputs are the given tensors (an undefined Tensor is an
 // omitted optional input), infers its output types and runs the reference kernel.

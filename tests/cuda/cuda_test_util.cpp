@@ -8,6 +8,7 @@
 #include "backends/kernel_registry.h"
 #include "ir/op_schema.h"
 #include "ir/shape_inference.h"
+#include "op_test_util.h"
 
 namespace qrt::test {
 
@@ -18,39 +19,13 @@ std::vector<Tensor> run_cuda_node(const std::string& op_type, const std::vector<
                                   const std::map<std::string, ir::AttributeValue>& attrs,
                                   size_t num_outputs, const std::string& tactic,
                                   const std::vector<ir::TensorType>* output_types) {
-  ir::Graph graph;
-  std::vector<ir::Value*> in_values;
-  std::vector<const Tensor*> in_ptrs;
-  std::vector<ir::TensorType> in_types;
-  for (size_t i = 0; i < inputs.size(); ++i) {
-    if (!inputs[i].defined()) {
-      in_values.push_back(nullptr);
-      in_ptrs.push_back(nullptr);
-      in_types.emplace_back();
-      continue;
-    }
-    in_values.push_back(graph.add_constant("in" + std::to_string(i), inputs[i]));
-    in_ptrs.push_back(&inputs[i]);
-    in_types.push_back({inputs[i].dtype(), inputs[i].shape()});
-  }
-  std::vector<ir::Value*> out_values;
-  for (size_t i = 0; i < num_outputs; ++i)
-    out_values.push_back(graph.add_value("out" + std::to_string(i)));
-  ir::Node* node = graph.add_node(op_type, "test_" + op_type, in_values, out_values);
-  node->attrs = attrs;
+  const auto g = one_node_graph(op_type, inputs, attrs, num_outputs);
+  ir::Node* node = g->node;
   node->backend = "cuda";
   node->tactic = tactic;
-  std::vector<ir::TensorType> out_types(num_outputs);
-  if (output_types) {
-    out_types = *output_types;
-  } else {
-    const ir::OpSchema* schema = ir::OpRegistry::instance().find(op_type);
-    if (!schema) throw Error("no schema for " + op_type);
-    ir::InferContext ctx(*node, in_types, in_ptrs);
-    schema->infer(ctx, out_types);
-  }
+  const std::vector<ir::TensorType> out_types = output_types ? *output_types : g->infer_outputs();
 
-  NodeTypes types{in_types, out_types};
+  NodeTypes types{g->in_types, out_types};
   std::string why;
   const KernelDef* kernel = KernelRegistry::instance().select(*node, "cuda", types, &why);
   if (!kernel) throw Error("no CUDA kernel for " + op_type + ": " + why);
@@ -75,6 +50,8 @@ std::vector<Tensor> run_cuda_node(const std::string& op_type, const std::vector<
     dev_outputs.push_back(Tensor::borrow(type.dtype, type.shape, buffers.back().get()));
   }
   KernelArgs args{*node, dev_inputs, dev_outputs, &res.get()};
+  // As the runtime does: host copies of the inputs known before the run (here: all of them).
+  args.host_inputs = inputs;
   kernel->run(args);
   res.synchronize();
   QRT_CUDA_CHECK(cudaGetLastError());

@@ -14,6 +14,8 @@ std::vector<int64_t> broadcast_strides(std::span<const int64_t> in, std::span<co
 }
 
 const Tensor& constant_input(const KernelArgs& args, size_t i, const char* what) {
+  // The runtime's host copy of a value known before the run, else the graph's constant.
+  if (i < args.host_inputs.size() && args.host_inputs[i].defined()) return args.host_inputs[i];
   const ir::Value* v = args.node.input(i);
   if (!v || !v->is_constant())
     throw Error(args.node.describe() + ": the CUDA kernel needs " + what + " as a constant");
