@@ -252,11 +252,14 @@ class Int8Lowering {
         next = sole_consumer(y);
       }
     }
+    float r_scale = 0;
     if (next && next->op_type == "Add") {
       ir::Value* other = next->input(0) == y ? next->input(1) : next->input(0);
       if (other && other != y && activations_.count(other) && other->dtype == DataType::kFloat32 &&
           same_static_shape(other, next->outputs.at(0)) && same_static_shape(y, other)) {
-        residual = other;
+        // A residual with a scale is read in int8 (as TensorRT and onnxruntime's QDQ models do):
+        // its producer can then write int8, so the skip path never round-trips through float.
+        residual = per_tensor_scale(other, &r_scale) ? quantized(other, r_scale) : other;
         fused.push_back(next);
         y = next->outputs.at(0);
         next = sole_consumer(y);
@@ -291,6 +294,7 @@ class Int8Lowering {
     }
     q->attrs[new_op == "MatMulInt8" ? "a_scale" : "x_scale"] = x_scale;
     q->attrs["y_scale"] = 0.f;
+    if (r_scale > 0) q->attrs["r_scale"] = r_scale;
     if (!activation.empty()) q->attrs["activation"] = activation;
     if (activation == "clip") {
       q->attrs["clip_min"] = clip_lo;

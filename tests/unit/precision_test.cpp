@@ -256,3 +256,38 @@ TEST(Precision, WeightsOnlyBaselineRoundsWeightsThroughInt8) {
 
 }  // namespace
 }  // namespace qrt
+
+namespace qrt {
+namespace {
+
+// Residual blocks stay in int8: each block's last convolution reads the skip path in int8 (with
+// its scale) and writes int8 for the next block, so no float tensor or QuantizeLinear sits
+// between two blocks.
+TEST(Precision, Int8ResidualsFlowInInt8BetweenBlocks) {
+  const std::string model = kModels + "fashion_resnet.onnx";
+  BuilderConfig c = config_for("int8");
+  c.calibration = sample_calibration("minmax");
+  auto int8 = Builder().build_from_onnx(model, c);
+  int with_residual = 0, int8_out = 0, quantize_nodes = 0;
+  for (const ir::Node* n : int8->impl().graph.nodes()) {
+    // A QuantizeLinear of a convolution's output would be a float round trip between layers.
+    if (n->op_type == "QuantizeLinear" && n->input(0)->producer)
+      quantize_nodes += n->input(0)->producer->op_type == "ConvInt8";
+    if (n->op_type != "ConvInt8" || !n->input(4)) continue;
+    ++with_residual;
+    EXPECT_EQ(n->input(4)->dtype, DataType::kInt8) << n->name;
+    EXPECT_GT(n->attr_float("r_scale", 0), 0.f) << n->name;
+    int8_out += n->outputs.at(0)->dtype == DataType::kInt8;
+  }
+  EXPECT_GE(with_residual, 3);
+  // Every block but the last feeds another block in int8; the last feeds the float pooling.
+  EXPECT_EQ(int8_out, with_residual - 1);
+  EXPECT_EQ(quantize_nodes, 0);
+  const Tensor a = run(Builder().build_from_onnx(model, config_for("fp32")));
+  const Tensor b = run(int8);
+  EXPECT_GT(cosine(a, b), 0.99);
+  EXPECT_GE(argmax_agreement(a, b), 7);
+}
+
+}  // namespace
+}  // namespace qrt
