@@ -190,6 +190,10 @@ class ExecutionContext {
   bool on_gpu() const;
 
  private:
+  // Internal (GPU calibration): see src/runtime/engine_impl.h.
+  friend void observe_device_tensors(
+      ExecutionContext& context,
+      std::function<void(const std::string&, const Tensor&, void*)> callback);
   std::shared_ptr<const EngineImpl> engine_;
   std::unique_ptr<ContextState> state_;
 };

@@ -4,6 +4,7 @@
 #include <set>
 
 #include "quant/calibrator.h"
+#include "quant/device_calibration_stats.h"
 #include "quant/precision.h"
 #include "runtime/engine_impl.h"
 
@@ -20,7 +21,7 @@ std::vector<std::string> tensors_to_calibrate(const ir::Graph& graph) {
 }
 
 CalibrationTable calibrate(const std::shared_ptr<const EngineImpl>& engine,
-                           const CalibrationConfig& config) {
+                           const CalibrationConfig& config, StatisticsOn where) {
   const auto algorithm = algorithm_from_name(config.algorithm);
   if (!algorithm)
     throw Error("unknown calibration algorithm '" + config.algorithm +
@@ -32,10 +33,23 @@ CalibrationTable calibrate(const std::shared_ptr<const EngineImpl>& engine,
   const std::set<std::string> wanted(names.begin(), names.end());
   Calibrator calibrator;
   ExecutionContext context(engine);
+  // GPU engines: tensors computed on the device are summarised there (the host sees the rest).
+  std::unique_ptr<DeviceCalibrationStats> on_device;
+  if (where == StatisticsOn::kWhereTensorsLive && engine->uses_device()) {
+    on_device = make_cuda_calibration_stats();
+    observe_device_tensors(context, [&](const std::string& name, const Tensor& t, void* stream) {
+      if (wanted.count(name)) on_device->observe(name, t, stream);
+    });
+  }
   const int passes = Calibrator::needs_histograms(*algorithm) ? 2 : 1;
   const int64_t total = passes * config.num_batches;
   int64_t done = 0;
   for (int pass = 0; pass < passes; ++pass) {
+    if (on_device && pass == 1) {
+      std::map<std::string, float> amax;
+      for (const auto& [name, stats] : calibrator.stats()) amax[name] = stats.amax();
+      on_device->begin_histograms(amax);
+    }
     auto observe = [&](const std::string& name, const Tensor& t) {
       if (!wanted.count(name)) return;
       if (pass == 0)
@@ -58,6 +72,10 @@ CalibrationTable calibrate(const std::shared_ptr<const EngineImpl>& engine,
       }
       if (config.progress) config.progress(++done, total);
     }
+    if (on_device)
+      for (const auto& [name, stats] :
+           pass == 0 ? on_device->take_ranges() : on_device->take_histograms())
+        calibrator.merge(name, stats);
   }
   AlgorithmOptions options;
   options.algorithm = *algorithm;

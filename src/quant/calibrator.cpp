@@ -34,6 +34,10 @@ void Calibrator::merge(const Calibrator& other) {
   for (const auto& [name, s] : other.stats_) for_tensor(name, [&] { stats_[name].merge(s); });
 }
 
+void Calibrator::merge(const std::string& name, const TensorStats& stats) {
+  for_tensor(name, [&] { stats_[name].merge(stats); });
+}
+
 const TensorStats& Calibrator::stats(const std::string& name) const {
   auto it = stats_.find(name);
   if (it == stats_.end())

@@ -24,6 +24,8 @@ class Calibrator {
   void observe_histogram(const std::string& name, const Tensor& t);
   // Adds stats gathered on other data, e.g. by another thread (see TensorStats::merge).
   void merge(const Calibrator& other);
+  // Adds one tensor's stats gathered elsewhere (the GPU's calibration kernels).
+  void merge(const std::string& name, const TensorStats& stats);
 
   bool empty() const { return stats_.empty(); }
   const std::map<std::string, TensorStats>& stats() const { return stats_; }

@@ -165,7 +165,7 @@ void TensorStats::merge(const TensorStats& other) {
 }
 
 TensorStats TensorStats::from_histogram(float amax, const std::vector<int64_t>& histogram,
-                                        int64_t zeros) {
+                                        int64_t zeros, int64_t above_range) {
   if (!(amax >= 0) || !std::isfinite(amax)) throw Error("histogram amax must be finite and >= 0");
   if (histogram.size() != kNumBins)
     throw Error("histogram needs " + std::to_string(kNumBins) + " bins, got " +
@@ -175,10 +175,26 @@ TensorStats TensorStats::from_histogram(float amax, const std::vector<int64_t>& 
   for (int64_t c : histogram)
     if (c < 0) throw Error("histogram counts must be >= 0");
   if (zeros < 0 || zeros > histogram[0]) throw Error("histogram zero count exceeds bin 0");
+  if (above_range < 0 || above_range > histogram[kNumBins - 1])
+    throw Error("histogram above-range count exceeds the last bin");
   s.zeros_ = zeros;
+  s.above_range_ = above_range;
   s.count_ = s.histogram_count();
   s.lo_ = 0.0f;
   s.hi_ = s.count_ ? amax : 0.0f;
+  return s;
+}
+
+TensorStats TensorStats::from_range(int64_t count, int64_t nonfinite, float lo, float hi) {
+  if (count < 0 || nonfinite < 0) throw Error("range counts must be >= 0");
+  if (count && !(std::isfinite(lo) && std::isfinite(hi) && lo <= hi))
+    throw Error("range needs finite lo <= hi");
+  TensorStats s;
+  s.count_ = count;
+  s.nonfinite_ = nonfinite;
+  // As observe_range: +0 for a zero bound whatever its sign.
+  s.lo_ = count ? lo + 0.0f : 0.0f;
+  s.hi_ = count ? hi + 0.0f : 0.0f;
   return s;
 }
 

@@ -33,7 +33,10 @@ class TensorStats {
   // Builds stats from a ready histogram of |x| over [0, amax]; `zeros` of the bin-0 count are
   // exact zeros. For tests and for tools holding histograms gathered elsewhere.
   static TensorStats from_histogram(float amax, const std::vector<int64_t>& histogram,
-                                    int64_t zeros = 0);
+                                    int64_t zeros = 0, int64_t above_range = 0);
+  // Builds pass-1 stats from a range gathered elsewhere (the GPU's calibration kernels):
+  // `count` finite values in [lo, hi], `nonfinite` NaN or inf.
+  static TensorStats from_range(int64_t count, int64_t nonfinite, float lo, float hi);
 
   // Pass-1 results. amax() is 0 when only zeros (or nothing finite) were seen.
   int64_t count() const { return count_; }

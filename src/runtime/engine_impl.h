@@ -107,10 +107,22 @@ class DeviceContext {
   virtual std::vector<std::pair<size_t, double>> profile(const ExecPlan& plan, int runs) = 0;
 };
 
+// Called with each tensor a device node computed, still in device memory, and the cudaStream_t
+// its work was queued on (the callee queues its own work there): GPU calibration gathers its
+// statistics this way instead of copying every activation to the host.
+using DeviceTensorCallback =
+    std::function<void(const std::string& name, const Tensor& device_value, void* stream)>;
+
 struct DeviceContextOptions {
   void* stream = nullptr;  // cudaStream_t; null: the context makes its own
   bool cuda_graph = true;
+  // Set: device tensors go here instead of being copied to the host for a TensorCallback
+  // (which still sees the host nodes' tensors); runs are not captured in graphs.
+  DeviceTensorCallback each_device_tensor;
 };
+
+// Sets the context's DeviceTensorCallback; before its first run.
+void observe_device_tensors(ExecutionContext& context, DeviceTensorCallback callback);
 
 // GPU engines at build time: runs the cuda backend's passes, chooses tactics by timing them on
 // this GPU (through the timing cache), records the GPU. Throws without the CUDA backend.

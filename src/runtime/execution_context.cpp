@@ -182,6 +182,12 @@ void ExecutionContext::set_cuda_graph(bool enabled) {
   state_->device_options.cuda_graph = enabled;
 }
 
+void observe_device_tensors(ExecutionContext& context, DeviceTensorCallback callback) {
+  if (context.state_->device)
+    throw Error("observe_device_tensors: call it before the context's first run");
+  context.state_->device_options.each_device_tensor = std::move(callback);
+}
+
 void ExecutionContext::run_without_transfers() {
   if (!state_->device || !state_->last_device_plan)
     throw Error("run_without_transfers: needs a GPU engine and an earlier run() on this context");

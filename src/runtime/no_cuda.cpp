@@ -1,4 +1,5 @@
 // Builds of qrt without the CUDA backend: GPU entry points say so instead of failing later.
+#include "quant/device_calibration_stats.h"
 #include "runtime/engine_impl.h"
 
 #ifndef QRT_HAVE_CUDA
@@ -21,4 +22,10 @@ std::string current_gpu_signature(const std::string& what) {
 }
 
 }  // namespace qrt
+
+namespace qrt::quant {
+std::unique_ptr<DeviceCalibrationStats> make_cuda_calibration_stats() {
+  throw Error("GPU calibration needs the cuda backend, which this build of qrt lacks");
+}
+}  // namespace qrt::quant
 #endif

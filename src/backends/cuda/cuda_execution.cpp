@@ -362,7 +362,12 @@ class CudaDeviceContext final : public DeviceContext {
         if (msg.find(node.describe()) != std::string::npos) throw;
         throw Error(node.describe() + ": " + msg);
       }
-      if (each_tensor) {
+      if (device && options_.each_device_tensor) {
+        for (size_t o = 0; o < node.outputs.size(); ++o)
+          if (node.outputs[o])
+            options_.each_device_tensor(node.outputs[o]->name, ps.outputs[s][o],
+                                        resources_.stream());
+      } else if (each_tensor) {
         if (device) resources_.synchronize();
         for (size_t o = 0; o < node.outputs.size(); ++o) {
           if (!node.outputs[o]) continue;
@@ -384,7 +389,7 @@ class CudaDeviceContext final : public DeviceContext {
     if (begin >= end) return;
     const bool capturable =
         ps.compute_capturable || begin >= ps.phases.compute_end || end <= ps.phases.compute_begin;
-    if (!options_.cuda_graph || each_tensor || !capturable) {
+    if (!options_.cuda_graph || each_tensor || options_.each_device_tensor || !capturable) {
       enqueue(plan, ps, begin, end, each_tensor);
       return;
     }
