@@ -6,6 +6,8 @@
 #include <limits>
 #include <string>
 
+#include "backends/reference/thread_pool.h"
+
 namespace qrt::quant {
 
 namespace {
@@ -97,6 +99,31 @@ void summarize_range(const float* x, size_t n, RangeSummary& s) {
   }
 }
 
+// Large tensors are summarised in fixed slices on the reference backend's thread pool, then
+// merged in slice order: counts and min/max do not depend on the split or the thread count.
+constexpr int64_t kSliceValues = int64_t{1} << 18;
+
+int64_t slice_count(const Tensor& t) {
+  return std::max<int64_t>(1, (t.numel() + kSliceValues - 1) / kSliceValues);
+}
+
+template <typename Fn>
+void for_each_slice(const Tensor& t, Fn&& fn) {
+  const int64_t n = t.numel(), slices = slice_count(t);
+  if (slices == 1) {
+    fn(int64_t{0}, t);
+    return;
+  }
+  const size_t element = dtype_size(t.dtype());
+  auto* base = static_cast<std::byte*>(const_cast<void*>(t.data()));
+  reference::parallel_for(slices, 1, [&](int64_t begin, int64_t end) {
+    for (int64_t i = begin; i < end; ++i) {
+      const int64_t first = i * kSliceValues, len = std::min(kSliceValues, n - first);
+      fn(i, Tensor::borrow(t.dtype(), {len}, base + static_cast<size_t>(first) * element));
+    }
+  });
+}
+
 }  // namespace
 
 float TensorStats::amax() const { return count_ ? std::max(std::fabs(lo_), std::fabs(hi_)) : 0.0f; }
@@ -110,9 +137,18 @@ int64_t TensorStats::histogram_count() const {
 void TensorStats::observe_range(const Tensor& t) {
   if (has_histogram())
     throw Error("range observed after the histogram pass began (the histogram's range is fixed)");
+  std::vector<RangeSummary> parts(static_cast<size_t>(slice_count(t)));
+  for_each_slice(t, [&](int64_t i, const Tensor& slice) {
+    for_each_float_chunk(slice, [&](const float* x, size_t n) { summarize_range(x, n, parts[i]); });
+  });
   RangeSummary s;
   if (count_) s.lo = lo_, s.hi = hi_;
-  for_each_float_chunk(t, [&](const float* x, size_t n) { summarize_range(x, n, s); });
+  for (const RangeSummary& p : parts) {
+    s.lo = std::min(s.lo, p.lo) + 0.0f;  // +0 for a zero bound, as summarize_range keeps it
+    s.hi = std::max(s.hi, p.hi) + 0.0f;
+    s.finite += p.finite;
+    s.nonfinite += p.nonfinite;
+  }
   if (s.finite) lo_ = s.lo, hi_ = s.hi;
   count_ += s.finite;
   nonfinite_ += s.nonfinite;
@@ -123,24 +159,36 @@ void TensorStats::observe_histogram(const Tensor& t) {
   const float range = amax();
   // The bin of |x| is floor(|x| * kNumBins / amax); double keeps the factor finite for tiny amax.
   const double bins_per_unit = range > 0 ? kNumBins / static_cast<double>(range) : 0.0;
-  int64_t* hist = histogram_.data();
-  int64_t zeros = 0, above = 0;
-  for_each_float_chunk(t, [&](const float* x, size_t n) {
-    for (size_t i = 0; i < n; ++i) {
-      if (!is_finite_bits(x[i])) continue;
-      const float a = std::fabs(x[i]);
-      if (a > range) {
-        ++above;
-        ++hist[kNumBins - 1];
-        continue;
+  struct Part {
+    std::vector<int64_t> histogram = std::vector<int64_t>(kNumBins, 0);
+    int64_t zeros = 0, above = 0;
+  };
+  std::vector<Part> parts(static_cast<size_t>(slice_count(t)));
+  for_each_slice(t, [&](int64_t p, const Tensor& slice) {
+    int64_t* hist = parts[p].histogram.data();
+    int64_t zeros = 0, above = 0;
+    for_each_float_chunk(slice, [&](const float* x, size_t n) {
+      for (size_t i = 0; i < n; ++i) {
+        if (!is_finite_bits(x[i])) continue;
+        const float a = std::fabs(x[i]);
+        if (a > range) {
+          ++above;
+          ++hist[kNumBins - 1];
+          continue;
+        }
+        zeros += a == 0.0f ? 1 : 0;
+        const double position = a * bins_per_unit;
+        ++hist[position >= kNumBins - 1 ? kNumBins - 1 : static_cast<int>(position)];
       }
-      zeros += a == 0.0f ? 1 : 0;
-      const double position = a * bins_per_unit;
-      ++hist[position >= kNumBins - 1 ? kNumBins - 1 : static_cast<int>(position)];
-    }
+    });
+    parts[p].zeros = zeros;
+    parts[p].above = above;
   });
-  zeros_ += zeros;
-  above_range_ += above;
+  for (const Part& part : parts) {
+    for (int b = 0; b < kNumBins; ++b) histogram_[b] += part.histogram[b];
+    zeros_ += part.zeros;
+    above_range_ += part.above;
+  }
 }
 
 void TensorStats::merge(const TensorStats& other) {

@@ -9,6 +9,7 @@
 #include <random>
 #include <vector>
 
+#include "backends/reference/thread_pool.h"
 #include "onnx_test_util.h"
 #include "quant/calibrator.h"
 
@@ -185,6 +186,55 @@ TEST(QuantCalibrator, MergingPartialStatsEqualsOneRun) {
   EXPECT_EQ(ranges_a.stats("x").zero_count(), whole.stats("x").zero_count());
   EXPECT_EQ(ranges_a.compute_amax(options(Algorithm::kEntropy)),
             whole.compute_amax(options(Algorithm::kEntropy)));
+}
+
+// Large tensors are summarised in slices on the thread pool: the result equals observing small
+// pieces one by one, for any thread count, NaN, infinities and signed zeros included.
+TEST(QuantTensorStats, SlicedLargeTensorsEqualSmallPiecesForAnyThreadCount) {
+  std::vector<float> values = gaussian(1000003, 5);
+  for (size_t i = 0; i < values.size(); i += 9973) values[i] = -0.0f;
+  values[300001] = std::numeric_limits<float>::quiet_NaN();
+  values[700001] = -std::numeric_limits<float>::infinity();
+  TensorStats pieces;
+  for (size_t start = 0; start < values.size(); start += 1000)
+    pieces.observe_range(f32(std::vector<float>(
+        values.begin() + start, values.begin() + std::min(values.size(), start + 1000))));
+  // The histogram pass also sees values above pass 1's range.
+  std::vector<float> wider = values;
+  wider[5] = 100.0f;
+  for (size_t start = 0; start < wider.size(); start += 1000)
+    pieces.observe_histogram(f32(std::vector<float>(
+        wider.begin() + start, wider.begin() + std::min(wider.size(), start + 1000))));
+  auto& pool = reference::ThreadPool::instance();
+  const int threads = pool.threads();
+  for (int t : {1, 3}) {
+    pool.set_threads(t);
+    TensorStats whole;
+    whole.observe_range(f32(values));
+    whole.observe_histogram(f32(wider));
+    EXPECT_EQ(whole.count(), pieces.count()) << t;
+    EXPECT_EQ(whole.nonfinite_count(), 2) << t;
+    EXPECT_EQ(whole.min(), pieces.min()) << t;
+    EXPECT_EQ(whole.max(), pieces.max()) << t;
+    EXPECT_EQ(whole.histogram(), pieces.histogram()) << t;
+    EXPECT_EQ(whole.zero_count(), pieces.zero_count()) << t;
+    EXPECT_EQ(whole.above_range_count(), 1) << t;
+  }
+  pool.set_threads(threads);
+}
+
+TEST(QuantTensorStats, StatsFromElsewhereAreChecked) {
+  const TensorStats r = TensorStats::from_range(10, 2, -0.0f, 3.0f);
+  EXPECT_EQ(r.count(), 10);
+  EXPECT_EQ(r.nonfinite_count(), 2);
+  EXPECT_FALSE(std::signbit(r.min()));
+  EXPECT_EQ(r.amax(), 3.0f);
+  EXPECT_THROW(TensorStats::from_range(1, 0, 2.0f, 1.0f), Error);
+  EXPECT_THROW(TensorStats::from_range(-1, 0, 0.0f, 0.0f), Error);
+  std::vector<int64_t> h(kBins, 0);
+  h[kBins - 1] = 1;
+  EXPECT_EQ(TensorStats::from_histogram(1.0f, h, 0, 1).above_range_count(), 1);
+  EXPECT_THROW(TensorStats::from_histogram(1.0f, h, 0, 2), Error);
 }
 
 TEST(QuantCalibrator, ErrorsNameTheTensor) {
