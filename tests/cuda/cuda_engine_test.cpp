@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "backends/cuda/cuda_check.h"
+#include "backends/cuda/cudnn_int8_conv.h"
 #include "cuda/cuda_test_util.h"
 #include "qrt/bench.h"
 #include "qrt/engine.h"
@@ -182,6 +183,38 @@ TEST(CudaEngine, PlanRoundTripAndAPlanForAnotherGpuIsRefused) {
     EXPECT_NE(msg.find("A100"), std::string::npos) << msg;
     EXPECT_NE(msg.find(here), std::string::npos) << msg;
   }
+}
+
+// A plan loaded in a fresh process has no cuDNN int8 plans cached yet; they can only be built
+// outside a stream capture. The first run is therefore not captured, so that the CUDA graph
+// replayed afterwards holds cuDNN's kernels, not the fallback tactic.
+TEST(CudaEngine, LoadedInt8PlanCapturesItsCudnnConvolutions) {
+  QRT_SKIP_WITHOUT_GPU();
+  TempDir dir;
+  build("fashion_resnet_qat", "cuda", "int8")->save(dir.file("q.plan"));
+  auto impl = std::const_pointer_cast<EngineImpl>(load_plan(dir.file("q.plan")));
+  int forced = 0;
+  for (ir::Node* n : impl->graph.nodes()) {
+    if (n->op_type != "ConvInt8" || n->outputs.at(0)->dtype != DataType::kInt8 ||
+        n->attr_int("group", 1) != 1)
+      continue;
+    const auto& x = n->input(0)->shape;
+    const auto& w = n->input(1)->shape;
+    if (x.size() != 4 || !x[3].is_static() || x[3].value % 4 != 0 || w[0].value % 4 != 0) continue;
+    n->tactic = "cudnn";
+    ++forced;
+  }
+  ASSERT_GT(forced, 3);
+  save_plan(*impl, dir.file("cudnn.plan"));
+  cuda::cudnn_int8_conv_forget_plans();  // as in a fresh process
+  auto loaded = Engine::load(dir.file("cudnn.plan"));
+  const auto inputs = random_inputs(*loaded, 8, 3);
+  auto context = loaded->create_context();
+  const int64_t fallbacks = cuda::cudnn_int8_conv_capture_fallbacks();
+  const Tensor first = only_output(context->run(inputs));
+  const Tensor replayed = only_output(context->run(inputs));
+  EXPECT_EQ(cuda::cudnn_int8_conv_capture_fallbacks(), fallbacks);
+  EXPECT_EQ(test::max_rel_error(replayed, first), 0.0);
 }
 
 TEST(CudaEngine, InputsInGpuMemoryAreAClearError) {

@@ -61,9 +61,15 @@ class GraphExec {
     exec_ = exec;
   }
   void launch(cudaStream_t stream) const { QRT_CUDA_CHECK(cudaGraphLaunch(exec_, stream)); }
+  // Whether the work ran once without capture: kernels build what they cache process-wide
+  // (cuDNN's int8 plans, cuBLASLt's algorithms) only outside a capture, so a capture before
+  // that would record their slower fallbacks for good.
+  bool ran_uncaptured() const { return ran_uncaptured_; }
+  void mark_ran_uncaptured() { ran_uncaptured_ = true; }
 
  private:
   cudaGraphExec_t exec_ = nullptr;
+  bool ran_uncaptured_ = false;
 };
 
 // A plan's steps split into phases: copies of graph inputs in, the compute (which may hold
@@ -184,7 +190,13 @@ class CudaDeviceContext final : public DeviceContext {
       }
       record(end - begin);
     };
-    if (ps.compute_capturable) timed.reset(capture(stream, enqueue_marked));
+    if (ps.compute_capturable) {
+      if (!ps.compute.ran_uncaptured()) {
+        enqueue(plan, ps, begin, end, {});
+        ps.compute.mark_ran_uncaptured();
+      }
+      timed.reset(capture(stream, enqueue_marked));
+    }
     for (int r = 0; r < runs; ++r) {
       if (timed.ready())
         timed.launch(stream);
@@ -389,8 +401,10 @@ class CudaDeviceContext final : public DeviceContext {
     if (begin >= end) return;
     const bool capturable =
         ps.compute_capturable || begin >= ps.phases.compute_end || end <= ps.phases.compute_begin;
-    if (!options_.cuda_graph || each_tensor || options_.each_device_tensor || !capturable) {
+    if (!options_.cuda_graph || each_tensor || options_.each_device_tensor || !capturable ||
+        !graph.ran_uncaptured()) {
       enqueue(plan, ps, begin, end, each_tensor);
+      graph.mark_ran_uncaptured();
       return;
     }
     if (!graph.ready())

@@ -7,6 +7,7 @@
 #include <cudnn.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <cstring>
 #include <deque>
@@ -546,6 +547,17 @@ bool cudnn_int8_conv_ready(const Int8ConvShape& s, const Int8Epilogue& e, bool b
   if (reason) *reason = it->second.reason;
   return it->second.plan != nullptr;
 }
+
+namespace {
+std::atomic<int64_t> capture_fallbacks{0};
+}  // namespace
+
+void cudnn_int8_conv_forget_plans() {
+  std::lock_guard<std::mutex> lock(cache_mutex());
+  cache().clear();
+}
+int64_t cudnn_int8_conv_capture_fallbacks() { return capture_fallbacks.load(); }
+void count_cudnn_int8_capture_fallback() { ++capture_fallbacks; }
 
 size_t cudnn_int8_conv_workspace(const Int8ConvShape& s, const Int8Epilogue& e) {
   std::lock_guard<std::mutex> lock(cache_mutex());

@@ -37,6 +37,13 @@ void cudnn_int8_conv_run(const Int8ConvShape& s, const int8_t* x, const int8_t* 
 // The workspace the cached plan needs (0 when none is cached).
 size_t cudnn_int8_conv_workspace(const Int8ConvShape& s, const Int8Epilogue& e);
 
+// Tests: forgets every cached plan, as in a fresh process that loads a plan file.
+void cudnn_int8_conv_forget_plans();
+// Convolutions with tactic `cudnn` that ran the default tactic instead, because no plan was
+// cached while the stream was being captured (process-wide count).
+int64_t cudnn_int8_conv_capture_fallbacks();
+void count_cudnn_int8_capture_fallback();
+
 // Diagnostics: builds the graph (int8 NHWC, or int8x32 vectorised tensors with vector_count
 // 32) and reports, line by line, what heuristics modes A and FALLBACK return and what every
 // engine of the graph says when finalized (engine id, behaviour notes, status, workspace).

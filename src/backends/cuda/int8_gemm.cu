@@ -844,6 +844,7 @@ void conv_int8_nhwc(const Int8ConvShape& s, const int8_t* x, const Int8Weights& 
     cudaStreamCaptureStatus capture = cudaStreamCaptureStatusNone;
     QRT_CUDA_CHECK(cudaStreamIsCapturing(res.stream, &capture));
     if (!cudnn_int8_conv_ready(s, e, capture == cudaStreamCaptureStatusNone)) {
+      if (capture != cudaStreamCaptureStatusNone) count_cudnn_int8_capture_fallback();
       conv_int8_nhwc(s, x, w, e, default_int8_conv_tactic(s), res);
       return;
     }
