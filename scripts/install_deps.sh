@@ -6,6 +6,7 @@ PACKAGES=(
   libonnx-dev libprotobuf-dev protobuf-compiler   # reading ONNX models
   libcli11-dev nlohmann-json3-dev libxxhash-dev  # CLI parser, JSON/CBOR, plan checksums
   libjpeg62-turbo-dev libpng-dev zlib1g-dev      # image and idx datasets (JPEG, PNG, gzip)
+  libdnnl-dev                                    # oneDNN: the cpu backend
   dataset-fashion-mnist                          # Fashion-MNIST idx files for eval and tests
   libgtest-dev libonnx-testdata                  # tests and ONNX's own conformance data
   clang-format

@@ -267,7 +267,10 @@ std::shared_ptr<EngineImpl> build_engine(ir::Graph graph, const BuilderConfig& c
       deferred =
           annotate_symbolic_shapes(graph, engine->input_batched, engine->batch, engine->has_batch);
     }
-    if (config.backends.front() == "cuda") {
+    // oneDNN (the cpu backend) also fuses bias, residual and activation as post-ops, and runs
+    // NHWC activations without reorders between its nodes (docs/architecture.md).
+    const bool cpu_front = config.backends.front() == "cpu";
+    if (config.backends.front() == "cuda" || cpu_front) {
       // cuDNN fuses bias + residual + ReLU into the convolution: one launch and one pass over
       // memory instead of three.
       if (passes::fuse_conv_activation(graph) > 0)
@@ -277,7 +280,8 @@ std::shared_ptr<EngineImpl> build_engine(ir::Graph graph, const BuilderConfig& c
     // NHWC feeds the tensor cores (FP16, INT8); cuDNN's FP32 kernels are fastest in NCHW
     // (measured: ResNet-50 FP32 NHWC ran 2.5x slower than PyTorch's NCHW, docs/benchmarks.md).
     const bool tensor_core_precision = config.precision != "fp32";
-    if (config.channels_last || (config.backends.front() == "cuda" && tensor_core_precision)) {
+    if (config.channels_last || cpu_front ||
+        (config.backends.front() == "cuda" && tensor_core_precision)) {
       passes::convert_to_channels_last(graph);
       deferred =
           annotate_symbolic_shapes(graph, engine->input_batched, engine->batch, engine->has_batch);

@@ -142,6 +142,9 @@ ExecPlan make_exec_plan(const EngineImpl& engine, const std::vector<ir::TensorTy
                         const std::vector<const Tensor*>& input_values = {},
                         bool estimate_only = false);
 
+// The cpu backend's per-context cache of oneDNN primitives (src/backends/cpu/dnnl_util.h).
+std::shared_ptr<void> make_cpu_backend_state();
+
 // Plan file I/O (plan_format.cpp).
 void save_plan(const EngineImpl& engine, const std::string& path);
 std::shared_ptr<EngineImpl> load_plan(const std::string& path);

@@ -15,6 +15,9 @@ struct ContextState {
   DeviceContextOptions device_options;
   std::unique_ptr<DeviceContext> device;
   const ExecPlan* last_device_plan = nullptr;
+  // The cpu backend's primitives and reordered weights, made on first use (KernelArgs::resources
+  // of cpu nodes).
+  std::shared_ptr<void> cpu_backend = make_cpu_backend_state();
 };
 
 namespace {
@@ -155,7 +158,9 @@ std::map<std::string, Tensor> ExecutionContext::run(const std::map<std::string, 
       out_tensors.push_back(tensor);
       bound[out] = tensor;
     }
-    plan.kernels[n]->run(KernelArgs{node, in_tensors, out_tensors});
+    KernelArgs args{node, in_tensors, out_tensors};
+    if (node.backend == "cpu") args.resources = state_->cpu_backend.get();
+    plan.kernels[n]->run(args);
     if (each_tensor)
       for (size_t o = 0; o < node.outputs.size(); ++o)
         if (node.outputs[o]) each_tensor(node.outputs[o]->name, out_tensors[o]);

@@ -138,7 +138,8 @@ void add_build_flags(CLI::App* app, BuildFlags& flags) {
 void add_threads_flag(CLI::App* app) {
   app->add_option_function<int>(
          "--threads", [](const int& n) { reference::ThreadPool::instance().set_threads(n); },
-         "Threads of the reference backend (default: QRT_THREADS, else every core)")
+         "Threads of the reference and cpu (oneDNN) backends (default: QRT_THREADS, else every "
+         "core)")
       ->check(CLI::Range(1, 1024));
 }
 

@@ -1,0 +1,94 @@
+#include "backends/cpu/conv_common.h"
+
+#include <limits>
+
+#include "ops/channels_last.h"
+#include "ops/spatial_geometry.h"
+
+namespace qrt::cpu {
+
+using tag = dnnl::memory::format_tag;
+
+ConvShapes conv_shapes(const ir::Node& node, const std::vector<int64_t>& x_shape,
+                       const std::vector<int64_t>& w_shape) {
+  const bool nhwc = ops::is_channels_last(node);
+  const std::vector<int64_t> x =
+      nhwc ? ops::permute_dims(x_shape, ops::kNhwcToNchw) : x_shape;  // logical NCHW
+  const std::vector<int64_t> x_spatial(x.begin() + 2, x.end());
+  const std::vector<int64_t> w_spatial(w_shape.begin() + 2, w_shape.end());
+  const ops::SpatialGeometry g = ops::sliding_window_geometry(
+      node, x_spatial, ops::kernel_from_weights(node, w_spatial), false);
+  const int64_t group = node.attr_int("group", 1);
+  ConvShapes s;
+  s.out_channels = w_shape[0];
+  s.src = {x[0], x[1], x[2], x[3]};
+  s.dst = {x[0], w_shape[0], g.output[0], g.output[1]};
+  s.bias = {w_shape[0]};
+  if (group == 1) {
+    s.weights = {w_shape[0], w_shape[1], w_shape[2], w_shape[3]};
+    s.weights_tag = tag::oihw;
+  } else {
+    s.weights = {group, w_shape[0] / group, w_shape[1], w_shape[2], w_shape[3]};
+    s.weights_tag = tag::goihw;
+  }
+  for (size_t i = 0; i < 2; ++i) {
+    s.strides.push_back(g.strides[i]);
+    s.dilates.push_back(g.dilations[i] - 1);  // oneDNN counts the gaps
+    s.pad_l.push_back(g.pads_begin[i]);
+    // The right padding that yields exactly the output size (ONNX's pads may exceed it).
+    const int64_t extent = (g.kernel[i] - 1) * g.dilations[i] + 1;
+    s.pad_r.push_back((g.output[i] - 1) * g.strides[i] + extent - g.input[i] - g.pads_begin[i]);
+  }
+  s.act_tag = nhwc ? tag::nhwc : tag::nchw;
+  return s;
+}
+
+bool conv_supported(const ir::Node& node, const NodeTypes& types,
+                    const std::vector<size_t>& constant_inputs, std::string* reason) {
+  if (types.inputs.at(0).shape.size() != 4)
+    return decline(reason, "oneDNN convolutions here are 2-D (rank-4 input)");
+  for (size_t i : constant_inputs)
+    if (i < node.inputs.size() && node.inputs[i] && !input_is_constant(node, i))
+      return decline(reason, "input " + std::to_string(i) + " must be a constant");
+  return true;
+}
+
+void append_activation(const ir::Node& node, float scale, dnnl::post_ops& ops) {
+  const std::string activation = node.attr_string("activation", "");
+  if (activation == "relu") {
+    ops.append_eltwise(scale, dnnl::algorithm::eltwise_relu, 0.f, 0.f);
+  } else if (activation == "clip") {
+    const float inf = std::numeric_limits<float>::infinity();
+    ops.append_eltwise(scale, dnnl::algorithm::eltwise_clip_v2, node.attr_float("clip_min", -inf),
+                       node.attr_float("clip_max", inf));
+  } else if (scale != 1.f) {
+    ops.append_eltwise(1.f, dnnl::algorithm::eltwise_linear, scale, 0.f);
+  }
+}
+
+Prepared make_conv(const ConvShapes& s, dnnl::memory::data_type src_dt,
+                   dnnl::memory::data_type weights_dt, dnnl::memory::data_type dst_dt,
+                   const Tensor& weights, const float* bias, const dnnl::primitive_attr& attr) {
+  using md = dnnl::memory::desc;
+  const md src(s.src, src_dt, s.act_tag), dst(s.dst, dst_dt, s.act_tag);
+  const md weights_any(s.weights, weights_dt, tag::any);
+  const md bias_md(s.bias, dnnl::memory::data_type::f32, tag::x);
+  const auto desc =
+      bias ? dnnl::convolution_forward::desc(dnnl::prop_kind::forward_inference,
+                                             dnnl::algorithm::convolution_direct, src, weights_any,
+                                             bias_md, dst, s.strides, s.dilates, s.pad_l, s.pad_r)
+           : dnnl::convolution_forward::desc(dnnl::prop_kind::forward_inference,
+                                             dnnl::algorithm::convolution_direct, src, weights_any,
+                                             dst, s.strides, s.dilates, s.pad_l, s.pad_r);
+  const dnnl::convolution_forward::primitive_desc pd(desc, attr, cpu_engine());
+  Prepared p;
+  p.primitive = dnnl::convolution_forward(pd);
+  p.src_md = src;
+  p.dst_md = dst;
+  const md weights_user(s.weights, weights_dt, s.weights_tag);
+  p.constant_args[DNNL_ARG_WEIGHTS] = reorder_constant(weights_user, weights, pd.weights_desc());
+  if (bias) p.constant_args[DNNL_ARG_BIAS] = copy_constant(bias_md, bias);
+  return p;
+}
+
+}  // namespace qrt::cpu

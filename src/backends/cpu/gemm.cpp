@@ -1,0 +1,42 @@
+// cpu Gemm (f32): Y = A * B' + C for a constant B and an optional constant row bias C, as a
+// oneDNN matmul (alpha = beta = 1, A not transposed: what classifier heads use).
+#include "backends/cpu/matmul_common.h"
+
+namespace qrt::cpu {
+namespace {
+
+void gemm(const KernelArgs& args) {
+  const bool trans_b = args.node.attr_int("transB", 0) != 0;
+  auto prepared = prepare(args, shape_key(args), [&] {
+    const Tensor& a = args.in(0);
+    const int64_t n = trans_b ? args.in(1).dim(0) : args.in(1).dim(1);
+    const auto f32 = dnnl::memory::data_type::f32;
+    return make_matmul(a.dim(0), a.dim(1), n, f32, f32, f32, args.in(1), trans_b,
+                       args.has_in(2) ? args.in(2).data_as<float>() : nullptr,
+                       dnnl::primitive_attr());
+  });
+  execute(*prepared, {{DNNL_ARG_SRC, wrap(prepared->src_md, args.in(0))},
+                      {DNNL_ARG_DST, wrap(prepared->dst_md, args.out(0))}});
+}
+
+bool gemm_supported(const ir::Node& node, const NodeTypes& types, std::string* reason) {
+  if (node.attr_int("transA", 0) != 0) return decline(reason, "Gemm with transA");
+  if (node.attr_float("alpha", 1.f) != 1.f) return decline(reason, "Gemm with alpha != 1");
+  const bool has_c = node.inputs.size() > 2 && node.inputs[2];
+  if (has_c && node.attr_float("beta", 1.f) != 1.f) return decline(reason, "Gemm with beta != 1");
+  if (!input_is_constant(node, 1)) return decline(reason, "Gemm's B must be a constant");
+  if (has_c) {
+    if (!input_is_constant(node, 2)) return decline(reason, "Gemm's C must be a constant");
+    const auto& c = types.inputs[2].shape;
+    const int64_t n = types.outputs.at(0).shape.at(1);
+    const bool row = (c.size() == 1 && c[0] == n) || (c.size() == 2 && c[0] == 1 && c[1] == n);
+    if (!row) return decline(reason, "Gemm's C must be a row of N values");
+  }
+  return true;
+}
+
+}  // namespace
+
+QRT_REGISTER_KERNEL("Gemm", kBackend, DataType::kFloat32, gemm, gemm_supported);
+
+}  // namespace qrt::cpu
