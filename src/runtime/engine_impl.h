@@ -119,6 +119,8 @@ struct DeviceContextOptions {
   // Set: device tensors go here instead of being copied to the host for a TensorCallback
   // (which still sees the host nodes' tensors); runs are not captured in graphs.
   DeviceTensorCallback each_device_tensor;
+  // The context's cpu backend state (make_cpu_backend_state), for the cpu nodes of the plan.
+  void* cpu_backend_state = nullptr;
 };
 
 // Sets the context's DeviceTensorCallback; before its first run.

@@ -120,7 +120,10 @@ std::map<std::string, Tensor> ExecutionContext::run(const std::map<std::string, 
   }
   const ExecPlan& plan = *found->second;
   if (plan.uses_device) {
-    if (!state_->device) state_->device = make_cuda_device_context(engine, state_->device_options);
+    if (!state_->device) {
+      state_->device_options.cpu_backend_state = state_->cpu_backend.get();
+      state_->device = make_cuda_device_context(engine, state_->device_options);
+    }
     state_->last_device_plan = &plan;
     return state_->device->run(plan, ordered, each_tensor);
   }

@@ -366,6 +366,8 @@ class CudaDeviceContext final : public DeviceContext {
       if (device) {
         args.resources = &resources_.get();
         args.host_inputs = ps.host_inputs[s];
+      } else if (node.backend == "cpu") {
+        args.resources = options_.cpu_backend_state;
       }
       try {
         plan.kernels[step.node]->run(args);

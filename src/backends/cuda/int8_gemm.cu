@@ -676,6 +676,85 @@ void launch_padded_igemm(const Int8ConvShape& s, const int8_t* x, const Int8Weig
   }
 }
 
+// Channels that are not a multiple of 4 (an RGB first layer) for cuDNN's graph: the weights
+// padded to a multiple of 4 input channels and, a chunk of images at a time, the input, in the
+// workspace; then the "cudnn" graph on the padded shape. Its plans (one per chunk size) are built
+// outside a capture, like the plain tactic's.
+struct PaddedCudnn {
+  Int8ConvShape chunk;  // the padded shape of a full chunk
+  int64_t images_per_chunk = 0;
+  size_t w_bytes = 0, constants_bytes = 0;
+  static constexpr size_t kScratch = size_t{8} << 20;  // cuDNN's own workspace
+};
+
+PaddedCudnn padded_cudnn_layout(const Int8ConvShape& s, size_t workspace_bytes) {
+  PaddedCudnn p;
+  p.chunk = s;
+  p.chunk.c = (s.c + 3) / 4 * 4;
+  p.w_bytes = align_up(static_cast<size_t>(s.k * p.chunk.depth()));
+  p.constants_bytes = align_up(cudnn_int8_constants_layout(s.k).bytes);
+  const size_t fixed = p.w_bytes + p.constants_bytes + PaddedCudnn::kScratch;
+  const size_t image_bytes = align_up(static_cast<size_t>(s.h * s.w * p.chunk.c));
+  p.images_per_chunk =
+      workspace_bytes > fixed
+          ? std::min<int64_t>(s.n, static_cast<int64_t>((workspace_bytes - fixed) / image_bytes))
+          : 0;
+  p.chunk.n = p.images_per_chunk;
+  return p;
+}
+
+// Whether cuDNN has (or, with `build`, now made) plans for every chunk size the shape needs.
+bool padded_cudnn_ready(const Int8ConvShape& s, const Int8Epilogue& e, size_t workspace_bytes,
+                        bool build, std::string* reason = nullptr) {
+  const PaddedCudnn p = padded_cudnn_layout(s, workspace_bytes);
+  if (p.images_per_chunk <= 0) {
+    if (reason) *reason = "the workspace is too small to pad one image";
+    return false;
+  }
+  for (int64_t n : {p.images_per_chunk, s.n % p.images_per_chunk}) {
+    if (n == 0) continue;
+    Int8ConvShape c = p.chunk;
+    c.n = n;
+    if (!cudnn_int8_conv_ready(c, e, build, reason)) return false;
+    if (cudnn_int8_conv_workspace(c, e) > PaddedCudnn::kScratch) {
+      if (reason) *reason = "cuDNN's plan needs more than the reserved workspace";
+      return false;
+    }
+  }
+  return true;
+}
+
+void launch_padded_cudnn(const Int8ConvShape& s, const int8_t* x, const Int8Weights& w,
+                         const Int8Epilogue& e, const Resources& res) {
+  const PaddedCudnn p = padded_cudnn_layout(s, res.workspace_bytes);
+  auto* w_padded = static_cast<int8_t*>(res.workspace);
+  uint8_t* constants = reinterpret_cast<uint8_t*>(w_padded) + p.w_bytes;
+  uint8_t* scratch = constants + p.constants_bytes;
+  int8_t* x_padded = reinterpret_cast<int8_t*>(scratch + PaddedCudnn::kScratch);
+  pack_ohwi_padded_kernel<<<grid_for(s.k * p.chunk.depth(), 256), 256, 0, res.stream>>>(
+      s, w, p.chunk.c, w_padded);
+  QRT_CUDA_CHECK_LAUNCH();
+  cudnn_constants_kernel<<<grid_for(s.k, 256), 256, 0, res.stream>>>(
+      e, s.k, cudnn_int8_constants_layout(s.k), constants);
+  QRT_CUDA_CHECK_LAUNCH();
+  const int64_t out_image = s.out_h * s.out_w * s.k;
+  for (int64_t first = 0; first < s.n; first += p.images_per_chunk) {
+    Int8ConvShape chunk = p.chunk;
+    chunk.n = std::min(p.images_per_chunk, s.n - first);
+    const int64_t pixels = chunk.n * s.h * s.w;
+    pad_channels_kernel<<<grid_for(pixels * chunk.c, 256), 256, 0, res.stream>>>(
+        x + first * s.h * s.w * s.c, pixels, s.c, chunk.c, x_padded);
+    QRT_CUDA_CHECK_LAUNCH();
+    Int8Epilogue part = e;
+    const int64_t offset = first * out_image;
+    if (part.residual_i8) part.residual_i8 += offset;
+    if (part.residual_f32) part.residual_f32 += offset;
+    if (part.y_i8) part.y_i8 += offset;
+    cudnn_int8_conv_run(chunk, x_padded, w_padded, part, constants, scratch, PaddedCudnn::kScratch,
+                        res);
+  }
+}
+
 bool fail(std::string* reason, const std::string& why) {
   if (reason) *reason = why;
   return false;
@@ -798,6 +877,12 @@ bool int8_conv_tactic_fits(const Int8ConvShape& s, const std::string& tactic, st
     if (s.c % 4 != 0 || s.k % 4 != 0) return fail(reason, "channels are not multiples of 4");
     return true;
   }
+  if (tactic == "cudnn_pad") {
+    if (s.group != 1) return fail(reason, "grouped");
+    if (s.c % 4 == 0) return fail(reason, "channels are a multiple of 4 already");
+    if (s.k % 4 != 0) return fail(reason, "output channels are not a multiple of 4");
+    return true;
+  }
   if (tactic == "cublaslt") {
     if (!s.pointwise() || s.group != 1)
       return fail(reason, "not a 1x1 stride-1 unpadded ungrouped convolution");
@@ -810,7 +895,7 @@ bool int8_conv_tactic_fits(const Int8ConvShape& s, const std::string& tactic, st
 std::vector<std::string> int8_conv_tactics(const Int8ConvShape& s) {
   std::vector<std::string> out{default_int8_conv_tactic(s)};
   for (const char* t : {"igemm64", "igemm128", "cublaslt", "igemm64s", "igemm128s", "depthwise",
-                        "igemm_pad", "cudnn"})
+                        "igemm_pad", "cudnn", "cudnn_pad"})
     if (t != out[0] && int8_conv_tactic_fits(s, t)) out.push_back(t);
   return out;
 }
@@ -836,6 +921,17 @@ void conv_int8_nhwc(const Int8ConvShape& s, const int8_t* x, const Int8Weights& 
   }
   if (tactic == "igemm_pad") {
     launch_padded_igemm(s, x, w, e, res);
+    return;
+  }
+  if (tactic == "cudnn_pad") {
+    cudaStreamCaptureStatus capture = cudaStreamCaptureStatusNone;
+    QRT_CUDA_CHECK(cudaStreamIsCapturing(res.stream, &capture));
+    if (padded_cudnn_ready(s, e, res.workspace_bytes, capture == cudaStreamCaptureStatusNone)) {
+      launch_padded_cudnn(s, x, w, e, res);
+    } else {
+      if (capture != cudaStreamCaptureStatusNone) count_cudnn_int8_capture_fallback();
+      launch_padded_igemm(s, x, w, e, res);
+    }
     return;
   }
   if (tactic == "cudnn") {
@@ -987,6 +1083,8 @@ float time_int8_conv(const Int8ConvShape& s, const std::string& tactic, const Re
   std::string why;
   if (tactic == "cudnn" && !cudnn_int8_conv_ready(s, e, true, &why))
     throw Error("int8 convolution: no cuDNN plan: " + why);
+  if (tactic == "cudnn_pad" && !padded_cudnn_ready(s, e, res.workspace_bytes, true, &why))
+    throw Error("int8 convolution: no cuDNN plan for the padded channels: " + why);
   const Int8Weights weights = Int8Weights::ohwi(static_cast<const int8_t*>(w.get()), s);
   const auto* xp = static_cast<const int8_t*>(x.get());
   conv_int8_nhwc(s, xp, weights, e, tactic, res);  // warm-up (and cuBLASLt's plan)

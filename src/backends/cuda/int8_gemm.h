@@ -87,7 +87,9 @@ struct Int8Weights {
 // staged through shared memory for vector stores), "depthwise" (4 channels per thread) and
 // "igemm_pad" (the GEMM for channels that are not a multiple of 16, zero-padded in the
 // workspace), "cudnn" (a cuDNN graph with the epilogue as pointwise operations, cudnn_int8_conv.h;
-// shapes cuDNN has no plan for run the default tactic).
+// shapes cuDNN has no plan for run the default tactic), "cudnn_pad" (that graph on channels
+// zero-padded to a multiple of 4 in the workspace, for an RGB first layer; igemm_pad without a
+// plan).
 std::string default_int8_conv_tactic(const Int8ConvShape& s);
 // Whether `tactic` can run the shape; *reason says why not.
 bool int8_conv_tactic_fits(const Int8ConvShape& s, const std::string& tactic,
