@@ -4,6 +4,8 @@
 # every shared library they need that is not part of glibc, libstdc++ or CUDA/cuDNN), and
 # run.sh, which sets the library path and runs a bundled program.
 #   scripts/bundle.sh BUILD_DIR OUT_DIR [extra binaries relative to BUILD_DIR...]
+# PACK=1 also writes OUT_DIR.tar.xz (oneDNN makes the folder ~75 MB; packed ~13 MB), which
+# unpacks anywhere with `tar xJf` or Python's tarfile.
 set -euo pipefail
 build=${1:?usage: bundle.sh BUILD_DIR OUT_DIR [binaries...]}
 out=${2:?usage: bundle.sh BUILD_DIR OUT_DIR [binaries...]}
@@ -43,3 +45,7 @@ exec "$here/bin/$prog" "$@"
 RUN
 chmod +x "$out/run.sh"
 du -sh "$out" | awk '{print "bundle: " $1 " in '"$out"'"}'
+if [[ -n "${PACK:-}" ]]; then
+  tar cJf "$out.tar.xz" -C "$(dirname "$out")" "$(basename "$out")"
+  du -sh "$out.tar.xz" | awk '{print "packed: " $1 " in " $2}'
+fi
