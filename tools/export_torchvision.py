@@ -7,6 +7,7 @@ pretrained weights can be fetched here, and conformance to PyTorch does not depe
 For each model NAME writes NAME.onnx, NAME.input.npy and NAME.output.npy (PyTorch's output).
 """
 import argparse
+import inspect
 import os
 
 import numpy as np
@@ -68,9 +69,13 @@ def main():
         with torch.no_grad():
             y = model(x)
         path = os.path.join(args.out, name + ".onnx")
-        torch.onnx.export(model, x, path, opset_version=17, input_names=["input"],
-                          output_names=["output"],
-                          dynamic_axes={"input": {0: "batch"}, "output": {0: "batch"}})
+        kwargs = dict(opset_version=17, input_names=["input"], output_names=["output"],
+                      dynamic_axes={"input": {0: "batch"}, "output": {0: "batch"}})
+        # PyTorch 2.x defaults to the dynamo exporter (opset 18, external data): keep the
+        # legacy one, which writes one self-contained opset-17 file on old and new PyTorch.
+        if "dynamo" in inspect.signature(torch.onnx.export).parameters:
+            kwargs["dynamo"] = False
+        torch.onnx.export(model, x, path, **kwargs)
         np.save(os.path.join(args.out, name + ".input.npy"), x.numpy())
         np.save(os.path.join(args.out, name + ".output.npy"), y.numpy())
         print(f"{name}: {path} ({os.path.getsize(path) / 1e6:.1f} MB), output {tuple(y.shape)}")
