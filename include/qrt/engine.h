@@ -60,8 +60,18 @@ struct BuilderConfig {
   CalibrationConfig calibration;
   // Unset: the model's own batch dimension (symbolic -> 1:1:64, static -> fixed).
   std::optional<BatchProfile> batch;
-  // Backends in order of preference.
+  // Backends in order of preference: each node goes to the first whose kernel supports it.
+  // "reference" is always the implicit last resort (appended when absent), so every model runs.
   std::vector<std::string> backends = {"reference"};
+  // Op types kept off the preferred (first) backend; each must be a known op type.
+  std::vector<std::string> disabled_ops;
+  // A run of fewer nodes on one backend moves to the next backend that supports its nodes
+  // (border copies would cost more than it saves); a run that is the whole graph stays.
+  int64_t min_subgraph_size = 3;
+  // Per-input shape profiles (--shapes): input name -> its MIN, OPT and MAX shapes. Only dim 0
+  // (the batch) may differ between them; the other dims fix the input's symbolic dims. Sets
+  // the batch profile (all inputs must agree on it; `batch`, when also set, must equal it).
+  std::map<std::string, std::vector<std::vector<int64_t>>> input_shapes;
   // Graph passes (constant folding, BatchNorm folding, ...); off only for debugging.
   bool optimize = true;
   // cuda backend: FP32 convolutions and GEMMs may use TF32 tensor cores (off: exact FP32).
@@ -88,8 +98,17 @@ struct LayerInfo {
   std::string op_type;
   std::string backend;
   std::string precision;
+  size_t subgraph = 0;               // index into EngineSummary::subgraphs
+  std::string fallback_reason;       // why it is not on the preferred backend; empty if it is
   std::vector<std::string> inputs;   // "name: f32 N x 64 x 56 x 56"
   std::vector<std::string> outputs;  // likewise
+};
+
+// A run of consecutive layers on one backend: what one CUDA graph covers, say.
+struct SubgraphInfo {
+  std::string backend;
+  size_t layers = 0;
+  std::string precision;  // "fp32", "fp16", "int8", or a mix such as "int8+fp32"
 };
 
 struct EngineSummary {
@@ -100,6 +119,7 @@ struct EngineSummary {
   std::vector<TensorInfo> inputs;
   std::vector<TensorInfo> outputs;
   std::vector<LayerInfo> layers;
+  std::vector<SubgraphInfo> subgraphs;  // in execution order
   size_t weight_bytes = 0;
   size_t activation_bytes_at_max_batch = 0;  // arena planned by liveness
   size_t activation_bytes_unshared = 0;      // what the arena would be with no buffer reuse

@@ -10,6 +10,7 @@
 #include "quant/precision.h"
 #include "runtime/engine_impl.h"
 #include "runtime/optimize.h"
+#include "runtime/partition.h"
 #include "util/parse_list.h"
 
 namespace qrt {
@@ -53,53 +54,68 @@ void resolve_batch(const ir::Graph& graph, const BuilderConfig& config, const st
   }
 }
 
+// The user's backends, then "reference" as the last resort when absent: every model runs.
+std::vector<std::string> effective_backends(const BuilderConfig& config) {
+  std::vector<std::string> list = config.backends;
+  if (std::find(list.begin(), list.end(), "reference") == list.end()) list.push_back("reference");
+  return list;
+}
+
+// Chooses each node's backend (the partitioner, runtime/partition.h) and kernel, and puts the
+// nodes in an order where each subgraph is contiguous.
 void select_kernels(ir::Graph& graph, const EngineImpl& engine, const BuilderConfig& config,
                     const std::string& source) {
   ir::InferOptions options;
   options.defer_unknown_values = true;
   const auto inference =
       ir::infer_concrete(graph, engine.input_types_for_batch(engine.batch.opt), options);
-  std::vector<std::string> failures;
+  const std::vector<std::string> backends = effective_backends(config);
   const auto& registry = KernelRegistry::instance();
-  for (ir::Node* node : graph.nodes()) {
-    bool deferred = false;
-    for (const ir::Value* out : node->outputs) deferred |= out && inference.deferred.count(out);
-    if (deferred) {
-      // Shapes known only at run time: the first backend with this op takes it; the kernel
-      // for the dtype is chosen per execution plan.
-      auto backend =
-          std::find_if(config.backends.begin(), config.backends.end(), [&](const auto& b) {
-            const auto ops = registry.supported_op_types(b);
-            return std::binary_search(ops.begin(), ops.end(), node->op_type);
-          });
-      if (backend == config.backends.end()) {
-        failures.push_back(node->describe() + " (no kernel for " + node->op_type + ")");
-        continue;
-      }
-      node->backend = *backend;
-      node->kernel_dtype = DataType::kUndefined;
-      node->tactic = kDeferredTactic;
-      continue;
-    }
-    NodeTypes types;
-    for (const ir::Value* in : node->inputs)
-      types.inputs.push_back(in ? inference.types.at(in) : ir::TensorType{});
+  const std::vector<ir::Node*> nodes = graph.nodes();
+  std::vector<NodeSupport> support(nodes.size());
+  std::vector<std::vector<const KernelDef*>> kernels(nodes.size());
+  std::vector<bool> deferred(nodes.size(), false);
+  std::vector<std::string> failures;
+  for (size_t i = 0; i < nodes.size(); ++i) {
+    const ir::Node* node = nodes[i];
     for (const ir::Value* out : node->outputs)
-      types.outputs.push_back(out ? inference.types.at(out) : ir::TensorType{});
+      deferred[i] = deferred[i] || (out && inference.deferred.count(out));
+    NodeTypes types;
+    if (!deferred[i]) {
+      for (const ir::Value* in : node->inputs)
+        types.inputs.push_back(in ? inference.types.at(in) : ir::TensorType{});
+      for (const ir::Value* out : node->outputs)
+        types.outputs.push_back(out ? inference.types.at(out) : ir::TensorType{});
+    }
     std::string reasons;
-    const KernelDef* chosen = nullptr;
-    for (const std::string& backend : config.backends) {
+    for (size_t b = 0; b < backends.size(); ++b) {
+      const std::string& backend = backends[b];
       std::string why;
-      chosen = registry.select(*node, backend, types, &why);
-      if (chosen) break;
-      reasons += (reasons.empty() ? "" : "; ") + why;
+      const KernelDef* kernel = nullptr;
+      bool ok = false;
+      if (b == 0 && std::find(config.disabled_ops.begin(), config.disabled_ops.end(),
+                              node->op_type) != config.disabled_ops.end()) {
+        why = node->op_type + " disabled on " + backend + " by --disable-ops";
+      } else if (deferred[i]) {
+        // Shapes known only at run time: the backend with this op takes it; the kernel for
+        // the dtype is chosen per execution plan.
+        const auto ops = registry.supported_op_types(backend);
+        ok = std::binary_search(ops.begin(), ops.end(), node->op_type);
+        if (!ok) why = "no " + backend + " kernel for " + node->op_type;
+      } else {
+        kernel = registry.select(*node, backend, types, &why);
+        ok = kernel != nullptr;
+        // Predicates explain in their own words; say whose words they are.
+        if (!ok && why.find(backend) == std::string::npos) why = backend + ": " + why;
+      }
+      support[i].supported.push_back(ok);
+      support[i].why_not.push_back(ok ? "" : why);
+      kernels[i].push_back(kernel);
+      if (!ok) reasons += (reasons.empty() ? "" : "; ") + why;
     }
-    if (!chosen) {
+    if (std::find(support[i].supported.begin(), support[i].supported.end(), true) ==
+        support[i].supported.end())
       failures.push_back(node->describe() + " (" + reasons + ")");
-      continue;
-    }
-    node->backend = chosen->backend;
-    node->kernel_dtype = chosen->dtype;
   }
   if (!failures.empty()) {
     std::ostringstream os;
@@ -107,6 +123,20 @@ void select_kernels(ir::Graph& graph, const EngineImpl& engine, const BuilderCon
     for (size_t i = 0; i < failures.size(); ++i) os << (i ? "; " : "") << failures[i];
     throw Error(os.str());
   }
+  const Partition partition = partition_nodes(nodes, support, backends, config.min_subgraph_size);
+  for (size_t i = 0; i < nodes.size(); ++i) {
+    ir::Node* node = nodes[i];
+    const size_t b = partition.backend[i];
+    node->backend = backends[b];
+    node->fallback_reason = partition.fallback_reason[i];
+    if (deferred[i]) {
+      node->kernel_dtype = DataType::kUndefined;
+      node->tactic = kDeferredTactic;
+    } else {
+      node->kernel_dtype = kernels[i][b]->dtype;
+    }
+  }
+  graph.set_node_order(partition.order);
 }
 
 void warn(const BuilderConfig& config, const std::string& message) {
@@ -219,6 +249,14 @@ std::shared_ptr<EngineImpl> build_engine(ir::Graph graph, const BuilderConfig& c
       throw Error("unknown backend '" + b + "' (available: " + list + ")");
     }
 
+  if (config.min_subgraph_size < 1)
+    throw Error("--min-subgraph-size " + std::to_string(config.min_subgraph_size) +
+                ": must be at least 1");
+  const auto op_types = ir::OpRegistry::instance().op_types();
+  for (const std::string& op : config.disabled_ops)
+    if (std::find(op_types.begin(), op_types.end(), op) == op_types.end())
+      throw Error("--disable-ops: '" + op + "' is not an op type qrt knows");
+
   const bool wants_gpu =
       std::find(config.backends.begin(), config.backends.end(), "cuda") != config.backends.end();
   // Tactics are timed on the GPU the engine is built for: no GPU, no cuda engine.
@@ -283,6 +321,13 @@ std::shared_ptr<EngineImpl> build_engine(ir::Graph graph, const BuilderConfig& c
           annotate_symbolic_shapes(graph, engine->input_batched, engine->batch, engine->has_batch);
     }
     mark_value_inputs(graph, deferred, *engine);
+    for (const std::string& op : config.disabled_ops) {
+      const auto nodes = graph.nodes();
+      if (std::none_of(nodes.begin(), nodes.end(),
+                       [&](const ir::Node* n) { return n->op_type == op; }))
+        warn(config,
+             source + ": --disable-ops " + op + ": the optimised model has no " + op + " node");
+    }
     engine->graph = std::move(graph);
     select_kernels(engine->graph, *engine, config, source);
     engine->bind_kernels(source);

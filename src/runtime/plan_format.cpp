@@ -24,7 +24,9 @@ namespace {
 using json = nlohmann::json;
 
 constexpr char kMagic[8] = {'Q', 'R', 'T', 'P', 'L', 'A', 'N', '\0'};
-constexpr uint32_t kFormatVersion = 1;
+// 2: nodes may carry "fallback" (the partitioner's reason). Version 1 plans still load.
+constexpr uint32_t kFormatVersion = 2;
+constexpr uint32_t kOldestReadableVersion = 1;
 constexpr size_t kHeaderBytes = 40;
 constexpr size_t kAlign = 64;
 
@@ -98,6 +100,7 @@ json graph_to_json(const EngineImpl& e, BlobWriter& blob) {
                      {"backend", n->backend},
                      {"kernel_dtype", dtype_name(n->kernel_dtype)},
                      {"tactic", n->tactic}});
+    if (!n->fallback_reason.empty()) nodes.back()["fallback"] = n->fallback_reason;
   }
   json inputs = json::array(), outputs = json::array();
   for (const ir::Value* v : g.inputs) inputs.push_back(ref(v));
@@ -202,6 +205,7 @@ class PlanReader {
       n->backend = jn.at("backend").get<std::string>();
       n->kernel_dtype = dtype(jn.at("kernel_dtype"), "kernel dtype");
       n->tactic = jn.at("tactic").get<std::string>();
+      n->fallback_reason = jn.value("fallback", std::string());
       order.push_back(n);
     }
     for (const json& i : j.at("inputs")) {
@@ -271,10 +275,10 @@ std::shared_ptr<EngineImpl> load_plan(const std::string& path) {
   if (data.size() < kHeaderBytes || std::memcmp(data.data(), kMagic, 8) != 0)
     throw Error(path + ": not a qrt plan (bad magic)");
   const uint32_t format = get<uint32_t>(data, 8);
-  if (format != kFormatVersion)
+  if (format < kOldestReadableVersion || format > kFormatVersion)
     throw Error(path + ": plan format version " + std::to_string(format) +
-                " is not the one this qrt reads (" + std::to_string(kFormatVersion) +
-                "); rebuild the plan with qrt " + version());
+                " is not one this qrt reads (" + std::to_string(kOldestReadableVersion) + " to " +
+                std::to_string(kFormatVersion) + "); rebuild the plan with qrt " + version());
   const uint64_t meta_bytes = get<uint64_t>(data, 16);
   const uint64_t blob_bytes = get<uint64_t>(data, 24);
   const uint64_t available = data.size() - kHeaderBytes;

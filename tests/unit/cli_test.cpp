@@ -196,6 +196,40 @@ TEST_F(Cli, UnknownBackend) {
                         "unknown backend 'warp-drive'");
 }
 
+TEST_F(Cli, InspectShowsSubgraphs) {
+  const Result inspect = qrt_cli("inspect " + kModel + " --backend reference");
+  ASSERT_EQ(inspect.exit_code, 0) << inspect.output;
+  EXPECT_NE(inspect.output.find("subgraphs (1):\n  id  backend     layers  precision\n"
+                                "  0   reference   11      fp32\n"),
+            std::string::npos)
+      << inspect.output;
+  EXPECT_NE(inspect.output.find("backend=reference subgraph=0"), std::string::npos);
+  EXPECT_EQ(inspect.output.find("fallbacks"), std::string::npos);  // nothing fell back
+}
+
+TEST_F(Cli, BadPartitionFlags) {
+  const std::string build = "build " + kModel + " -o " + path("x.plan");
+  expect_one_line_error(build + " --disable-ops Conv,Convolution",
+                        "--disable-ops: 'Convolution' is not an op type qrt knows");
+  expect_one_line_error(build + " --min-subgraph-size 0",
+                        "--min-subgraph-size 0: must be at least 1");
+  expect_one_line_error(build + " --min-subgraph-size x", "--min-subgraph-size");
+  expect_one_line_error("run " + kModel + " --input " + kSample + " --backend reference,nope",
+                        "unknown backend 'nope' (available: ");
+  // Disabled on the only backend: nothing else can run it.
+  expect_one_line_error(build + " --disable-ops MaxPool",
+                        "MaxPool disabled on reference by --disable-ops");
+}
+
+TEST_F(Cli, DisablingAnOpTheModelLacksWarns) {
+  const Result r = qrt_cli("build " + kModel + " -o " + path("x.plan") + " --disable-ops Softmax");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("qrt: warning: " + kModel +
+                          ": --disable-ops Softmax: the optimised model has no Softmax node"),
+            std::string::npos)
+      << r.output;
+}
+
 TEST_F(Cli, ExportQdqFromACalibrationTable) {
   write_bytes("t.cache",
               "TRT-8601-MinMaxCalibration\nimage: 3c010204\nlogits: 3d800000\n"

@@ -47,7 +47,7 @@ Command add_run_command(CLI::App& parent) {
                   "NAME=FILE.npy per input; FILE alone when the engine has one input")
       ->required();
   app->add_option("-d,--output-dir", args->output_dir, "Write each output to DIR/<name>.npy");
-  app->add_option("--backend", args->flags.backends, "Backends when building an ONNX model");
+  add_partition_flags(app, args->flags);
   add_threads_flag(app);
   return {app, [args] {
             std::map<std::string, Tensor> inputs;

@@ -49,6 +49,8 @@ struct BuildFlags {
   std::string precision = "fp32";
   std::string batch;  // MIN:OPT:MAX, empty = from the model
   std::string backends = "reference";
+  std::string disable_ops;  // Op1,Op2: kept off the first backend
+  int64_t min_subgraph_size = 3;
   bool no_optimize = false;
   bool channels_last = false;
   std::string layer_precision;  // NAME:PREC,...
@@ -65,6 +67,8 @@ struct BuildFlags {
   BuilderConfig config();
 };
 void add_build_flags(CLI::App* app, BuildFlags& flags);
+// --backend, --disable-ops, --min-subgraph-size (part of add_build_flags; alone for `run`).
+void add_partition_flags(CLI::App* app, BuildFlags& flags);
 
 // --threads N: the reference backend's worker threads for this command (QRT_THREADS sets the
 // default); applied while the command line is parsed, before anything runs.
