@@ -21,6 +21,48 @@ namespace {
 // int8-capable layers rounded through int8 (what INT8 costs before activations are calibrated).
 const std::vector<std::string> kPrecisions = {"fp32", "fp16", "int8", "best", "weights-int8"};
 
+// --shapes: fixes the named inputs' non-batch dims; returns the batch profile they give.
+std::optional<BatchProfile> apply_input_shapes(ir::Graph& graph, const BuilderConfig& config,
+                                               const std::string& source) {
+  std::optional<BatchProfile> profile;
+  std::string profile_from;
+  for (const InputShapeProfile& p : config.input_shapes) {
+    const std::string what = source + ": --shapes " + p.name;
+    ir::Value* v = nullptr;
+    std::string names;
+    for (ir::Value* in : graph.inputs) {
+      if (in->name == p.name) v = in;
+      names += (names.empty() ? "'" : ", '") + in->name + "'";
+    }
+    if (!v) throw Error(what + ": the model has no input '" + p.name + "' (inputs: " + names + ")");
+    if (p.min.size() != v->shape.size())
+      throw Error(what + ": " + std::to_string(p.min.size()) + " dimensions given, the input has " +
+                  std::to_string(v->shape.size()) + " (" + ir::sym_shape_to_string(v->shape) + ")");
+    for (size_t d = 1; d < v->shape.size(); ++d) {
+      if (v->shape[d].is_static() && v->shape[d].value != p.opt[d])
+        throw Error(what + ": dimension " + std::to_string(d) + " is " +
+                    std::to_string(v->shape[d].value) + " in the model, " +
+                    std::to_string(p.opt[d]) + " given");
+      v->shape[d] = ir::Dim{p.opt[d], {}};
+    }
+    const BatchProfile batch{p.min[0], p.opt[0], p.max[0]};
+    if (profile &&
+        (profile->min != batch.min || profile->opt != batch.opt || profile->max != batch.max))
+      throw Error(what + ": batch " + std::to_string(batch.min) + ":" + std::to_string(batch.opt) +
+                  ":" + std::to_string(batch.max) + " differs from input '" + profile_from +
+                  "' (every input shares one batch profile)");
+    if (config.batch && (config.batch->min != batch.min || config.batch->opt != batch.opt ||
+                         config.batch->max != batch.max))
+      throw Error(what + ": batch " + std::to_string(batch.min) + ":" + std::to_string(batch.opt) +
+                  ":" + std::to_string(batch.max) + " differs from --batch " +
+                  std::to_string(config.batch->min) + ":" + std::to_string(config.batch->opt) +
+                  ":" + std::to_string(config.batch->max));
+    profile = batch;
+    profile_from = p.name;
+  }
+  return profile;
+}
+
 // Decides which inputs carry the batch in dim 0 and the profile they accept.
 void resolve_batch(const ir::Graph& graph, const BuilderConfig& config, const std::string& source,
                    EngineImpl& engine) {
@@ -32,7 +74,8 @@ void resolve_batch(const ir::Graph& graph, const BuilderConfig& config, const st
       if (!v->shape[d].is_static())
         throw Error(source + ": input '" + v->name + "' dimension " + std::to_string(d) + " ('" +
                     v->shape[d].symbol +
-                    "') is dynamic; qrt needs fixed sizes apart from the batch (dimension 0)");
+                    "') is dynamic; qrt needs fixed sizes apart from the batch (dimension 0): "
+                    "give them with --shapes");
     if (v->shape.empty()) continue;
     const bool symbolic = !v->shape[0].is_static();
     any_symbolic |= symbolic;
@@ -219,6 +262,56 @@ void check_layer_names(const ir::Graph& graph, const quant::LayerPrecisions& ove
 
 }  // namespace
 
+InputShapeProfile parse_shape_profile(const std::string& text) {
+  const std::string what = "--shapes '" + text + "'";
+  // The three shapes are the last three fields: input names may hold ':' themselves.
+  std::vector<std::string> fields;
+  size_t end = text.size();
+  for (int i = 0; i < 3; ++i) {
+    const size_t colon = end == 0 ? std::string::npos : text.rfind(':', end - 1);
+    if (colon == std::string::npos || colon == 0)
+      throw Error(what + ": expected NAME:MINxCxHxW:OPTxCxHxW:MAXxCxHxW");
+    fields.insert(fields.begin(), text.substr(colon + 1, end - colon - 1));
+    end = colon;
+  }
+  InputShapeProfile p;
+  p.name = text.substr(0, end);
+  std::vector<int64_t>* shapes[] = {&p.min, &p.opt, &p.max};
+  const char* labels[] = {"MIN", "OPT", "MAX"};
+  for (size_t i = 0; i < 3; ++i) {
+    *shapes[i] = util::parse_int_list(fields[i], 'x', "--shapes " + p.name);
+    for (int64_t d : *shapes[i])
+      if (d < 1)
+        throw Error(what + ": " + labels[i] + " shape " + fields[i] + " has a dimension below 1");
+  }
+  if (p.min.size() != p.opt.size() || p.opt.size() != p.max.size())
+    throw Error(what + ": MIN, OPT and MAX have different ranks");
+  for (size_t d = 1; d < p.min.size(); ++d)
+    if (p.min[d] != p.opt[d] || p.opt[d] != p.max[d])
+      throw Error(what + ": only dimension 0 (the batch) may differ between MIN, OPT and MAX; " +
+                  "dimension " + std::to_string(d) + " does");
+  if (!(p.min[0] <= p.opt[0] && p.opt[0] <= p.max[0]))
+    throw Error(what + ": needs MIN <= OPT <= MAX in dimension 0");
+  return p;
+}
+
+std::string rebuild_notice(const EngineImpl& engine, int64_t batch) {
+  return "rebuilding engine: its maximum batch size " + std::to_string(engine.batch.max) +
+         " is less than the input batch size " + std::to_string(batch);
+}
+
+std::shared_ptr<EngineImpl> rebuild_for_batch(const EngineImpl& engine, int64_t batch) {
+  if (!engine.has_batch)
+    throw Error(engine.source + ": the engine has a fixed batch of " +
+                std::to_string(engine.batch.max) + " (no batch dimension to grow)");
+  if (batch <= engine.batch.max) throw Error("rebuild_for_batch: batch is within the profile");
+  std::shared_ptr<EngineImpl> wider = clone_engine(engine);
+  wider->batch.max = batch;
+  annotate_symbolic_shapes(wider->graph, wider->input_batched, wider->batch, wider->has_batch);
+  wider->bind_kernels(wider->source);
+  return wider;
+}
+
 BatchProfile parse_batch_profile(const std::string& text) {
   const std::vector<int64_t> parts = util::parse_int_list(text, ':', "batch profile");
   if (parts.size() != 1 && parts.size() != 3)
@@ -233,6 +326,12 @@ BatchProfile parse_batch_profile(const std::string& text) {
 
 std::shared_ptr<EngineImpl> build_engine(ir::Graph graph, const BuilderConfig& config,
                                          const std::string& source) {
+  BuilderConfig shaped;  // with the batch profile --shapes gives, when it gives one
+  if (!config.input_shapes.empty()) {
+    shaped = config;
+    shaped.batch = apply_input_shapes(graph, config, source);
+  }
+  const BuilderConfig& effective = config.input_shapes.empty() ? config : shaped;
   if (std::find(kPrecisions.begin(), kPrecisions.end(), config.precision) == kPrecisions.end())
     throw Error(source + ": precision '" + config.precision +
                 "' is not supported (supported: fp32, fp16, int8, best, weights-int8)");
@@ -269,7 +368,7 @@ std::shared_ptr<EngineImpl> build_engine(ir::Graph graph, const BuilderConfig& c
   try {
     graph.topological_sort();
     ir::validate(graph);
-    resolve_batch(graph, config, source, *engine);
+    resolve_batch(graph, effective, source, *engine);
     // QDQ pairs fold before the passes: constant folding would turn a dequantized weight into
     // plain floats and lose its scales.
     const bool int8 = config.precision == "int8" || config.precision == "best";

@@ -15,6 +15,10 @@ bool Engine::is_plan(const std::string& path) { return is_plan_file(path); }
 
 void Engine::save(const std::string& plan_path) const { save_plan(*impl_, plan_path); }
 
+std::shared_ptr<Engine> Engine::rebuild_for_batch(int64_t batch) const {
+  return std::make_shared<Engine>(qrt::rebuild_for_batch(*impl_, batch));
+}
+
 namespace {
 TensorInfo tensor_info(const ir::Value* v, bool batched) {
   TensorInfo info{v->name, v->dtype, {}, ir::sym_shape_to_string(v->shape)};

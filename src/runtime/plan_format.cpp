@@ -240,7 +240,9 @@ bool is_plan_file(const std::string& path) {
   return f.read(magic, 8) && std::memcmp(magic, kMagic, 8) == 0;
 }
 
-void save_plan(const EngineImpl& e, const std::string& path) {
+namespace {
+
+std::vector<char> serialize_plan(const EngineImpl& e) {
   BlobWriter blob;
   json meta = {{"qrt_version", e.qrt_version},
                {"source", e.source},
@@ -264,6 +266,17 @@ void save_plan(const EngineImpl& e, const std::string& path) {
   if (!blob.bytes().empty())
     std::memcpy(out.data() + blob_at, blob.bytes().data(), blob.bytes().size());
   put<uint64_t>(out, 32, XXH3_64bits(out.data() + kHeaderBytes, out.size() - kHeaderBytes));
+  return out;
+}
+
+// `path` names the plan in errors (a file, or an engine being copied).
+std::shared_ptr<EngineImpl> deserialize_plan(const std::vector<char>& data,
+                                             const std::string& path);
+
+}  // namespace
+
+void save_plan(const EngineImpl& e, const std::string& path) {
+  const std::vector<char> out = serialize_plan(e);
   std::ofstream f(path, std::ios::binary | std::ios::trunc);
   if (!f) throw Error(path + ": cannot open for writing");
   f.write(out.data(), static_cast<std::streamsize>(out.size()));
@@ -271,7 +284,16 @@ void save_plan(const EngineImpl& e, const std::string& path) {
 }
 
 std::shared_ptr<EngineImpl> load_plan(const std::string& path) {
-  const std::vector<char> data = read_file(path);
+  return deserialize_plan(read_file(path), path);
+}
+
+std::shared_ptr<EngineImpl> clone_engine(const EngineImpl& engine) {
+  return deserialize_plan(serialize_plan(engine), engine.source);
+}
+
+namespace {
+std::shared_ptr<EngineImpl> deserialize_plan(const std::vector<char>& data,
+                                             const std::string& path) {
   if (data.size() < kHeaderBytes || std::memcmp(data.data(), kMagic, 8) != 0)
     throw Error(path + ": not a qrt plan (bad magic)");
   const uint32_t format = get<uint32_t>(data, 8);
@@ -334,5 +356,7 @@ std::shared_ptr<EngineImpl> load_plan(const std::string& path) {
   engine->bind_kernels(path);
   return engine;
 }
+
+}  // namespace
 
 }  // namespace qrt
