@@ -304,7 +304,9 @@ std::shared_ptr<EngineImpl> rebuild_for_batch(const EngineImpl& engine, int64_t 
   if (!engine.has_batch)
     throw Error(engine.source + ": the engine has a fixed batch of " +
                 std::to_string(engine.batch.max) + " (no batch dimension to grow)");
-  if (batch <= engine.batch.max) throw Error("rebuild_for_batch: batch is within the profile");
+  if (batch <= engine.batch.max)
+    throw Error(engine.source + ": rebuild for batch " + std::to_string(batch) +
+                ": the engine's maximum is already " + std::to_string(engine.batch.max));
   std::shared_ptr<EngineImpl> wider = clone_engine(engine);
   wider->batch.max = batch;
   annotate_symbolic_shapes(wider->graph, wider->input_batched, wider->batch, wider->has_batch);
