@@ -33,6 +33,16 @@ struct BatchProfile {
 // Parses "MIN:OPT:MAX" (or a single "N" meaning N:N:N); throws qrt::Error naming the text.
 BatchProfile parse_batch_profile(const std::string& text);
 
+// One input's shapes at the ends and middle of its profile (BuilderConfig::input_shapes).
+struct InputShapeProfile {
+  std::string name;
+  std::vector<int64_t> min, opt, max;
+};
+// Parses "NAME:MINxCxHxW:OPTx...:MAXx..." (the name may itself hold ':'); throws qrt::Error
+// naming the text on a dimension below 1, shapes of different ranks, MIN > OPT > MAX, or a
+// dimension other than the first that differs between the three.
+InputShapeProfile parse_shape_profile(const std::string& text);
+
 // Where INT8 activation scales come from when the model has no QDQ nodes.
 struct CalibrationConfig {
   // "minmax" | "entropy" (TensorRT's EntropyCalibration2) | "percentile" | "mse".
@@ -60,8 +70,18 @@ struct BuilderConfig {
   CalibrationConfig calibration;
   // Unset: the model's own batch dimension (symbolic -> 1:1:64, static -> fixed).
   std::optional<BatchProfile> batch;
-  // Backends in order of preference.
+  // Backends in order of preference: each node goes to the first whose kernel supports it.
+  // "reference" is always the implicit last resort (appended when absent), so every model runs.
   std::vector<std::string> backends = {"reference"};
+  // Op types kept off the preferred (first) backend; each must be a known op type.
+  std::vector<std::string> disabled_ops;
+  // A run of fewer nodes on one backend moves to the next backend that supports its nodes
+  // (border copies would cost more than it saves); a run that is the whole graph stays.
+  int64_t min_subgraph_size = 3;
+  // Per-input shape profiles (--shapes). Only dim 0 (the batch) may differ between MIN, OPT
+  // and MAX; the other dims fix the input's dynamic dims. They set the batch profile (every
+  // input's must agree, and `batch`, when also set, must equal it).
+  std::vector<InputShapeProfile> input_shapes;
   // Graph passes (constant folding, BatchNorm folding, ...); off only for debugging.
   bool optimize = true;
   // cuda backend: FP32 convolutions and GEMMs may use TF32 tensor cores (off: exact FP32).
@@ -88,8 +108,17 @@ struct LayerInfo {
   std::string op_type;
   std::string backend;
   std::string precision;
+  size_t subgraph = 0;               // index into EngineSummary::subgraphs
+  std::string fallback_reason;       // why it is not on the preferred backend; empty if it is
   std::vector<std::string> inputs;   // "name: f32 N x 64 x 56 x 56"
   std::vector<std::string> outputs;  // likewise
+};
+
+// A run of consecutive layers on one backend: what one CUDA graph covers, say.
+struct SubgraphInfo {
+  std::string backend;
+  size_t layers = 0;
+  std::string precision;  // "fp32", "fp16", "int8", or a mix such as "int8+fp32"
 };
 
 struct EngineSummary {
@@ -100,6 +129,7 @@ struct EngineSummary {
   std::vector<TensorInfo> inputs;
   std::vector<TensorInfo> outputs;
   std::vector<LayerInfo> layers;
+  std::vector<SubgraphInfo> subgraphs;  // in execution order
   size_t weight_bytes = 0;
   size_t activation_bytes_at_max_batch = 0;  // arena planned by liveness
   size_t activation_bytes_unshared = 0;      // what the arena would be with no buffer reuse
@@ -116,6 +146,9 @@ class Engine {
   // True when the file starts with qrt's plan magic (as opposed to, say, an ONNX model).
   static bool is_plan(const std::string& path);
   void save(const std::string& plan_path) const;
+  // This engine with its batch profile's MAX raised to `batch` (kernels, tactics and INT8
+  // scales kept: they were chosen at OPT, which stays).
+  std::shared_ptr<Engine> rebuild_for_batch(int64_t batch) const;
 
   std::vector<TensorInfo> inputs() const;
   std::vector<TensorInfo> outputs() const;
@@ -159,6 +192,12 @@ class ExecutionContext {
   using TensorCallback = std::function<void(const std::string& name, const Tensor& value)>;
   std::map<std::string, Tensor> run(const std::map<std::string, Tensor>& inputs,
                                     const TensorCallback& each_tensor);
+
+  // A batch above the profile's MAX: rebuild the engine for it (Engine::rebuild_for_batch), once
+  // per new maximum, calling `notice` with one line saying so (unset: printed to stderr),
+  // instead of failing. Off by default.
+  void set_rebuild_on_overflow(bool enabled,
+                               std::function<void(const std::string&)> notice = nullptr);
 
   // Bytes of activation memory this context holds now (host arena).
   size_t arena_bytes() const;

@@ -158,6 +158,22 @@ void Graph::remove_unused_values() {
   values_ = std::move(kept);
 }
 
+void Graph::set_node_order(const std::vector<Node*>& order) {
+  std::unordered_map<const Node*, size_t> index;
+  for (size_t i = 0; i < nodes_.size(); ++i) index[nodes_[i].get()] = i;
+  if (order.size() != nodes_.size())
+    throw Error("set_node_order: " + std::to_string(order.size()) + " nodes given, the graph has " +
+                std::to_string(nodes_.size()));
+  std::vector<std::unique_ptr<Node>> reordered;
+  for (Node* n : order) {
+    auto it = index.find(n);
+    if (it == index.end() || !nodes_[it->second])
+      throw Error("set_node_order: a node is missing or repeated");
+    reordered.push_back(std::move(nodes_[it->second]));
+  }
+  nodes_ = std::move(reordered);
+}
+
 void Graph::topological_sort() {
   // Kahn's algorithm, stable: among ready nodes keep the original order.
   std::unordered_map<const Node*, size_t> index;

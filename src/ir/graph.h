@@ -67,6 +67,7 @@ class Node {
   std::string backend;                           // e.g. "reference"
   DataType kernel_dtype = DataType::kUndefined;  // the registry key the kernel was found by
   std::string tactic;                            // backend-specific kernel choice
+  std::string fallback_reason;  // why not the preferred backend (partitioner); "" if it is
 
   Value* input(size_t i) const { return i < inputs.size() ? inputs[i] : nullptr; }
   Value* output(size_t i) const { return i < outputs.size() ? outputs[i] : nullptr; }
@@ -118,6 +119,8 @@ class Graph {
   void remove_unused_values();
   // Orders nodes so each comes after the producers of its inputs; throws on a cycle.
   void topological_sort();
+  // Puts the nodes in `order` (a permutation of nodes(), topological: the partitioner's).
+  void set_node_order(const std::vector<Node*>& order);
   std::unordered_map<const Value*, std::vector<Node*>> consumers() const;
   bool is_graph_output(const Value* v) const;
   bool is_graph_input(const Value* v) const;

@@ -10,6 +10,7 @@
 #include "quant/precision.h"
 #include "runtime/engine_impl.h"
 #include "runtime/optimize.h"
+#include "runtime/partition.h"
 #include "util/parse_list.h"
 
 namespace qrt {
@@ -19,6 +20,48 @@ namespace {
 // "weights-int8" is a baseline, not a deployment precision: fp32 compute with the weights of the
 // int8-capable layers rounded through int8 (what INT8 costs before activations are calibrated).
 const std::vector<std::string> kPrecisions = {"fp32", "fp16", "int8", "best", "weights-int8"};
+
+// --shapes: fixes the named inputs' non-batch dims; returns the batch profile they give.
+std::optional<BatchProfile> apply_input_shapes(ir::Graph& graph, const BuilderConfig& config,
+                                               const std::string& source) {
+  std::optional<BatchProfile> profile;
+  std::string profile_from;
+  for (const InputShapeProfile& p : config.input_shapes) {
+    const std::string what = source + ": --shapes " + p.name;
+    ir::Value* v = nullptr;
+    std::string names;
+    for (ir::Value* in : graph.inputs) {
+      if (in->name == p.name) v = in;
+      names += (names.empty() ? "'" : ", '") + in->name + "'";
+    }
+    if (!v) throw Error(what + ": the model has no input '" + p.name + "' (inputs: " + names + ")");
+    if (p.min.size() != v->shape.size())
+      throw Error(what + ": " + std::to_string(p.min.size()) + " dimensions given, the input has " +
+                  std::to_string(v->shape.size()) + " (" + ir::sym_shape_to_string(v->shape) + ")");
+    for (size_t d = 1; d < v->shape.size(); ++d) {
+      if (v->shape[d].is_static() && v->shape[d].value != p.opt[d])
+        throw Error(what + ": dimension " + std::to_string(d) + " is " +
+                    std::to_string(v->shape[d].value) + " in the model, " +
+                    std::to_string(p.opt[d]) + " given");
+      v->shape[d] = ir::Dim{p.opt[d], {}};
+    }
+    const BatchProfile batch{p.min[0], p.opt[0], p.max[0]};
+    if (profile &&
+        (profile->min != batch.min || profile->opt != batch.opt || profile->max != batch.max))
+      throw Error(what + ": batch " + std::to_string(batch.min) + ":" + std::to_string(batch.opt) +
+                  ":" + std::to_string(batch.max) + " differs from input '" + profile_from +
+                  "' (every input shares one batch profile)");
+    if (config.batch && (config.batch->min != batch.min || config.batch->opt != batch.opt ||
+                         config.batch->max != batch.max))
+      throw Error(what + ": batch " + std::to_string(batch.min) + ":" + std::to_string(batch.opt) +
+                  ":" + std::to_string(batch.max) + " differs from --batch " +
+                  std::to_string(config.batch->min) + ":" + std::to_string(config.batch->opt) +
+                  ":" + std::to_string(config.batch->max));
+    profile = batch;
+    profile_from = p.name;
+  }
+  return profile;
+}
 
 // Decides which inputs carry the batch in dim 0 and the profile they accept.
 void resolve_batch(const ir::Graph& graph, const BuilderConfig& config, const std::string& source,
@@ -31,7 +74,8 @@ void resolve_batch(const ir::Graph& graph, const BuilderConfig& config, const st
       if (!v->shape[d].is_static())
         throw Error(source + ": input '" + v->name + "' dimension " + std::to_string(d) + " ('" +
                     v->shape[d].symbol +
-                    "') is dynamic; qrt needs fixed sizes apart from the batch (dimension 0)");
+                    "') is dynamic; qrt needs fixed sizes apart from the batch (dimension 0): "
+                    "give them with --shapes");
     if (v->shape.empty()) continue;
     const bool symbolic = !v->shape[0].is_static();
     any_symbolic |= symbolic;
@@ -53,53 +97,68 @@ void resolve_batch(const ir::Graph& graph, const BuilderConfig& config, const st
   }
 }
 
+// The user's backends, then "reference" as the last resort when absent: every model runs.
+std::vector<std::string> effective_backends(const BuilderConfig& config) {
+  std::vector<std::string> list = config.backends;
+  if (std::find(list.begin(), list.end(), "reference") == list.end()) list.push_back("reference");
+  return list;
+}
+
+// Chooses each node's backend (the partitioner, runtime/partition.h) and kernel, and puts the
+// nodes in an order where each subgraph is contiguous.
 void select_kernels(ir::Graph& graph, const EngineImpl& engine, const BuilderConfig& config,
                     const std::string& source) {
   ir::InferOptions options;
   options.defer_unknown_values = true;
   const auto inference =
       ir::infer_concrete(graph, engine.input_types_for_batch(engine.batch.opt), options);
-  std::vector<std::string> failures;
+  const std::vector<std::string> backends = effective_backends(config);
   const auto& registry = KernelRegistry::instance();
-  for (ir::Node* node : graph.nodes()) {
-    bool deferred = false;
-    for (const ir::Value* out : node->outputs) deferred |= out && inference.deferred.count(out);
-    if (deferred) {
-      // Shapes known only at run time: the first backend with this op takes it; the kernel
-      // for the dtype is chosen per execution plan.
-      auto backend =
-          std::find_if(config.backends.begin(), config.backends.end(), [&](const auto& b) {
-            const auto ops = registry.supported_op_types(b);
-            return std::binary_search(ops.begin(), ops.end(), node->op_type);
-          });
-      if (backend == config.backends.end()) {
-        failures.push_back(node->describe() + " (no kernel for " + node->op_type + ")");
-        continue;
-      }
-      node->backend = *backend;
-      node->kernel_dtype = DataType::kUndefined;
-      node->tactic = kDeferredTactic;
-      continue;
-    }
-    NodeTypes types;
-    for (const ir::Value* in : node->inputs)
-      types.inputs.push_back(in ? inference.types.at(in) : ir::TensorType{});
+  const std::vector<ir::Node*> nodes = graph.nodes();
+  std::vector<NodeSupport> support(nodes.size());
+  std::vector<std::vector<const KernelDef*>> kernels(nodes.size());
+  std::vector<bool> deferred(nodes.size(), false);
+  std::vector<std::string> failures;
+  for (size_t i = 0; i < nodes.size(); ++i) {
+    const ir::Node* node = nodes[i];
     for (const ir::Value* out : node->outputs)
-      types.outputs.push_back(out ? inference.types.at(out) : ir::TensorType{});
+      deferred[i] = deferred[i] || (out && inference.deferred.count(out));
+    NodeTypes types;
+    if (!deferred[i]) {
+      for (const ir::Value* in : node->inputs)
+        types.inputs.push_back(in ? inference.types.at(in) : ir::TensorType{});
+      for (const ir::Value* out : node->outputs)
+        types.outputs.push_back(out ? inference.types.at(out) : ir::TensorType{});
+    }
     std::string reasons;
-    const KernelDef* chosen = nullptr;
-    for (const std::string& backend : config.backends) {
+    for (size_t b = 0; b < backends.size(); ++b) {
+      const std::string& backend = backends[b];
       std::string why;
-      chosen = registry.select(*node, backend, types, &why);
-      if (chosen) break;
-      reasons += (reasons.empty() ? "" : "; ") + why;
+      const KernelDef* kernel = nullptr;
+      bool ok = false;
+      if (b == 0 && std::find(config.disabled_ops.begin(), config.disabled_ops.end(),
+                              node->op_type) != config.disabled_ops.end()) {
+        why = node->op_type + " disabled on " + backend + " by --disable-ops";
+      } else if (deferred[i]) {
+        // Shapes known only at run time: the backend with this op takes it; the kernel for
+        // the dtype is chosen per execution plan.
+        const auto ops = registry.supported_op_types(backend);
+        ok = std::binary_search(ops.begin(), ops.end(), node->op_type);
+        if (!ok) why = "no " + backend + " kernel for " + node->op_type;
+      } else {
+        kernel = registry.select(*node, backend, types, &why);
+        ok = kernel != nullptr;
+        // Predicates explain in their own words; say whose words they are.
+        if (!ok && why.find(backend) == std::string::npos) why = backend + ": " + why;
+      }
+      support[i].supported.push_back(ok);
+      support[i].why_not.push_back(ok ? "" : why);
+      kernels[i].push_back(kernel);
+      if (!ok) reasons += (reasons.empty() ? "" : "; ") + why;
     }
-    if (!chosen) {
+    if (std::find(support[i].supported.begin(), support[i].supported.end(), true) ==
+        support[i].supported.end())
       failures.push_back(node->describe() + " (" + reasons + ")");
-      continue;
-    }
-    node->backend = chosen->backend;
-    node->kernel_dtype = chosen->dtype;
   }
   if (!failures.empty()) {
     std::ostringstream os;
@@ -107,6 +166,20 @@ void select_kernels(ir::Graph& graph, const EngineImpl& engine, const BuilderCon
     for (size_t i = 0; i < failures.size(); ++i) os << (i ? "; " : "") << failures[i];
     throw Error(os.str());
   }
+  const Partition partition = partition_nodes(nodes, support, backends, config.min_subgraph_size);
+  for (size_t i = 0; i < nodes.size(); ++i) {
+    ir::Node* node = nodes[i];
+    const size_t b = partition.backend[i];
+    node->backend = backends[b];
+    node->fallback_reason = partition.fallback_reason[i];
+    if (deferred[i]) {
+      node->kernel_dtype = DataType::kUndefined;
+      node->tactic = kDeferredTactic;
+    } else {
+      node->kernel_dtype = kernels[i][b]->dtype;
+    }
+  }
+  graph.set_node_order(partition.order);
 }
 
 void warn(const BuilderConfig& config, const std::string& message) {
@@ -189,6 +262,58 @@ void check_layer_names(const ir::Graph& graph, const quant::LayerPrecisions& ove
 
 }  // namespace
 
+InputShapeProfile parse_shape_profile(const std::string& text) {
+  const std::string what = "--shapes '" + text + "'";
+  // The three shapes are the last three fields: input names may hold ':' themselves.
+  std::vector<std::string> fields;
+  size_t end = text.size();
+  for (int i = 0; i < 3; ++i) {
+    const size_t colon = end == 0 ? std::string::npos : text.rfind(':', end - 1);
+    if (colon == std::string::npos || colon == 0)
+      throw Error(what + ": expected NAME:MINxCxHxW:OPTxCxHxW:MAXxCxHxW");
+    fields.insert(fields.begin(), text.substr(colon + 1, end - colon - 1));
+    end = colon;
+  }
+  InputShapeProfile p;
+  p.name = text.substr(0, end);
+  std::vector<int64_t>* shapes[] = {&p.min, &p.opt, &p.max};
+  const char* labels[] = {"MIN", "OPT", "MAX"};
+  for (size_t i = 0; i < 3; ++i) {
+    *shapes[i] = util::parse_int_list(fields[i], 'x', "--shapes " + p.name);
+    for (int64_t d : *shapes[i])
+      if (d < 1)
+        throw Error(what + ": " + labels[i] + " shape " + fields[i] + " has a dimension below 1");
+  }
+  if (p.min.size() != p.opt.size() || p.opt.size() != p.max.size())
+    throw Error(what + ": MIN, OPT and MAX have different ranks");
+  for (size_t d = 1; d < p.min.size(); ++d)
+    if (p.min[d] != p.opt[d] || p.opt[d] != p.max[d])
+      throw Error(what + ": only dimension 0 (the batch) may differ between MIN, OPT and MAX; " +
+                  "dimension " + std::to_string(d) + " does");
+  if (!(p.min[0] <= p.opt[0] && p.opt[0] <= p.max[0]))
+    throw Error(what + ": needs MIN <= OPT <= MAX in dimension 0");
+  return p;
+}
+
+std::string rebuild_notice(const EngineImpl& engine, int64_t batch) {
+  return "rebuilding engine: its maximum batch size " + std::to_string(engine.batch.max) +
+         " is less than the input batch size " + std::to_string(batch);
+}
+
+std::shared_ptr<EngineImpl> rebuild_for_batch(const EngineImpl& engine, int64_t batch) {
+  if (!engine.has_batch)
+    throw Error(engine.source + ": the engine has a fixed batch of " +
+                std::to_string(engine.batch.max) + " (no batch dimension to grow)");
+  if (batch <= engine.batch.max)
+    throw Error(engine.source + ": rebuild for batch " + std::to_string(batch) +
+                ": the engine's maximum is already " + std::to_string(engine.batch.max));
+  std::shared_ptr<EngineImpl> wider = clone_engine(engine);
+  wider->batch.max = batch;
+  annotate_symbolic_shapes(wider->graph, wider->input_batched, wider->batch, wider->has_batch);
+  wider->bind_kernels(wider->source);
+  return wider;
+}
+
 BatchProfile parse_batch_profile(const std::string& text) {
   const std::vector<int64_t> parts = util::parse_int_list(text, ':', "batch profile");
   if (parts.size() != 1 && parts.size() != 3)
@@ -203,6 +328,12 @@ BatchProfile parse_batch_profile(const std::string& text) {
 
 std::shared_ptr<EngineImpl> build_engine(ir::Graph graph, const BuilderConfig& config,
                                          const std::string& source) {
+  BuilderConfig shaped;  // with the batch profile --shapes gives, when it gives one
+  if (!config.input_shapes.empty()) {
+    shaped = config;
+    shaped.batch = apply_input_shapes(graph, config, source);
+  }
+  const BuilderConfig& effective = config.input_shapes.empty() ? config : shaped;
   if (std::find(kPrecisions.begin(), kPrecisions.end(), config.precision) == kPrecisions.end())
     throw Error(source + ": precision '" + config.precision +
                 "' is not supported (supported: fp32, fp16, int8, best, weights-int8)");
@@ -219,6 +350,14 @@ std::shared_ptr<EngineImpl> build_engine(ir::Graph graph, const BuilderConfig& c
       throw Error("unknown backend '" + b + "' (available: " + list + ")");
     }
 
+  if (config.min_subgraph_size < 1)
+    throw Error("--min-subgraph-size " + std::to_string(config.min_subgraph_size) +
+                ": must be at least 1");
+  const auto op_types = ir::OpRegistry::instance().op_types();
+  for (const std::string& op : config.disabled_ops)
+    if (std::find(op_types.begin(), op_types.end(), op) == op_types.end())
+      throw Error("--disable-ops: '" + op + "' is not an op type qrt knows");
+
   const bool wants_gpu =
       std::find(config.backends.begin(), config.backends.end(), "cuda") != config.backends.end();
   // Tactics are timed on the GPU the engine is built for: no GPU, no cuda engine.
@@ -231,7 +370,7 @@ std::shared_ptr<EngineImpl> build_engine(ir::Graph graph, const BuilderConfig& c
   try {
     graph.topological_sort();
     ir::validate(graph);
-    resolve_batch(graph, config, source, *engine);
+    resolve_batch(graph, effective, source, *engine);
     // QDQ pairs fold before the passes: constant folding would turn a dequantized weight into
     // plain floats and lose its scales.
     const bool int8 = config.precision == "int8" || config.precision == "best";
@@ -287,6 +426,13 @@ std::shared_ptr<EngineImpl> build_engine(ir::Graph graph, const BuilderConfig& c
           annotate_symbolic_shapes(graph, engine->input_batched, engine->batch, engine->has_batch);
     }
     mark_value_inputs(graph, deferred, *engine);
+    for (const std::string& op : config.disabled_ops) {
+      const auto nodes = graph.nodes();
+      if (std::none_of(nodes.begin(), nodes.end(),
+                       [&](const ir::Node* n) { return n->op_type == op; }))
+        warn(config,
+             source + ": --disable-ops " + op + ": the optimised model has no " + op + " node");
+    }
     engine->graph = std::move(graph);
     select_kernels(engine->graph, *engine, config, source);
     engine->bind_kernels(source);

@@ -1,6 +1,7 @@
 #include <sstream>
 
 #include "runtime/engine_impl.h"
+#include "runtime/partition.h"
 
 namespace qrt {
 
@@ -13,6 +14,10 @@ std::shared_ptr<Engine> Engine::load(const std::string& plan_path) {
 bool Engine::is_plan(const std::string& path) { return is_plan_file(path); }
 
 void Engine::save(const std::string& plan_path) const { save_plan(*impl_, plan_path); }
+
+std::shared_ptr<Engine> Engine::rebuild_for_batch(int64_t batch) const {
+  return std::make_shared<Engine>(qrt::rebuild_for_batch(*impl_, batch));
+}
 
 namespace {
 TensorInfo tensor_info(const ir::Value* v, bool batched) {
@@ -72,8 +77,23 @@ EngineSummary Engine::summary() const {
   s.outputs = outputs();
   for (const ir::Value* v : e.graph.values())
     if (v->is_constant()) s.weight_bytes += v->constant->nbytes();
-  for (const ir::Node* n : e.nodes) {
-    LayerInfo layer{n->name, n->op_type, n->backend, node_precision(*n), {}, {}};
+  const std::vector<const ir::Node*> nodes(e.nodes.begin(), e.nodes.end());
+  const std::vector<size_t> runs = subgraph_runs(nodes);
+  for (size_t i = 0; i < nodes.size(); ++i) {
+    const ir::Node* n = nodes[i];
+    LayerInfo layer{n->name, n->op_type,         n->backend, node_precision(*n),
+                    runs[i], n->fallback_reason, {},         {}};
+    if (s.subgraphs.size() <= runs[i]) s.subgraphs.push_back({n->backend, 0, {}});
+    SubgraphInfo& sub = s.subgraphs[runs[i]];
+    ++sub.layers;
+    // Precisions in a fixed order (int8, fp16, fp32), joined by '+'.
+    std::string mix;
+    for (const std::string p : {"int8", "fp16", "fp32"}) {
+      if (layer.precision != p && sub.precision.find(p) == std::string::npos) continue;
+      if (!mix.empty()) mix.push_back('+');
+      mix.append(p);
+    }
+    sub.precision = mix;
     for (const ir::Value* in : n->inputs)
       if (!in || !in->is_constant()) layer.inputs.push_back(describe_value(in));
     for (const ir::Value* out : n->outputs) layer.outputs.push_back(describe_value(out));

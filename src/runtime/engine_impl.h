@@ -150,11 +150,19 @@ std::shared_ptr<void> make_cpu_backend_state();
 // Plan file I/O (plan_format.cpp).
 void save_plan(const EngineImpl& engine, const std::string& path);
 std::shared_ptr<EngineImpl> load_plan(const std::string& path);
+// A deep copy (through the plan format, so exactly what a saved plan holds).
+std::shared_ptr<EngineImpl> clone_engine(const EngineImpl& engine);
 // True when the file starts with the plan magic.
 bool is_plan_file(const std::string& path);
 
 // Builds an engine from an already imported graph (builder.cpp).
 std::shared_ptr<EngineImpl> build_engine(ir::Graph graph, const BuilderConfig& config,
                                          const std::string& source);
+// The engine with its profile's MAX raised to `batch` (builder.cpp). Kernels and tactics were
+// chosen at OPT, which does not change, and INT8 scales live in the graph: both are kept; the
+// shapes are inferred again over the wider range.
+std::shared_ptr<EngineImpl> rebuild_for_batch(const EngineImpl& engine, int64_t batch);
+// "rebuilding engine: its maximum batch size 1 is less than the input batch size 256"
+std::string rebuild_notice(const EngineImpl& engine, int64_t batch);
 
 }  // namespace qrt

@@ -1,5 +1,6 @@
 #include <cstdlib>
 #include <cstring>
+#include <iostream>
 #include <unordered_map>
 
 #include "runtime/engine_impl.h"
@@ -18,6 +19,8 @@ struct ContextState {
   // The cpu backend's primitives and reordered weights, made on first use (KernelArgs::resources
   // of cpu nodes).
   std::shared_ptr<void> cpu_backend = make_cpu_backend_state();
+  bool rebuild_on_overflow = false;
+  std::function<void(const std::string&)> rebuild_notice;
 };
 
 namespace {
@@ -62,9 +65,12 @@ std::vector<const Tensor*> check_inputs(const EngineImpl& engine,
     if (engine.input_batched[i]) {
       const int64_t b = t.dim(0);
       if (b < engine.batch.min || b > engine.batch.max)
-        throw Error(what + ": batch " + std::to_string(b) +
-                    " is outside the engine's batch range [" + std::to_string(engine.batch.min) +
-                    ", " + std::to_string(engine.batch.max) + "]");
+        throw Error(
+            what + ": batch " + std::to_string(b) + " is outside the engine's batch range [" +
+            std::to_string(engine.batch.min) + ", " + std::to_string(engine.batch.max) +
+            "] (profile " + std::to_string(engine.batch.min) + ":" +
+            std::to_string(engine.batch.opt) + ":" + std::to_string(engine.batch.max) + ")" +
+            (b > engine.batch.max ? "; rebuild on overflow (--rebuild-on-overflow) is off" : ""));
       if (batch >= 0 && b != batch)
         throw Error(what + ": batch " + std::to_string(b) + " differs from another input's batch " +
                     std::to_string(batch));
@@ -87,8 +93,34 @@ std::map<std::string, Tensor> ExecutionContext::run(const std::map<std::string, 
   return run(inputs, TensorCallback{});
 }
 
+void ExecutionContext::set_rebuild_on_overflow(bool enabled,
+                                               std::function<void(const std::string&)> notice) {
+  state_->rebuild_on_overflow = enabled;
+  state_->rebuild_notice = std::move(notice);
+}
+
 std::map<std::string, Tensor> ExecutionContext::run(const std::map<std::string, Tensor>& inputs,
                                                     const TensorCallback& each_tensor) {
+  if (state_->rebuild_on_overflow && engine_->has_batch) {
+    int64_t batch = 0;
+    for (size_t i = 0; i < engine_->graph.inputs.size(); ++i) {
+      auto it = inputs.find(engine_->graph.inputs[i]->name);
+      if (engine_->input_batched[i] && it != inputs.end() && it->second.rank() > 0)
+        batch = std::max(batch, it->second.dim(0));
+    }
+    if (batch > engine_->batch.max) {
+      const std::string notice = rebuild_notice(*engine_, batch);
+      if (state_->rebuild_notice)
+        state_->rebuild_notice(notice);
+      else
+        std::cerr << "qrt: " << notice << "\n";
+      // This context's own engine from now on; plans and device state were made for the old.
+      state_->last_device_plan = nullptr;
+      state_->device.reset();
+      state_->plans.clear();
+      engine_ = rebuild_for_batch(*engine_, batch);
+    }
+  }
   const EngineImpl& engine = *engine_;
   const auto ordered = check_inputs(engine, inputs);
   // Plans are keyed by input shapes, plus the values of inputs whose values decide shapes.

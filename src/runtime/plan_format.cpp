@@ -24,7 +24,9 @@ namespace {
 using json = nlohmann::json;
 
 constexpr char kMagic[8] = {'Q', 'R', 'T', 'P', 'L', 'A', 'N', '\0'};
-constexpr uint32_t kFormatVersion = 1;
+// 2: nodes may carry "fallback" (the partitioner's reason). Version 1 plans still load.
+constexpr uint32_t kFormatVersion = 2;
+constexpr uint32_t kOldestReadableVersion = 1;
 constexpr size_t kHeaderBytes = 40;
 constexpr size_t kAlign = 64;
 
@@ -98,6 +100,7 @@ json graph_to_json(const EngineImpl& e, BlobWriter& blob) {
                      {"backend", n->backend},
                      {"kernel_dtype", dtype_name(n->kernel_dtype)},
                      {"tactic", n->tactic}});
+    if (!n->fallback_reason.empty()) nodes.back()["fallback"] = n->fallback_reason;
   }
   json inputs = json::array(), outputs = json::array();
   for (const ir::Value* v : g.inputs) inputs.push_back(ref(v));
@@ -202,6 +205,7 @@ class PlanReader {
       n->backend = jn.at("backend").get<std::string>();
       n->kernel_dtype = dtype(jn.at("kernel_dtype"), "kernel dtype");
       n->tactic = jn.at("tactic").get<std::string>();
+      n->fallback_reason = jn.value("fallback", std::string());
       order.push_back(n);
     }
     for (const json& i : j.at("inputs")) {
@@ -236,7 +240,9 @@ bool is_plan_file(const std::string& path) {
   return f.read(magic, 8) && std::memcmp(magic, kMagic, 8) == 0;
 }
 
-void save_plan(const EngineImpl& e, const std::string& path) {
+namespace {
+
+std::vector<char> serialize_plan(const EngineImpl& e) {
   BlobWriter blob;
   json meta = {{"qrt_version", e.qrt_version},
                {"source", e.source},
@@ -260,6 +266,17 @@ void save_plan(const EngineImpl& e, const std::string& path) {
   if (!blob.bytes().empty())
     std::memcpy(out.data() + blob_at, blob.bytes().data(), blob.bytes().size());
   put<uint64_t>(out, 32, XXH3_64bits(out.data() + kHeaderBytes, out.size() - kHeaderBytes));
+  return out;
+}
+
+// `path` names the plan in errors (a file, or an engine being copied).
+std::shared_ptr<EngineImpl> deserialize_plan(const std::vector<char>& data,
+                                             const std::string& path);
+
+}  // namespace
+
+void save_plan(const EngineImpl& e, const std::string& path) {
+  const std::vector<char> out = serialize_plan(e);
   std::ofstream f(path, std::ios::binary | std::ios::trunc);
   if (!f) throw Error(path + ": cannot open for writing");
   f.write(out.data(), static_cast<std::streamsize>(out.size()));
@@ -267,14 +284,23 @@ void save_plan(const EngineImpl& e, const std::string& path) {
 }
 
 std::shared_ptr<EngineImpl> load_plan(const std::string& path) {
-  const std::vector<char> data = read_file(path);
+  return deserialize_plan(read_file(path), path);
+}
+
+std::shared_ptr<EngineImpl> clone_engine(const EngineImpl& engine) {
+  return deserialize_plan(serialize_plan(engine), engine.source);
+}
+
+namespace {
+std::shared_ptr<EngineImpl> deserialize_plan(const std::vector<char>& data,
+                                             const std::string& path) {
   if (data.size() < kHeaderBytes || std::memcmp(data.data(), kMagic, 8) != 0)
     throw Error(path + ": not a qrt plan (bad magic)");
   const uint32_t format = get<uint32_t>(data, 8);
-  if (format != kFormatVersion)
+  if (format < kOldestReadableVersion || format > kFormatVersion)
     throw Error(path + ": plan format version " + std::to_string(format) +
-                " is not the one this qrt reads (" + std::to_string(kFormatVersion) +
-                "); rebuild the plan with qrt " + version());
+                " is not one this qrt reads (" + std::to_string(kOldestReadableVersion) + " to " +
+                std::to_string(kFormatVersion) + "); rebuild the plan with qrt " + version());
   const uint64_t meta_bytes = get<uint64_t>(data, 16);
   const uint64_t blob_bytes = get<uint64_t>(data, 24);
   const uint64_t available = data.size() - kHeaderBytes;
@@ -330,5 +356,7 @@ std::shared_ptr<EngineImpl> load_plan(const std::string& path) {
   engine->bind_kernels(path);
   return engine;
 }
+
+}  // namespace
 
 }  // namespace qrt

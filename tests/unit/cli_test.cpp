@@ -196,6 +196,92 @@ TEST_F(Cli, UnknownBackend) {
                         "unknown backend 'warp-drive'");
 }
 
+TEST_F(Cli, InspectShowsSubgraphs) {
+  const Result inspect = qrt_cli("inspect " + kModel + " --backend reference");
+  ASSERT_EQ(inspect.exit_code, 0) << inspect.output;
+  EXPECT_NE(inspect.output.find("subgraphs (1):\n  id  backend     layers  precision\n"
+                                "  0   reference   11      fp32\n"),
+            std::string::npos)
+      << inspect.output;
+  EXPECT_NE(inspect.output.find("backend=reference subgraph=0"), std::string::npos);
+  EXPECT_EQ(inspect.output.find("fallbacks"), std::string::npos);  // nothing fell back
+}
+
+TEST_F(Cli, BadPartitionFlags) {
+  const std::string build = "build " + kModel + " -o " + path("x.plan");
+  expect_one_line_error(build + " --disable-ops Conv,Convolution",
+                        "--disable-ops: 'Convolution' is not an op type qrt knows");
+  expect_one_line_error(build + " --min-subgraph-size 0",
+                        "--min-subgraph-size 0: must be at least 1");
+  expect_one_line_error(build + " --min-subgraph-size x", "--min-subgraph-size");
+  expect_one_line_error("run " + kModel + " --input " + kSample + " --backend reference,nope",
+                        "unknown backend 'nope' (available: ");
+  // Disabled on the only backend: nothing else can run it.
+  expect_one_line_error(build + " --disable-ops MaxPool",
+                        "MaxPool disabled on reference by --disable-ops");
+}
+
+TEST_F(Cli, DisablingAnOpTheModelLacksWarns) {
+  const Result r = qrt_cli("build " + kModel + " -o " + path("x.plan") + " --disable-ops Softmax");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("qrt: warning: " + kModel +
+                          ": --disable-ops Softmax: the optimised model has no Softmax node"),
+            std::string::npos)
+      << r.output;
+}
+
+TEST_F(Cli, RebuildOnOverflowSaysSoInOneLine) {
+  ASSERT_EQ(qrt_cli("build " + kModel + " -o " + path("m.plan") + " --batch 1:1:2").exit_code, 0);
+  expect_one_line_error("run " + path("m.plan") + " --input " + kSample,
+                        "batch 8 is outside the engine's batch range [1, 2] (profile 1:1:2)");
+  const Result run = qrt_cli("run " + path("m.plan") + " --input " + kSample +
+                             " --rebuild-on-overflow --output-dir " + path("out"));
+  ASSERT_EQ(run.exit_code, 0) << run.output;
+  const std::string notice =
+      "qrt: rebuilding engine: its maximum batch size 2 is less than the input batch size 8\n";
+  EXPECT_NE(run.output.find(notice), std::string::npos) << run.output;
+  const Tensor logits = io::load_npy(path("out/logits.npy"));
+  const Tensor want =
+      io::load_npy(std::string(QRT_SOURCE_DIR) + "/models/fashion_sample_logits.npy");
+  ASSERT_EQ(logits.shape(), want.shape());
+  for (int64_t i = 0; i < want.numel(); ++i)
+    EXPECT_NEAR(logits.data_as<float>()[i], want.data_as<float>()[i], 1e-4f);
+  const Result bench = qrt_cli("bench " + path("m.plan") +
+                               " --batch 4 --iterations 1 --warmup 0 --rebuild-on-overflow");
+  ASSERT_EQ(bench.exit_code, 0) << bench.output;
+  EXPECT_NE(bench.output.find("maximum batch size 2 is less than the input batch size 4"),
+            std::string::npos)
+      << bench.output;
+}
+
+TEST_F(Cli, ShapesSetTheProfile) {
+  const Result build = qrt_cli("build " + kModel + " -o " + path("m.plan") +
+                               " --shapes image:2x1x28x28:4x1x28x28:16x1x28x28");
+  ASSERT_EQ(build.exit_code, 0) << build.output;
+  EXPECT_NE(build.output.find("batch 2:4:16"), std::string::npos) << build.output;
+}
+
+TEST_F(Cli, BadProfiles) {
+  const std::string build = "build " + kModel + " -o " + path("x.plan");
+  expect_one_line_error(build + " --batch 0:1:2", "batch sizes must be at least 1");
+  expect_one_line_error(build + " --batch 9:9:8", "MIN <= OPT <= MAX");
+  expect_one_line_error(build + " --shapes image:0x1x28x28:1x1x28x28:2x1x28x28",
+                        "MIN shape 0x1x28x28 has a dimension below 1");
+  expect_one_line_error(build + " --shapes image:1x1x28x28:1x1x28x28:1x1x28x-2",
+                        "has a dimension below 1");
+  expect_one_line_error(build + " --shapes image:8x1x28x28:4x1x28x28:16x1x28x28",
+                        "needs MIN <= OPT <= MAX in dimension 0");
+  expect_one_line_error(build + " --shapes image:1x1x28x28:1x1x28x28:1x1x32x32",
+                        "only dimension 0 (the batch) may differ");
+  expect_one_line_error(build + " --shapes img:1x1x28x28:1x1x28x28:1x1x28x28",
+                        "--shapes img: the model has no input 'img' (inputs: 'image')");
+  expect_one_line_error(build + " --shapes image:1x28x28:1x28x28:1x28x28",
+                        "--shapes image: 3 dimensions given, the input has 4");
+  expect_one_line_error(build + " --shapes image:1x1x32x32:1x1x32x32:1x1x32x32",
+                        "--shapes image: dimension 2 is 28 in the model, 32 given");
+  expect_one_line_error(build + " --shapes image:1x1x28x28", "expected NAME:MINxCxHxW");
+}
+
 TEST_F(Cli, ExportQdqFromACalibrationTable) {
   write_bytes("t.cache",
               "TRT-8601-MinMaxCalibration\nimage: 3c010204\nlogits: 3d800000\n"

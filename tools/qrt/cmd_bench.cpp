@@ -10,6 +10,7 @@
 
 #include "commands.h"
 #include "qrt/bench.h"
+#include "runtime/engine_impl.h"
 #include "util/parse_list.h"
 
 namespace qrt::cli {
@@ -62,6 +63,7 @@ Command add_bench_command(CLI::App& parent) {
     bool no_transfers = false, no_cuda_graph = false;
     int profile = 0;
     BuildFlags flags;
+    bool rebuild = false;
   };
   auto args = std::make_shared<Args>();
   CLI::App* app = parent.add_subcommand("bench", "Measure throughput and latency per batch size");
@@ -87,6 +89,7 @@ Command add_bench_command(CLI::App& parent) {
       ->check(CLI::IsMember({"fp32", "fp16"}));
   app->add_option("--backend", args->flags.backends, "Backends when building an ONNX model");
   app->add_flag("--tf32", args->flags.tf32, "cuda: allow TF32 when building an ONNX model");
+  add_rebuild_flag(app, args->rebuild);
   add_threads_flag(app);
   return {app, [args] {
             std::vector<int64_t> batches;
@@ -108,6 +111,10 @@ Command add_bench_command(CLI::App& parent) {
             std::cout << "\n";
             nlohmann::json results = nlohmann::json::array();
             for (int64_t b : batches) {
+              if (args->rebuild && b > engine->batch_profile().max) {
+                std::cerr << "qrt: " << rebuild_notice(engine->impl(), b) << "\n";
+                engine = engine->rebuild_for_batch(b);
+              }
               BenchOptions opt;
               opt.batch = b;
               opt.iterations = args->iterations;

@@ -47,6 +47,7 @@ Command add_eval_command(CLI::App& parent) {
     bool compare = false;
     DataFlags data;
     BuildFlags flags;
+    bool rebuild = false;
   };
   auto args = std::make_shared<Args>();
   CLI::App* app = parent.add_subcommand(
@@ -64,6 +65,7 @@ Command add_eval_command(CLI::App& parent) {
                 "Add agreement with the first engine: top-1 agreement, max/mean abs error, cosine");
   app->add_option("--json", args->json_path, "Write the results as JSON");
   add_preprocess_flags(app, *args->flags.preprocess);
+  add_rebuild_flag(app, args->rebuild);
   return {
       app, [args] {
         auto dataset =
@@ -91,6 +93,7 @@ Command add_eval_command(CLI::App& parent) {
           config.batch = BatchProfile{1, bs, bs};
           s.engine = load_or_build(args->engines[i], config);
           s.context = s.engine->create_context();
+          s.context->set_rebuild_on_overflow(args->rebuild);
           if (s.engine->inputs().size() != 1)
             throw Error(args->engines[i] + ": eval needs a model with one input");
           s.input = s.engine->inputs()[0].name;

@@ -34,11 +34,28 @@ Command add_inspect_command(CLI::App& parent) {
                       << s.batch.max << "\n";
             print_tensors("inputs", s.inputs);
             print_tensors("outputs", s.outputs);
+            std::cout << "subgraphs (" << s.subgraphs.size() << "):\n"
+                      << "  id  backend     layers  precision\n";
+            for (size_t k = 0; k < s.subgraphs.size(); ++k) {
+              const SubgraphInfo& sub = s.subgraphs[k];
+              std::cout << "  " << std::left << std::setw(4) << k << std::setw(12) << sub.backend
+                        << std::setw(8) << sub.layers << sub.precision << std::right << "\n";
+            }
+            size_t fallbacks = 0;
+            for (const auto& l : s.layers) fallbacks += l.fallback_reason.empty() ? 0 : 1;
+            if (fallbacks > 0) {
+              std::cout << "fallbacks (" << fallbacks << "):\n";
+              for (const auto& l : s.layers)
+                if (!l.fallback_reason.empty())
+                  std::cout << "  " << l.op_type << " '" << l.name << "' -> " << l.backend << ": "
+                            << l.fallback_reason << "\n";
+            }
             std::cout << "layers (" << s.layers.size() << "):\n";
             size_t i = 0;
             for (const auto& l : s.layers) {
               std::cout << "  [" << std::setw(3) << i++ << "] " << l.op_type << " '" << l.name
-                        << "' backend=" << l.backend << " precision=" << l.precision << "\n";
+                        << "' backend=" << l.backend << " subgraph=" << l.subgraph
+                        << " precision=" << l.precision << "\n";
               for (const auto& in : l.inputs) std::cout << "        in  " << in << "\n";
               for (const auto& out : l.outputs) std::cout << "        out " << out << "\n";
             }

@@ -38,6 +38,7 @@ Command add_run_command(CLI::App& parent) {
     std::string path, output_dir;
     std::vector<std::string> inputs;
     BuildFlags flags;
+    bool rebuild = false;
   };
   auto args = std::make_shared<Args>();
   CLI::App* app =
@@ -47,7 +48,8 @@ Command add_run_command(CLI::App& parent) {
                   "NAME=FILE.npy per input; FILE alone when the engine has one input")
       ->required();
   app->add_option("-d,--output-dir", args->output_dir, "Write each output to DIR/<name>.npy");
-  app->add_option("--backend", args->flags.backends, "Backends when building an ONNX model");
+  add_partition_flags(app, args->flags);
+  add_rebuild_flag(app, args->rebuild);
   add_threads_flag(app);
   return {app, [args] {
             std::map<std::string, Tensor> inputs;
@@ -81,7 +83,9 @@ Command add_run_command(CLI::App& parent) {
               }
               inputs[name] = tensors[i];
             }
-            auto outputs = engine->create_context()->run(inputs);
+            auto context = engine->create_context();
+            context->set_rebuild_on_overflow(args->rebuild);
+            auto outputs = context->run(inputs);
             if (!args->output_dir.empty()) std::filesystem::create_directories(args->output_dir);
             for (const auto& info : engine->outputs()) {
               const Tensor& t = outputs.at(info.name);

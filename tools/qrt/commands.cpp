@@ -66,11 +66,16 @@ BuilderConfig BuildFlags::config() {
   BuilderConfig c;
   c.precision = precision;
   if (!batch.empty()) c.batch = parse_batch_profile(batch);
+  for (const std::string& text : shapes) c.input_shapes.push_back(parse_shape_profile(text));
   c.backends.clear();
   std::stringstream ss(backends);
   std::string b;
   while (std::getline(ss, b, ','))
     if (!b.empty()) c.backends.push_back(b);
+  std::stringstream ops(disable_ops);
+  while (std::getline(ops, b, ','))
+    if (!b.empty()) c.disabled_ops.push_back(b);
+  c.min_subgraph_size = min_subgraph_size;
   c.optimize = !no_optimize;
   c.allow_tf32 = tf32;
   c.timing_cache = timing_cache;
@@ -111,7 +116,11 @@ void add_build_flags(CLI::App* app, BuildFlags& flags) {
       ->check(CLI::IsMember({"fp32", "fp16", "int8", "best", "weights-int8"}));
   app->add_option("--batch", flags.batch,
                   "Batch profile MIN:OPT:MAX (or N); default: the model's own batch dimension");
-  app->add_option("--backend", flags.backends, "Backends in order of preference, comma-separated");
+  app->add_option("--shapes", flags.shapes,
+                  "Per-input profile NAME:MINxCxHxW:OPTxCxHxW:MAXxCxHxW (only the batch may "
+                  "vary; the rest fix dynamic dims); repeat or comma-separate for several inputs")
+      ->delimiter(',');
+  add_partition_flags(app, flags);
   app->add_flag("--no-optimize", flags.no_optimize, "Skip graph passes (debugging)");
   app->add_flag(
       "--channels-last", flags.channels_last,
@@ -133,6 +142,21 @@ void add_build_flags(CLI::App* app, BuildFlags& flags) {
                 "cuda: let FP32 convolutions and matrix products use TF32 tensor cores");
   app->add_option("--timing-cache", flags.timing_cache,
                   "cuda: JSON file of tactics timed earlier on this GPU (read, then updated)");
+}
+
+void add_partition_flags(CLI::App* app, BuildFlags& flags) {
+  app->add_option("--backend", flags.backends,
+                  "Backends in order of preference, comma-separated (reference is always the "
+                  "last resort)");
+  app->add_option("--disable-ops", flags.disable_ops,
+                  "Op types kept off the first backend, comma-separated (e.g. Softmax,Resize)");
+  app->add_option("--min-subgraph-size", flags.min_subgraph_size,
+                  "Runs of fewer nodes on one backend move to the next backend (default 3)");
+}
+
+void add_rebuild_flag(CLI::App* app, bool& flag) {
+  app->add_flag("--rebuild-on-overflow", flag,
+                "A batch above the engine's maximum rebuilds the engine for it (default: error)");
 }
 
 void add_threads_flag(CLI::App* app) {

@@ -47,8 +47,11 @@ void add_preprocess_flags(CLI::App* app, PreprocessFlags& flags);
 // Build options shared by the commands that accept an ONNX model.
 struct BuildFlags {
   std::string precision = "fp32";
-  std::string batch;  // MIN:OPT:MAX, empty = from the model
+  std::string batch;                // MIN:OPT:MAX, empty = from the model
+  std::vector<std::string> shapes;  // NAME:MINxCxHxW:OPT...:MAX..., per input
   std::string backends = "reference";
+  std::string disable_ops;  // Op1,Op2: kept off the first backend
+  int64_t min_subgraph_size = 3;
   bool no_optimize = false;
   bool channels_last = false;
   std::string layer_precision;  // NAME:PREC,...
@@ -65,6 +68,11 @@ struct BuildFlags {
   BuilderConfig config();
 };
 void add_build_flags(CLI::App* app, BuildFlags& flags);
+// --backend, --disable-ops, --min-subgraph-size (part of add_build_flags; alone for `run`).
+void add_partition_flags(CLI::App* app, BuildFlags& flags);
+
+// --rebuild-on-overflow for the commands that run engines.
+void add_rebuild_flag(CLI::App* app, bool& flag);
 
 // --threads N: the reference backend's worker threads for this command (QRT_THREADS sets the
 // default); applied while the command line is parsed, before anything runs.

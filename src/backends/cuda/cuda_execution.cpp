@@ -78,6 +78,14 @@ struct Phases {
   size_t compute_begin = 0, compute_end = 0;
 };
 
+// Part of the compute: a GPU subgraph (device nodes and the copies at its borders), captured
+// into one CUDA graph, or a run of host nodes, run eagerly after the stream drains.
+struct Segment {
+  size_t begin = 0, end = 0;
+  bool device = true;
+  std::unique_ptr<GraphExec> graph;
+};
+
 // What one plan needs on this context: tensor views into the arenas, and captured graphs.
 struct PlanState {
   uint64_t arena_generation = 0;
@@ -86,7 +94,8 @@ struct PlanState {
   std::map<const ir::Value*, Tensor> host_view, device_view;
   std::map<const ir::Value*, DeviceBuffer> own_constants;  // known values that are not weights
   bool compute_capturable = true;
-  GraphExec upload, compute, download;
+  std::vector<Segment> segments;  // the compute phase, in order
+  GraphExec upload, download;
 };
 
 // Captures what `enqueue` puts on the stream into an instantiated CUDA graph; a failure while
@@ -135,7 +144,7 @@ class CudaDeviceContext final : public DeviceContext {
     QRT_CUDA_CHECK(cudaEventRecord(start_.get(), stream));
     run_phase(plan, ps, 0, ps.phases.compute_begin, ps.upload, each_tensor);
     QRT_CUDA_CHECK(cudaEventRecord(uploaded_.get(), stream));
-    run_phase(plan, ps, ps.phases.compute_begin, ps.phases.compute_end, ps.compute, each_tensor);
+    run_compute(plan, ps, each_tensor);
     QRT_CUDA_CHECK(cudaEventRecord(computed_.get(), stream));
     run_phase(plan, ps, ps.phases.compute_end, plan.steps.size(), ps.download, each_tensor);
     QRT_CUDA_CHECK(cudaEventRecord(downloaded_.get(), stream));
@@ -161,7 +170,7 @@ class CudaDeviceContext final : public DeviceContext {
     PlanState& ps = prepare(plan);
     const cudaStream_t stream = resources_.stream();
     QRT_CUDA_CHECK(cudaEventRecord(uploaded_.get(), stream));
-    run_phase(plan, ps, ps.phases.compute_begin, ps.phases.compute_end, ps.compute, {});
+    run_compute(plan, ps, {});
     QRT_CUDA_CHECK(cudaEventRecord(computed_.get(), stream));
     resources_.synchronize();
     record_times(false);
@@ -191,9 +200,13 @@ class CudaDeviceContext final : public DeviceContext {
       record(end - begin);
     };
     if (ps.compute_capturable) {
-      if (!ps.compute.ran_uncaptured()) {
+      const bool ran = std::all_of(ps.segments.begin(), ps.segments.end(), [](const Segment& g) {
+        return !g.device || g.graph->ran_uncaptured();
+      });
+      if (!ran) {
         enqueue(plan, ps, begin, end, {});
-        ps.compute.mark_ran_uncaptured();
+        for (Segment& g : ps.segments)
+          if (g.device) g.graph->mark_ran_uncaptured();
       }
       timed.reset(capture(stream, enqueue_marked));
     }
@@ -274,7 +287,7 @@ class CudaDeviceContext final : public DeviceContext {
     PlanState& ps = *slot;
     if (ps.arena_generation == generation_ && !ps.inputs.empty()) return ps;
     ps.upload.reset(nullptr);
-    ps.compute.reset(nullptr);
+    ps.segments.clear();
     ps.download.reset(nullptr);
     ps.host_view.clear();
     ps.device_view.clear();
@@ -334,6 +347,14 @@ class CudaDeviceContext final : public DeviceContext {
            engine_.graph.is_graph_output(plan.steps[e - 1].value))
       --e;
     ps.phases = {b, e};
+    for (size_t s = b; s < e; ++s) {
+      const ExecStep& step = plan.steps[s];
+      const bool device = step.kind != ExecStep::Kind::kNode ||
+                          backend_location(engine_.nodes[step.node]->backend) == Location::kDevice;
+      if (ps.segments.empty() || ps.segments.back().device != device)
+        ps.segments.push_back(Segment{s, s, device, std::make_unique<GraphExec>()});
+      ps.segments.back().end = s + 1;
+    }
     ps.arena_generation = generation_;
     return ps;
   }
@@ -398,12 +419,23 @@ class CudaDeviceContext final : public DeviceContext {
     }
   }
 
+  // The compute phase: one CUDA graph per GPU subgraph, host subgraphs in between run eagerly
+  // (enqueue synchronizes before a host node, so it reads what the GPU wrote).
+  void run_compute(const ExecPlan& plan, PlanState& ps,
+                   const ExecutionContext::TensorCallback& each_tensor) {
+    for (Segment& segment : ps.segments) {
+      if (segment.device)
+        run_phase(plan, ps, segment.begin, segment.end, *segment.graph, each_tensor);
+      else
+        enqueue(plan, ps, segment.begin, segment.end, each_tensor);
+    }
+  }
+
+  // Steps of device work and copies only: captured once, then replayed.
   void run_phase(const ExecPlan& plan, PlanState& ps, size_t begin, size_t end, GraphExec& graph,
                  const ExecutionContext::TensorCallback& each_tensor) {
     if (begin >= end) return;
-    const bool capturable =
-        ps.compute_capturable || begin >= ps.phases.compute_end || end <= ps.phases.compute_begin;
-    if (!options_.cuda_graph || each_tensor || options_.each_device_tensor || !capturable ||
+    if (!options_.cuda_graph || each_tensor || options_.each_device_tensor ||
         !graph.ran_uncaptured()) {
       enqueue(plan, ps, begin, end, each_tensor);
       graph.mark_ran_uncaptured();
