@@ -32,8 +32,11 @@ Int8Epilogue int8_epilogue(const KernelArgs& args, const char* in_scale_attr) {
   e.attr.set_output_scales(1 << 1, multipliers);
   dnnl::post_ops ops;
   const bool int8_out = args.out(0).dtype() == DataType::kInt8;
+  // The sum post-op adds scale * (what dst held): an int8 residual staged into an int8 dst is
+  // scaled here; into an f32 dst it is staged already dequantised (stage_residual).
   if (args.has_in(4))
-    ops.append_sum(args.in(4).dtype() == DataType::kInt8 ? node.attr_float("r_scale", 0.f) : 1.f);
+    ops.append_sum(
+        args.in(4).dtype() == DataType::kInt8 && int8_out ? node.attr_float("r_scale", 0.f) : 1.f);
   append_activation(node, int8_out ? 1.f / node.attr_float("y_scale", 0.f) : 1.f, ops);
   e.attr.set_post_ops(ops);
   return e;
@@ -42,7 +45,16 @@ Int8Epilogue int8_epilogue(const KernelArgs& args, const char* in_scale_attr) {
 void stage_residual(const KernelArgs& args) {
   if (!args.has_in(4)) return;
   Tensor& y = args.out(0);
-  if (args.in(4).data() != y.data()) std::memcpy(y.data(), args.in(4).data(), y.nbytes());
+  const Tensor& r = args.in(4);
+  if (r.dtype() == DataType::kInt8 && y.dtype() == DataType::kFloat32) {
+    // The last block of a ResNet: int8 skip path, f32 output (it feeds float pooling).
+    const float r_scale = args.node.attr_float("r_scale", 0.f);
+    const int8_t* src = r.data_as<int8_t>();
+    float* dst = y.data_as<float>();
+    for (int64_t i = 0; i < y.numel(); ++i) dst[i] = static_cast<float>(src[i]) * r_scale;
+    return;
+  }
+  if (r.data() != y.data()) std::memcpy(y.data(), r.data(), y.nbytes());
 }
 
 bool int8_epilogue_supported(const ir::Node& node, const NodeTypes& types, std::string* reason) {
@@ -50,8 +62,8 @@ bool int8_epilogue_supported(const ir::Node& node, const NodeTypes& types, std::
   if (y != DataType::kInt8 && y != DataType::kFloat32)
     return decline(reason, "int8 output must be i8 or f32");
   if (types.inputs.size() > 4 && types.inputs[4].dtype != DataType::kUndefined &&
-      types.inputs[4].dtype != y)
-    return decline(reason, "a residual of another type than the output");
+      types.inputs[4].dtype != y && types.inputs[4].dtype != DataType::kInt8)
+    return decline(reason, "an f32 residual with an int8 output");
   for (size_t i : {size_t{2}, size_t{3}})
     if (i < node.inputs.size() && node.inputs[i] && !input_is_constant(node, i))
       return decline(reason, "scales and bias must be constants");
