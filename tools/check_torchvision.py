@@ -85,7 +85,7 @@ def main():
             ok &= row["pass"]
             rows.append(row)
             print(row, file=sys.stderr, flush=True)
-    print("| model | subgraphs | max relative error | pass (<= %g) | CPU latency, batch 1 (ms, median) |" % args.tolerance)
+    print("| model | subgraphs | max relative error | pass (<= %g) | latency, batch 1 (ms, median) |" % args.tolerance)
     print("|---|---|---|---|---|")
     for r in rows:
         if "error" in r:
