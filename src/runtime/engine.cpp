@@ -29,7 +29,8 @@ TensorInfo tensor_info(const ir::Value* v, bool batched) {
 
 // What a layer computes in, from the element types it touches.
 std::string node_precision(const ir::Node& n) {
-  bool int8 = n.domain == "qrt", half = false;
+  // qrt's own ops include float ones (FusedConv): only the *Int8 compute ops are int8 by name.
+  bool int8 = n.op_type.ends_with("Int8"), half = false;
   for (const auto* list : {&n.inputs, &n.outputs})
     for (const ir::Value* v : *list) {
       if (!v || v->is_constant()) continue;

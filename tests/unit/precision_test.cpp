@@ -291,3 +291,22 @@ TEST(Precision, Int8ResidualsFlowInInt8BetweenBlocks) {
 
 }  // namespace
 }  // namespace qrt
+
+namespace qrt {
+namespace {
+
+// Fused float convolutions are qrt's own ops but not int8: the summary says what they compute in.
+TEST(Precision, FusedFloatConvolutionsAreReportedAsFp32) {
+  BuilderConfig c = config_for("fp32");
+  c.backends = {"cpu"};  // the cpu backend fuses Conv + activation into qrt.FusedConv
+  auto e = Builder().build_from_onnx(kModels + "fashion_cnn.onnx", c);
+  int fused = 0;
+  for (const auto& l : e->summary().layers) {
+    EXPECT_EQ(l.precision, "fp32") << l.name << " " << l.op_type;
+    fused += l.op_type == "FusedConv";
+  }
+  EXPECT_GT(fused, 0);
+}
+
+}  // namespace
+}  // namespace qrt
