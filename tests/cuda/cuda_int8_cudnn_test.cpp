@@ -320,7 +320,7 @@ TEST(CudaInt8CudnnBench, ResNet50Layers) {
       {256, 1024, 256, 14, 14, 1, 1, 0, 0, true, "relu"},
       {256, 512, 512, 7, 7, 3, 1, 1, 0, true, "relu"},
       {256, 256, 1024, 14, 14, 1, 1, 0, 1, true, "relu"},  // expansion with the residual
-      {256, 3, 64, 224, 224, 7, 2, 3, 0, true, "relu"},     // the RGB stem (igemm_pad, cudnn_pad)
+      {256, 3, 64, 224, 224, 7, 2, 3, 0, true, "relu"},    // the RGB stem (igemm_pad, cudnn_pad)
   };
   cuda::StreamResources stream;
   const cuda::Resources& res = stream.get();
