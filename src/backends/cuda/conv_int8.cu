@@ -38,18 +38,7 @@ Int8ConvShape conv_shape(const ir::Node& node, const std::vector<int64_t>& x,
 }
 
 bool supports_conv_int8(const ir::Node& node, const NodeTypes& types, std::string* reason) {
-  if (node.attr_int("channels_last", 0) != 1) {
-    if (reason)
-      *reason =
-          "the CUDA int8 convolution runs NHWC only (channels_last=1, which the cuda "
-          "builder sets)";
-    return false;
-  }
-  if (types.inputs.size() < 2 || types.inputs[0].shape.size() != 4 ||
-      types.inputs[1].shape.size() != 4) {
-    if (reason) *reason = "the CUDA int8 convolution is 2-D only";
-    return false;
-  }
+  if (!int8_conv_form_supported(node, types, "convolution", reason)) return false;
   const std::string layout = node.attr_string("weight_layout", "oihw");
   if (layout != "oihw" && layout != "ohwi") {
     if (reason) *reason = "unknown weight_layout '" + layout + "'";

@@ -11,19 +11,7 @@ namespace {
 
 bool supports_conv_transpose_int8(const ir::Node& node, const NodeTypes& types,
                                   std::string* reason) {
-  if (node.attr_int("channels_last", 0) != 1) {
-    if (reason)
-      *reason =
-          "the CUDA int8 transposed convolution runs NHWC only (channels_last=1, which "
-          "the cuda builder sets)";
-    return false;
-  }
-  if (types.inputs.size() < 2 || types.inputs[0].shape.size() != 4 ||
-      types.inputs[1].shape.size() != 4) {
-    if (reason) *reason = "the CUDA int8 transposed convolution is 2-D only";
-    return false;
-  }
-  return true;
+  return int8_conv_form_supported(node, types, "transposed convolution", reason);
 }
 
 void conv_transpose_int8(const KernelArgs& args) {

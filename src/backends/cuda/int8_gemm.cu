@@ -634,31 +634,23 @@ void launch_cublaslt(const Int8ConvShape& s, const int8_t* x, const int8_t* w_oh
 
 int64_t padded_channels(int64_t c) { return (c + 15) / 16 * 16; }
 
-// Channels that are not a multiple of 16 (an RGB image's first convolution): the weights and,
-// a chunk of images at a time, the input are zero-padded to a multiple of 16 channels in the
-// workspace, and the GEMM runs on those (the zeros add nothing to the sums).
-void launch_padded_igemm(const Int8ConvShape& s, const int8_t* x, const Int8Weights& w,
-                         const Int8Epilogue& e, const Resources& res) {
-  const int64_t padded = padded_channels(s.c);
+// How many images of `image_bytes` fit in the workspace after `fixed` bytes (0: none).
+int64_t images_fitting(size_t workspace_bytes, size_t fixed, size_t image_bytes, int64_t n) {
+  if (workspace_bytes <= fixed) return 0;
+  return std::min<int64_t>(n, static_cast<int64_t>((workspace_bytes - fixed) / image_bytes));
+}
+
+// The input zero-padded to `padded` channels in `x_padded`, a chunk of `per_chunk` images at a
+// time; run(the chunk's padded shape, the epilogue moved to its images) for each chunk.
+template <typename Run>
+void for_each_padded_chunk(const Int8ConvShape& s, const int8_t* x, const Int8Epilogue& e,
+                           int64_t padded, int64_t per_chunk, int8_t* x_padded,
+                           const Resources& res, const Run& run) {
   Int8ConvShape chunk = s;
   chunk.c = padded;
-  const size_t w_bytes = align_up(static_cast<size_t>(s.k * chunk.depth()));
-  const size_t image_bytes = static_cast<size_t>(s.h * s.w * padded);
-  const int64_t images_per_chunk =
-      res.workspace_bytes > w_bytes
-          ? std::min<int64_t>(s.n,
-                              static_cast<int64_t>((res.workspace_bytes - w_bytes) / image_bytes))
-          : 0;
-  if (images_per_chunk <= 0)
-    throw Error("int8 convolution: the workspace is too small to pad the channels");
-  auto* w_padded = static_cast<int8_t*>(res.workspace);
-  int8_t* x_padded = w_padded + w_bytes;
-  pack_ohwi_padded_kernel<<<grid_for(s.k * chunk.depth(), 256), 256, 0, res.stream>>>(s, w, padded,
-                                                                                      w_padded);
-  QRT_CUDA_CHECK_LAUNCH();
   const int64_t out_image = s.out_h * s.out_w * s.k;
-  for (int64_t first = 0; first < s.n; first += images_per_chunk) {
-    chunk.n = std::min(images_per_chunk, s.n - first);
+  for (int64_t first = 0; first < s.n; first += per_chunk) {
+    chunk.n = std::min(per_chunk, s.n - first);
     const int64_t pixels = chunk.n * s.h * s.w;
     pad_channels_kernel<<<grid_for(pixels * padded, 256), 256, 0, res.stream>>>(
         x + first * s.h * s.w * s.c, pixels, s.c, padded, x_padded);
@@ -669,11 +661,35 @@ void launch_padded_igemm(const Int8ConvShape& s, const int8_t* x, const Int8Weig
     if (part.residual_f32) part.residual_f32 += offset;
     if (part.y_i8) part.y_i8 += offset;
     if (part.y_f32) part.y_f32 += offset;
-    if (s.k <= 64)
-      launch_igemm<64, false>(chunk, x_padded, w_padded, part, res.stream);
-    else
-      launch_igemm<128, false>(chunk, x_padded, w_padded, part, res.stream);
+    run(chunk, part);
   }
+}
+
+// Channels that are not a multiple of 16 (an RGB image's first convolution): the weights and,
+// a chunk of images at a time, the input are zero-padded to a multiple of 16 channels in the
+// workspace, and the GEMM runs on those (the zeros add nothing to the sums).
+void launch_padded_igemm(const Int8ConvShape& s, const int8_t* x, const Int8Weights& w,
+                         const Int8Epilogue& e, const Resources& res) {
+  const int64_t padded = padded_channels(s.c);
+  Int8ConvShape padded_shape = s;
+  padded_shape.c = padded;
+  const size_t w_bytes = align_up(static_cast<size_t>(s.k * padded_shape.depth()));
+  const int64_t images_per_chunk =
+      images_fitting(res.workspace_bytes, w_bytes, static_cast<size_t>(s.h * s.w * padded), s.n);
+  if (images_per_chunk <= 0)
+    throw Error("int8 convolution: the workspace is too small to pad the channels");
+  auto* w_padded = static_cast<int8_t*>(res.workspace);
+  pack_ohwi_padded_kernel<<<grid_for(s.k * padded_shape.depth(), 256), 256, 0, res.stream>>>(
+      s, w, padded, w_padded);
+  QRT_CUDA_CHECK_LAUNCH();
+  for_each_padded_chunk(
+      s, x, e, padded, images_per_chunk, w_padded + w_bytes, res,
+      [&](const Int8ConvShape& chunk, const Int8Epilogue& part) {
+        if (s.k <= 64)
+          launch_igemm<64, false>(chunk, w_padded + w_bytes, w_padded, part, res.stream);
+        else
+          launch_igemm<128, false>(chunk, w_padded + w_bytes, w_padded, part, res.stream);
+      });
 }
 
 // Channels that are not a multiple of 4 (an RGB first layer) for cuDNN's graph: the weights
@@ -693,12 +709,9 @@ PaddedCudnn padded_cudnn_layout(const Int8ConvShape& s, size_t workspace_bytes) 
   p.chunk.c = (s.c + 3) / 4 * 4;
   p.w_bytes = align_up(static_cast<size_t>(s.k * p.chunk.depth()));
   p.constants_bytes = align_up(cudnn_int8_constants_layout(s.k).bytes);
-  const size_t fixed = p.w_bytes + p.constants_bytes + PaddedCudnn::kScratch;
-  const size_t image_bytes = align_up(static_cast<size_t>(s.h * s.w * p.chunk.c));
   p.images_per_chunk =
-      workspace_bytes > fixed
-          ? std::min<int64_t>(s.n, static_cast<int64_t>((workspace_bytes - fixed) / image_bytes))
-          : 0;
+      images_fitting(workspace_bytes, p.w_bytes + p.constants_bytes + PaddedCudnn::kScratch,
+                     align_up(static_cast<size_t>(s.h * s.w * p.chunk.c)), s.n);
   p.chunk.n = p.images_per_chunk;
   return p;
 }
@@ -737,22 +750,11 @@ void launch_padded_cudnn(const Int8ConvShape& s, const int8_t* x, const Int8Weig
   cudnn_constants_kernel<<<grid_for(s.k, 256), 256, 0, res.stream>>>(
       e, s.k, cudnn_int8_constants_layout(s.k), constants);
   QRT_CUDA_CHECK_LAUNCH();
-  const int64_t out_image = s.out_h * s.out_w * s.k;
-  for (int64_t first = 0; first < s.n; first += p.images_per_chunk) {
-    Int8ConvShape chunk = p.chunk;
-    chunk.n = std::min(p.images_per_chunk, s.n - first);
-    const int64_t pixels = chunk.n * s.h * s.w;
-    pad_channels_kernel<<<grid_for(pixels * chunk.c, 256), 256, 0, res.stream>>>(
-        x + first * s.h * s.w * s.c, pixels, s.c, chunk.c, x_padded);
-    QRT_CUDA_CHECK_LAUNCH();
-    Int8Epilogue part = e;
-    const int64_t offset = first * out_image;
-    if (part.residual_i8) part.residual_i8 += offset;
-    if (part.residual_f32) part.residual_f32 += offset;
-    if (part.y_i8) part.y_i8 += offset;
-    cudnn_int8_conv_run(chunk, x_padded, w_padded, part, constants, scratch, PaddedCudnn::kScratch,
-                        res);
-  }
+  for_each_padded_chunk(s, x, e, p.chunk.c, p.images_per_chunk, x_padded, res,
+                        [&](const Int8ConvShape& chunk, const Int8Epilogue& part) {
+                          cudnn_int8_conv_run(chunk, x_padded, w_padded, part, constants, scratch,
+                                              PaddedCudnn::kScratch, res);
+                        });
 }
 
 bool fail(std::string* reason, const std::string& why) {
@@ -776,6 +778,17 @@ void set_activation(const ir::Node& node, Int8Epilogue& e) {
 }  // namespace
 
 // ---------------------------------------------------------------------------------------------
+bool int8_conv_form_supported(const ir::Node& node, const NodeTypes& types, const char* what,
+                              std::string* reason) {
+  if (node.attr_int("channels_last", 0) != 1)
+    return fail(reason, std::string("the CUDA int8 ") + what +
+                            " runs NHWC only (channels_last=1, which the cuda builder sets)");
+  if (types.inputs.size() < 2 || types.inputs[0].shape.size() != 4 ||
+      types.inputs[1].shape.size() != 4)
+    return fail(reason, std::string("the CUDA int8 ") + what + " is 2-D only");
+  return true;
+}
+
 Int8Epilogue int8_epilogue_form(const ir::Node& node, const NodeTypes& types) {
   // Markers: only whether a pointer is set matters to the tuning (int8_gemm.h).
   static const int8_t marker_i8 = 0;
@@ -1006,11 +1019,7 @@ void conv_transpose_int8_nhwc(const Int8ConvShape& s, const int8_t* x, const int
     const int64_t taps = s.kernel_h * s.kernel_w;
     const size_t w_bytes = align_up(static_cast<size_t>(taps * s.k * s.c));
     const size_t image_bytes = static_cast<size_t>(s.h * s.w * s.k) * sizeof(float);
-    const int64_t images_per_chunk =
-        res.workspace_bytes > w_bytes
-            ? std::min<int64_t>(s.n,
-                                static_cast<int64_t>((res.workspace_bytes - w_bytes) / image_bytes))
-            : 0;
+    const int64_t images_per_chunk = images_fitting(res.workspace_bytes, w_bytes, image_bytes, s.n);
     if (images_per_chunk <= 0)
       throw Error("int8 transposed convolution: the workspace is too small for one image");
     auto* phases = static_cast<int8_t*>(res.workspace);

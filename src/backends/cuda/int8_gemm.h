@@ -50,6 +50,11 @@ Int8Epilogue int8_epilogue(const KernelArgs& args, const char* in_scale_attr);
 // residual_f32 and y_i8 / y_f32 are set (to markers, not data), the activation's bounds.
 Int8Epilogue int8_epilogue_form(const ir::Node& node, const NodeTypes& types);
 
+// The CUDA int8 (transposed) convolutions take NHWC (channels_last = 1) 2-D nodes only; `what`
+// names the op in *reason.
+bool int8_conv_form_supported(const ir::Node& node, const NodeTypes& types, const char* what,
+                              std::string* reason);
+
 // A 2-D convolution in NHWC: X [n, h, w, c], Y [n, out_h, out_w, k].
 struct Int8ConvShape {
   int64_t n = 1, h = 1, w = 1, c = 1;
