@@ -36,13 +36,18 @@ import fashion_seg  # noqa: E402  (tools/fashion_seg.py, beside this script)
 METHODS = ("minmax", "entropy", "percentile")
 
 
-def load_data(task, data_dir, calib_samples, limit):
-    """(calibration inputs, test inputs, test targets), inputs float32 N x 1 x H x W."""
+def load_data(task, data_dir, calib_samples, limit, calib_offset=0):
+    """(calibration inputs, test inputs, test targets), inputs float32 N x 1 x H x W.
+    Classifiers calibrate on training images [calib_offset, calib_offset + calib_samples)."""
     train_images, _ = fashion_seg.load_split("train", data_dir)
     test_images, test_labels = fashion_seg.load_split("test", data_dir)
     n_test = len(test_images) if limit is None else min(limit, len(test_images))
     if task == "classify":
-        calib = fashion_seg.normalize(train_images[:calib_samples])[:, None]
+        calib = train_images[calib_offset : calib_offset + calib_samples]
+        if len(calib) < calib_samples:
+            sys.exit(f"ort_ptq_baseline.py: --calib-offset {calib_offset} leaves only "
+                     f"{len(calib)} of {calib_samples} training images")
+        calib = fashion_seg.normalize(calib)[:, None]
         return calib, fashion_seg.normalize(test_images[:n_test])[:, None], test_labels[:n_test]
     calib_canvases, _ = fashion_seg.make_canvases(train_images, calib_samples, test_split=False)
     test_canvases, test_masks = fashion_seg.make_canvases(test_images, n_test, test_split=True)
@@ -193,6 +198,8 @@ def main():
     parser.add_argument("--model", required=True, help="float ONNX model")
     parser.add_argument("--task", choices=("classify", "segment"), required=True)
     parser.add_argument("--calib-samples", type=int, default=512)
+    parser.add_argument("--calib-offset", type=int, default=0,
+                        help="classifiers: calibrate on the training images from this index on")
     parser.add_argument("--limit", type=int, help="evaluate on the first N test samples only")
     parser.add_argument("--methods", default=",".join(METHODS),
                         help="comma-separated subset of " + ", ".join(METHODS))
@@ -220,7 +227,8 @@ def main():
     import onnxruntime as ort
 
     start = time.perf_counter()
-    calib, test_inputs, targets = load_data(args.task, args.data, args.calib_samples, args.limit)
+    calib, test_inputs, targets = load_data(args.task, args.data, args.calib_samples, args.limit,
+                                             args.calib_offset)
     print(f"data: {len(calib)} calibration samples, {len(test_inputs)} test samples "
           f"({time.perf_counter() - start:.1f} s)", file=sys.stderr)
     fixed = model_batch(args.model)
@@ -279,7 +287,7 @@ def main():
             "metric": "top1" if args.task == "classify" else "dice",
             "onnxruntime": ort.__version__,
             "provider": "CPUExecutionProvider",
-            "calibration": {"split": "train", "samples": len(calib), "first": 0,
+            "calibration": {"split": "train", "samples": len(calib), "first": args.calib_offset,
                             "normalisation": "(x/255-0.5)/0.5", "batch": calib_batch,
                             "stride": args.calib_stride or None,
                             "percentile": args.percentile,
