@@ -134,9 +134,9 @@ void expect_same(const Tensor& got, const Tensor& want, const std::string& what,
 }
 
 // Every tactic, those not yet chosen by tuning (int8_gemm.h) too; "" is the default.
-constexpr const char* kTactics[] = {"",          "direct",   "igemm64",   "igemm128",
-                                    "cublaslt",  "igemm64s", "igemm128s", "depthwise",
-                                    "igemm_pad", "cudnn",    "cudnn_pad"};
+constexpr const char* kTactics[] = {"",          "direct",    "igemm64",   "igemm128", "cublaslt",
+                                    "igemm64s",  "igemm128s", "depthwise", "dw16x2",   "dw16x4",
+                                    "igemm_pad", "cudnn",     "cudnn_pad"};
 
 struct EpilogueCase {
   bool int8_out;
@@ -226,26 +226,30 @@ void check_conv(const ConvCase& t, uint32_t seed) {
 TEST(CudaInt8, ConvMatchesReference) {
   QRT_SKIP_WITHOUT_GPU();
   const ConvCase cases[] = {
-      {2, 3, 5, 9, 11, 3, 3, 1, 1, 1, 1},      // direct: 3 channels
-      {3, 17, 33, 7, 7, 3, 3, 2, 1, 1, 1},     // direct: odd channels, stride 2
-      {2, 32, 48, 13, 9, 3, 3, 1, 1, 1, 1},    // igemm, 48 channels
-      {1, 64, 130, 10, 10, 3, 3, 2, 1, 1, 1},  // two channel tiles with a tail
-      {64, 48, 33, 7, 7, 1, 1, 1, 0, 1, 1},    // 1x1, batch 64, odd K
-      {65, 64, 64, 8, 8, 1, 1, 1, 0, 1, 1},    // 1x1: cuBLASLt too
-      {2, 32, 32, 11, 11, 3, 3, 1, 2, 2, 1},   // dilation 2
-      {2, 33, 33, 9, 9, 3, 3, 2, 1, 1, 33},    // depthwise, stride 2
-      {2, 32, 32, 10, 10, 3, 3, 1, 1, 1, 32},  // depthwise
-      {2, 16, 32, 6, 6, 3, 3, 1, 1, 1, 16},    // depthwise, multiplier 2
-      {64, 96, 96, 7, 7, 3, 3, 2, 1, 1, 96},   // depthwise, batch 64, stride 2
-      {1, 8, 8, 5, 6, 3, 3, 1, 2, 2, 8},       // depthwise, dilation 2
-      {2, 64, 64, 7, 7, 3, 3, 1, 1, 1, 2},     // grouped GEMM (32 per group)
-      {1, 48, 48, 5, 5, 3, 3, 1, 1, 1, 3},     // grouped GEMM (16 per group)
-      {2, 5, 6, 8, 8, 3, 3, 1, 1, 1, 1},       // direct: 5 channels
-      {3, 3, 64, 23, 21, 7, 7, 2, 3, 1, 1},    // an RGB stem: 7x7 stride 2 (cudnn_pad)
-      {1, 16, 24, 9, 13, 5, 5, 2, 2, 1, 1},    // 5x5 stride 2
-      {4, 256, 64, 14, 14, 3, 3, 1, 1, 1, 1},  // deep: 36 k-tiles
-      {1, 1024, 256, 7, 7, 1, 1, 1, 0, 1, 1},  // 1x1, 1024 deep
-      {2, 64, 256, 15, 15, 1, 1, 2, 0, 1, 1},  // 1x1 stride 2 (a downsample)
+      {2, 3, 5, 9, 11, 3, 3, 1, 1, 1, 1},         // direct: 3 channels
+      {3, 17, 33, 7, 7, 3, 3, 2, 1, 1, 1},        // direct: odd channels, stride 2
+      {2, 32, 48, 13, 9, 3, 3, 1, 1, 1, 1},       // igemm, 48 channels
+      {1, 64, 130, 10, 10, 3, 3, 2, 1, 1, 1},     // two channel tiles with a tail
+      {64, 48, 33, 7, 7, 1, 1, 1, 0, 1, 1},       // 1x1, batch 64, odd K
+      {65, 64, 64, 8, 8, 1, 1, 1, 0, 1, 1},       // 1x1: cuBLASLt too
+      {2, 32, 32, 11, 11, 3, 3, 1, 2, 2, 1},      // dilation 2
+      {2, 33, 33, 9, 9, 3, 3, 2, 1, 1, 33},       // depthwise, stride 2
+      {2, 32, 32, 10, 10, 3, 3, 1, 1, 1, 32},     // depthwise
+      {2, 16, 32, 6, 6, 3, 3, 1, 1, 1, 16},       // depthwise, multiplier 2
+      {64, 96, 96, 7, 7, 3, 3, 2, 1, 1, 96},      // depthwise, batch 64, stride 2
+      {1, 8, 8, 5, 6, 3, 3, 1, 2, 2, 8},          // depthwise, dilation 2
+      {1, 48, 48, 9, 7, 3, 3, 1, 1, 1, 48},       // depthwise dp4a: odd width (a tail pixel)
+      {3, 144, 144, 15, 13, 3, 3, 2, 1, 1, 144},  // depthwise dp4a, stride 2
+      {2, 16, 16, 6, 5, 3, 3, 1, 2, 2, 16},       // depthwise dp4a, dilation 2
+      {2, 32, 32, 5, 9, 3, 3, 1, 0, 1, 32},       // depthwise dp4a, no padding
+      {2, 64, 64, 7, 7, 3, 3, 1, 1, 1, 2},        // grouped GEMM (32 per group)
+      {1, 48, 48, 5, 5, 3, 3, 1, 1, 1, 3},        // grouped GEMM (16 per group)
+      {2, 5, 6, 8, 8, 3, 3, 1, 1, 1, 1},          // direct: 5 channels
+      {3, 3, 64, 23, 21, 7, 7, 2, 3, 1, 1},       // an RGB stem: 7x7 stride 2 (cudnn_pad)
+      {1, 16, 24, 9, 13, 5, 5, 2, 2, 1, 1},       // 5x5 stride 2
+      {4, 256, 64, 14, 14, 3, 3, 1, 1, 1, 1},     // deep: 36 k-tiles
+      {1, 1024, 256, 7, 7, 1, 1, 1, 0, 1, 1},     // 1x1, 1024 deep
+      {2, 64, 256, 15, 15, 1, 1, 2, 0, 1, 1},     // 1x1 stride 2 (a downsample)
   };
   uint32_t seed = 1;
   for (const ConvCase& t : cases) check_conv(t, seed++);
@@ -449,6 +453,12 @@ TEST(CudaInt8Bench, ResNet50Layers) {
       {"1x1 C=64 K=256 56x56", {256, 64, 256, 56, 56, 1, 1, 1, 0, 1, 1}, 0},
       {"3x3 C=K=512 7x7", {256, 512, 512, 7, 7, 3, 3, 1, 1, 1, 1}, 752},
       {"dw 3x3 C=96 56x56 (MobileNetV2)", {256, 96, 96, 56, 56, 3, 3, 1, 1, 1, 96}, 0},
+      {"dw 3x3 C=32 112x112 batch 64 (MobileNetV2's first)",
+       {64, 32, 32, 112, 112, 3, 3, 1, 1, 1, 32},
+       0},
+      {"dw 3x3 s2 C=96 112x112 batch 64 (MobileNetV2)",
+       {64, 96, 96, 112, 112, 3, 3, 2, 1, 1, 96},
+       0},
       {"7x7 s2 C=3 K=64 224x224 (first conv)", {256, 3, 64, 224, 224, 7, 7, 2, 3, 1, 1}, 0},
   };
   cuda::StreamResources res;

@@ -17,88 +17,12 @@
 #include "backends/cuda/cuda_check.h"
 #include "backends/cuda/cuda_device.h"
 #include "backends/cuda/cudnn_int8_conv.h"
+#include "backends/cuda/depthwise_int8.h"
+#include "backends/cuda/int8_epilogue.cuh"
 #include "backends/cuda/int8_gemm.h"
 
 namespace qrt::cuda {
 namespace {
-
-// ---------------------------------------------------------------------------------------------
-// The epilogue, exactly docs/quantization.md: every product rounded on its own (__fmul_rn),
-// every sum too (__fadd_rn), so that no FMA forms.
-// The residual and the activation, from v = float(acc) * m + bias.
-__device__ __forceinline__ float residual_activation(const Int8Epilogue& e, int64_t i, float v) {
-  if (e.residual_i8)
-    v = __fadd_rn(v, __fmul_rn(static_cast<float>(e.residual_i8[i]), e.r_scale));
-  else if (e.residual_f32)
-    v = __fadd_rn(v, e.residual_f32[i]);
-  if (e.clamps) {
-    // Compares, not fminf/fmaxf: NaN stays NaN here (and becomes 0 below), as in the reference.
-    if (v < e.lo) v = e.lo;
-    if (v > e.hi) v = e.hi;
-  }
-  return v;
-}
-
-__device__ __forceinline__ float epilogue_value(const Int8Epilogue& e, int64_t i, int64_t c,
-                                                int32_t acc) {
-  const float m = __fmul_rn(e.in_scale, e.scales[c]);
-  return residual_activation(
-      e, i, __fadd_rn(__fmul_rn(static_cast<float>(acc), m), e.bias ? e.bias[c] : 0.f));
-}
-
-__device__ __forceinline__ int8_t quantize(const Int8Epilogue& e, float v) {
-  const float q = __fmul_rn(v, e.inv_y_scale);
-  // __float2int_rn rounds half to even and saturates to int32; NaN -> 0 explicitly.
-  return static_cast<int8_t>(q != q ? 0 : min(max(__float2int_rn(q), -128), 127));
-}
-
-// Output element i (flat index, also the residual's) of channel c from its int32 sum.
-__device__ __forceinline__ void finish(const Int8Epilogue& e, int64_t i, int64_t c, int32_t acc) {
-  const float v = epilogue_value(e, i, c, acc);
-  if (e.y_i8)
-    e.y_i8[i] = quantize(e, v);
-  else
-    e.y_f32[i] = v;
-}
-
-// Elements i and i + 1 (channels c, c + 1; i even) stored together.
-__device__ __forceinline__ void finish_pair(const Int8Epilogue& e, int64_t i, int64_t c,
-                                            int32_t acc0, int32_t acc1) {
-  const float v0 = epilogue_value(e, i, c, acc0), v1 = epilogue_value(e, i + 1, c + 1, acc1);
-  if (e.y_i8) {
-    char2 q;
-    q.x = quantize(e, v0);
-    q.y = quantize(e, v1);
-    *reinterpret_cast<char2*>(e.y_i8 + i) = q;
-  } else {
-    *reinterpret_cast<float2*>(e.y_f32 + i) = make_float2(v0, v1);
-  }
-}
-
-// Elements i .. i + 3 (channels c .. c + 3) stored as one vector; y + i must be aligned to it.
-__device__ __forceinline__ void finish_quad(const Int8Epilogue& e, int64_t i, int64_t c,
-                                            const int4& acc) {
-  const float v0 = epilogue_value(e, i, c, acc.x), v1 = epilogue_value(e, i + 1, c + 1, acc.y);
-  const float v2 = epilogue_value(e, i + 2, c + 2, acc.z),
-              v3 = epilogue_value(e, i + 3, c + 3, acc.w);
-  if (e.y_i8) {
-    char4 q;
-    q.x = quantize(e, v0);
-    q.y = quantize(e, v1);
-    q.z = quantize(e, v2);
-    q.w = quantize(e, v3);
-    *reinterpret_cast<char4*>(e.y_i8 + i) = q;
-  } else {
-    *reinterpret_cast<float4*>(e.y_f32 + i) = make_float4(v0, v1, v2, v3);
-  }
-}
-
-// Whether output elements i .. i + n - 1 can be stored as one vector (n = 2 or 4).
-__device__ __forceinline__ bool vector_aligned(const Int8Epilogue& e, int64_t i, int n) {
-  const uintptr_t address =
-      e.y_i8 ? reinterpret_cast<uintptr_t>(e.y_i8 + i) : reinterpret_cast<uintptr_t>(e.y_f32 + i);
-  return address % (static_cast<uintptr_t>(n) * (e.y_i8 ? 1 : 4)) == 0;
-}
 
 // ---------------------------------------------------------------------------------------------
 // Direct convolution: one thread per output element (pixel, channel), channel fastest so that
@@ -860,6 +784,7 @@ std::string default_int8_conv_tactic(const Int8ConvShape& s) {
 
 bool int8_conv_tactic_fits(const Int8ConvShape& s, const std::string& tactic, std::string* reason) {
   if (tactic == "direct") return true;
+  if (tactic == "dw16x2" || tactic == "dw16x4") return depthwise16_fits(s, reason);
   if (tactic == "depthwise") {
     if (s.group != s.c || s.k != s.c)
       return fail(reason, "not a depthwise convolution with one output channel per group");
@@ -908,7 +833,7 @@ bool int8_conv_tactic_fits(const Int8ConvShape& s, const std::string& tactic, st
 std::vector<std::string> int8_conv_tactics(const Int8ConvShape& s) {
   std::vector<std::string> out{default_int8_conv_tactic(s)};
   for (const char* t : {"igemm64", "igemm128", "cublaslt", "igemm64s", "igemm128s", "depthwise",
-                        "igemm_pad", "cudnn", "cudnn_pad"})
+                        "dw16x2", "dw16x4", "igemm_pad", "cudnn", "cudnn_pad"})
     if (t != out[0] && int8_conv_tactic_fits(s, t)) out.push_back(t);
   return out;
 }
@@ -920,13 +845,17 @@ void conv_int8_nhwc(const Int8ConvShape& s, const int8_t* x, const Int8Weights& 
   if (!int8_conv_tactic_fits(s, tactic, &why))
     throw Error("int8 convolution: tactic '" + tactic + "' does not fit: " + why);
   if (s.pixels() == 0 || s.k == 0) return;
-  if (tactic == "depthwise" && reinterpret_cast<uintptr_t>(x) % 4 == 0) {
+  // The dp4a kernels take only per-channel contiguous, 16-byte aligned operands: otherwise the
+  // 4-channel kernel runs.
+  const bool dw16 = tactic == "dw16x2" || tactic == "dw16x4";
+  if (dw16 && launch_depthwise16(s, x, w, e, tactic == "dw16x2" ? 2 : 4, res.stream)) return;
+  if ((tactic == "depthwise" || dw16) && reinterpret_cast<uintptr_t>(x) % 4 == 0) {
     depthwise_kernel<<<grid_for(s.pixels() * s.c / 4, 256), 256, 0, res.stream>>>(
         DirectParams{s, x, w, e});
     QRT_CUDA_CHECK_LAUNCH();
     return;
   }
-  if (tactic == "direct" || tactic == "depthwise") {
+  if (tactic == "direct" || tactic == "depthwise" || dw16) {
     conv_direct_kernel<<<grid_for(s.pixels() * s.k, 256), 256, 0, res.stream>>>(
         DirectParams{s, x, w, e});
     QRT_CUDA_CHECK_LAUNCH();

@@ -89,7 +89,8 @@ struct Int8Weights {
 // Tactics of ConvInt8 / MatMulInt8: "igemm64" / "igemm128" (our tensor-core kernel with a 64- or
 // 128-channel tile), "cublaslt" (1x1 only), "direct" (any shape). Empty: the default for the
 // shape (default_int8_conv_tactic). Also "igemm64s" / "igemm128s" (the same GEMM, its epilogue
-// staged through shared memory for vector stores), "depthwise" (4 channels per thread) and
+// staged through shared memory for vector stores), "depthwise" (4 channels per thread), "dw16x2" /
+// "dw16x4" (3x3 depthwise, 16 channels and 2 or 4 pixels per thread on dp4a: depthwise_int8.h) and
 // "igemm_pad" (the GEMM for channels that are not a multiple of 16, zero-padded in the
 // workspace), "cudnn" (a cuDNN graph with the epilogue as pointwise operations, cudnn_int8_conv.h;
 // shapes cuDNN has no plan for run the default tactic), "cudnn_pad" (that graph on channels
