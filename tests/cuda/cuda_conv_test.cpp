@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <cstring>
 
+#include "backends/cuda/cudnn_f16_conv.h"
 #include "cuda/cuda_kernel_runner.h"
 #include "cuda/cuda_test_util.h"
 #include "op_test_util.h"
@@ -172,6 +173,99 @@ TEST(CudaConv, FusedConvMatchesReference) {
       check_op("FusedConv", {x, w, f.bias ? b : Tensor(), f.residual ? r : Tensor()}, attrs, v,
                f.name);
     }
+}
+
+// The "graph" tactic (cuDNN's graph with bias, residual and ReLU / clip fused) on f16 NHWC:
+// forced, it runs for channels that are multiples of 8 and matches the reference; elsewhere it
+// may decline, and the node still runs (the heuristic order).
+TEST(CudaConv, F16GraphTacticMatchesReference) {
+  QRT_SKIP_WITHOUT_GPU();
+  using V = std::vector<int64_t>;
+  struct GraphCase {
+    std::string name;
+    std::string op;
+    V x, w;
+    Attrs attrs;
+    bool bias, residual;
+    bool must_run;  // cuDNN has a graph for it
+  };
+  const Attrs relu = {{"pads", V{1, 1, 1, 1}}, {"activation", std::string("relu")}};
+  const Attrs relu6 = {{"pads", V{1, 1, 1, 1}},
+                       {"activation", std::string("clip")},
+                       {"clip_min", 0.f},
+                       {"clip_max", 6.f}};
+  const Attrs clip = {{"pads", V{1, 1, 1, 1}},
+                      {"activation", std::string("clip")},
+                      {"clip_min", -0.5f},
+                      {"clip_max", 0.75f}};
+  const std::vector<GraphCase> cases = {
+      {"conv_3x3",
+       "Conv",
+       {2, 16, 10, 9},
+       {24, 16, 3, 3},
+       {{"pads", V{1, 1, 1, 1}}},
+       true,
+       false,
+       true},
+      {"conv_1x1_no_bias", "Conv", {32, 16, 8, 8}, {24, 16, 1, 1}, {}, false, false, true},
+      {"bias_relu", "FusedConv", {2, 16, 10, 9}, {24, 16, 3, 3}, relu, true, false, true},
+      {"bias_residual_relu", "FusedConv", {2, 16, 10, 9}, {24, 16, 3, 3}, relu, true, true, true},
+      {"relu6_1x1_stride2",
+       "FusedConv",
+       {3, 32, 13, 11},
+       {64, 32, 1, 1},
+       {{"strides", V{2, 2}},
+        {"activation", std::string("clip")},
+        {"clip_min", 0.f},
+        {"clip_max", 6.f}},
+       true,
+       false,
+       true},
+      {"relu6_3x3", "FusedConv", {2, 16, 10, 9}, {24, 16, 3, 3}, relu6, true, false, true},
+      {"clip_residual_no_bias",
+       "FusedConv",
+       {2, 16, 10, 9},
+       {24, 16, 3, 3},
+       clip,
+       false,
+       true,
+       true},
+      {"odd_channels", "FusedConv", {2, 5, 9, 7}, {7, 5, 3, 3}, relu, true, false, false},
+  };
+  const Variant v{DataType::kFloat16, true, false};
+  uint32_t seed = 500;
+  for (const GraphCase& c : cases) {
+    const Tensor x = random_tensor(c.x, ++seed);
+    const Tensor w = random_tensor(c.w, ++seed, -0.3f, 0.3f);
+    const Tensor b = c.bias ? random_tensor({c.w[0]}, ++seed) : Tensor();
+    std::vector<Tensor> inputs{x, w, b};
+    // The residual cases keep the spatial size (3x3, pad 1, stride 1).
+    if (c.residual) inputs.push_back(random_tensor({c.x[0], c.w[0], c.x[2], c.x[3]}, ++seed));
+    // NHWC inputs as the cuda backend's layout pass leaves them.
+    std::vector<Tensor> ref_inputs;
+    for (const Tensor& t : inputs) ref_inputs.push_back(cast(t, DataType::kFloat16));
+    const Tensor expected = to_f32(run_op(c.op, ref_inputs, c.attrs).at(0));
+    std::vector<Tensor> cuda_inputs = inputs;
+    cuda_inputs[0] = channels_last(inputs[0], true);
+    cuda_inputs[1] = ohwi(inputs[1]);
+    if (c.residual) cuda_inputs[3] = channels_last(inputs[3], true);
+    for (Tensor& t : cuda_inputs) t = cast(t, DataType::kFloat16);
+    Attrs attrs = c.attrs;
+    attrs["channels_last"] = int64_t{1};
+    attrs["weight_layout"] = std::string("OHWI");
+    const Tensor want = channels_last(expected, true);
+    CudaKernelRunner runner(c.op, cuda_inputs, attrs, {{DataType::kFloat16, want.shape()}});
+    runner.set_tactic("graph");
+    const int64_t before = cuda::cudnn_f16_conv_runs();
+    runner.run();
+    const std::vector<Tensor> out = runner.download();
+    const bool ran = cuda::cudnn_f16_conv_runs() > before;
+    if (c.must_run) {
+      EXPECT_TRUE(ran) << c.name << ": cuDNN's graph did not run";
+    }
+    EXPECT_LE(max_rel_error(to_f32(out.at(0)), want), v.tolerance())
+        << c.name << (ran ? " (graph)" : " (fallback)");
+  }
 }
 
 TEST(CudaConv, ConvTransposeMatchesReference) {

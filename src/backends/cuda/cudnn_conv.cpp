@@ -12,6 +12,7 @@
 #include "backends/cuda/cuda_device.h"
 #include "backends/cuda/cuda_resources.h"
 #include "backends/cuda/cuda_timing.h"
+#include "backends/cuda/cudnn_f16_conv.h"
 #include "backends/cuda/epilogue_kernels.h"
 #include "ops/spatial_geometry.h"
 
@@ -385,6 +386,55 @@ bool execute_first(const ir::Node& node, const Problem& p, const Descriptors& d,
   return false;
 }
 
+// The "graph" tactic (cudnn_f16_conv.h): f16 NHWC forward convolutions, ungrouped, whose
+// activation cuDNN's graph can express. *shape and *form describe the problem when it fits.
+constexpr const char* kGraphTactic = "graph";
+
+bool graph_eligible(const ir::Node& node, const Problem& p) {
+  const std::string activation = node.attr_string("activation", "");
+  return p.dtype == DataType::kFloat16 && p.nhwc && p.ohwi && p.op != ConvOp::kConvTranspose &&
+         p.group == 1 && (activation.empty() || activation == "relu" || activation == "clip");
+}
+
+bool graph_form(const ir::Node& node, const Problem& p, const Buffers& buf, Int8ConvShape* shape,
+                F16ConvForm* form) {
+  if (!graph_eligible(node, p)) return false;
+  const std::string activation = node.attr_string("activation", "");
+  Int8ConvShape& s = *shape;
+  s.n = p.n;
+  s.h = p.in_h;
+  s.w = p.in_w;
+  s.c = p.in_c;
+  s.k = p.out_c;
+  s.out_h = p.out_h;
+  s.out_w = p.out_w;
+  s.kernel_h = p.kh;
+  s.kernel_w = p.kw;
+  s.stride_h = p.stride_h;
+  s.stride_w = p.stride_w;
+  s.pad_h = p.pad_h;
+  s.pad_w = p.pad_w;
+  s.dilation_h = p.dil_h;
+  s.dilation_w = p.dil_w;
+  s.group = 1;
+  form->bias = buf.b != nullptr;
+  form->residual = buf.r != nullptr;
+  form->clamps = !activation.empty();
+  form->lo = activation == "relu" ? 0.f : node.attr_float("clip_min", -INFINITY);
+  form->hi = activation == "relu" ? INFINITY : node.attr_float("clip_max", INFINITY);
+  return true;
+}
+
+// Runs the graph tactic; false when it cannot run now (no plan: the caller falls back).
+bool run_graph(const ir::Node& node, const Problem& p, const Resources& res, const Buffers& buf,
+               bool may_build) {
+  Int8ConvShape shape;
+  F16ConvForm form;
+  if (!graph_form(node, p, buf, &shape, &form)) return false;
+  if (!cudnn_f16_conv_ready(shape, form, may_build)) return false;
+  return cudnn_f16_conv_run(shape, form, buf.x, buf.w, buf.b, buf.r, buf.y, res);
+}
+
 const std::vector<int64_t>& shape_or_empty(const NodeTypes& types, size_t i) {
   static const std::vector<int64_t> empty;
   return i < types.inputs.size() ? types.inputs[i].shape : empty;
@@ -435,7 +485,13 @@ void cudnn_conv_run(ConvOp op, const KernelArgs& args) {
               args.out(0).data(),
               args.out(0).numel()};
   cudnnStatus_t last = CUDNN_STATUS_NOT_SUPPORTED;
-  if (!node.tactic.empty()) {
+  if (node.tactic == kGraphTactic) {
+    // cuDNN's graph plans are built outside a stream capture (tuning, or the engine's first,
+    // uncaptured run); without one the heuristic order below runs.
+    cudaStreamCaptureStatus capture = cudaStreamCaptureStatusNone;
+    QRT_CUDA_CHECK(cudaStreamIsCapturing(res.stream, &capture));
+    if (run_graph(node, p, res, buf, capture == cudaStreamCaptureStatusNone)) return;
+  } else if (!node.tactic.empty()) {
     Candidate tuned;
     if (!parse_tactic(node.tactic, &tuned))
       throw Error(node.describe() + ": unreadable cuDNN tactic '" + node.tactic + "'");
@@ -459,7 +515,9 @@ std::string cudnn_conv_tune(ConvOp op, const ir::Node& node, const NodeTypes& ty
     return "";
   Descriptors d(p);
   const std::vector<Candidate> candidates = heuristic_candidates(p, d, res);
-  if (candidates.size() < 2) return candidates.empty() ? "" : tactic_of(candidates[0]);
+  const bool graph_candidate = graph_eligible(node, p);
+  if (candidates.size() < 2 && !graph_candidate)
+    return candidates.empty() ? "" : tactic_of(candidates[0]);
 
   // Random operands of the node's shapes.
   std::vector<DeviceBuffer> owned;
@@ -487,6 +545,13 @@ std::string cudnn_conv_tune(ConvOp op, const ir::Node& node, const NodeTypes& ty
     if (best.empty() || ms < best_ms) {
       best_ms = ms;
       best = tactic_of(c);
+    }
+  }
+  if (graph_candidate && run_graph(node, p, res, buf, true)) {  // builds the plan; warm-up
+    const double ms = time_enqueued_ms(res.stream, 5, [&] { run_graph(node, p, res, buf, false); });
+    if (best.empty() || ms < best_ms) {
+      best_ms = ms;
+      best = kGraphTactic;
     }
   }
   QRT_CUDA_CHECK(cudaStreamSynchronize(res.stream));
