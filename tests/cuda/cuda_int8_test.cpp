@@ -7,6 +7,7 @@
 #include <cmath>
 #include <cstring>
 #include <iostream>
+#include <limits>
 #include <random>
 
 #include "backends/cuda/cuda_check.h"
@@ -55,8 +56,11 @@ Tensor permute4(const Tensor& t, bool to_nhwc) {
 // Runs `op` on the CUDA backend on host tensors: a one-node graph (optionally through the cuda
 // backend passes, which repack the weights), the kernel the registry selects for the given
 // output type, the node's tactic. Bypasses schema inference, which may not know channels_last.
+// `workspace_bytes`: the stream's workspace (small ones make the chunked tactics take several
+// chunks of images).
 Tensor run_cuda_nhwc(const std::string& op, const std::vector<Tensor>& inputs, const Attrs& attrs,
-                     const ir::TensorType& out_type, const std::string& tactic, bool passes) {
+                     const ir::TensorType& out_type, const std::string& tactic, bool passes,
+                     size_t workspace_bytes = cuda::kDefaultWorkspaceBytes) {
   ir::Graph graph;
   std::vector<ir::Value*> values;
   for (size_t i = 0; i < inputs.size(); ++i)
@@ -83,7 +87,7 @@ Tensor run_cuda_nhwc(const std::string& op, const std::vector<Tensor>& inputs, c
   const KernelDef* kernel = KernelRegistry::instance().select(*node, "cuda", types, &why);
   if (!kernel) throw Error("no CUDA kernel for " + op + ": " + why);
 
-  cuda::StreamResources res;
+  cuda::StreamResources res(nullptr, workspace_bytes);
   std::vector<cuda::DeviceBuffer> buffers;
   std::vector<Tensor> dev_in;
   for (const Tensor* t : host) {
@@ -134,9 +138,9 @@ void expect_same(const Tensor& got, const Tensor& want, const std::string& what,
 }
 
 // Every tactic, those not yet chosen by tuning (int8_gemm.h) too; "" is the default.
-constexpr const char* kTactics[] = {"",          "direct",    "igemm64",   "igemm128", "cublaslt",
-                                    "igemm64s",  "igemm128s", "depthwise", "dw16x2",   "dw16x4",
-                                    "igemm_pad", "cudnn",     "cudnn_pad"};
+constexpr const char* kTactics[] = {
+    "",       "direct", "igemm64",   "igemm128", "cublaslt",  "igemm64s", "igemm128s", "depthwise",
+    "dw16x2", "dw16x4", "igemm_pad", "cudnn",    "cudnn_pad", "im2col",   "im2col_s",  "im2col_l2"};
 
 struct EpilogueCase {
   bool int8_out;
@@ -192,7 +196,10 @@ cuda::Int8ConvShape shape_of(const ConvCase& t) {
   return s;
 }
 
-void check_conv(const ConvCase& t, uint32_t seed) {
+// Every tactic of `tactics` that fits (all of kTactics when empty), on a workspace of
+// `workspace_bytes`.
+void check_conv(const ConvCase& t, uint32_t seed, const std::vector<std::string>& tactics = {},
+                size_t workspace_bytes = cuda::kDefaultWorkspaceBytes) {
   const cuda::Int8ConvShape s = shape_of(t);
   const EpilogueCase& e = kEpilogues[seed % std::size(kEpilogues)];
   std::vector<Tensor> inputs{random_i8({t.n, t.c, t.h, t.w}, seed),
@@ -208,8 +215,9 @@ void check_conv(const ConvCase& t, uint32_t seed) {
   if (nhwc.size() > 4) nhwc[4] = permute4(inputs[4], true);
   attrs["channels_last"] = int64_t{1};
   const ir::TensorType out{want.dtype(), want.shape()};
-  for (const char* tactic : kTactics) {
-    if (*tactic && !cuda::int8_conv_tactic_fits(s, tactic)) continue;
+  const std::vector<std::string> all(std::begin(kTactics), std::end(kTactics));
+  for (const std::string& tactic : tactics.empty() ? all : tactics) {
+    if (!tactic.empty() && !cuda::int8_conv_tactic_fits(s, tactic)) continue;
     for (bool passes : {false, true}) {
       const std::string what =
           "conv n" + std::to_string(t.n) + " c" + std::to_string(t.c) + " k" + std::to_string(t.k) +
@@ -218,7 +226,8 @@ void check_conv(const ConvCase& t, uint32_t seed) {
           " p" + std::to_string(t.pad) + " d" + std::to_string(t.dilation) + " g" +
           std::to_string(t.group) + " tactic '" + tactic + "'" + (passes ? " packed" : "") +
           " epilogue " + std::to_string(seed % std::size(kEpilogues));
-      expect_same(run_cuda_nhwc("ConvInt8", nhwc, attrs, out, tactic, passes), want, what, tactic);
+      expect_same(run_cuda_nhwc("ConvInt8", nhwc, attrs, out, tactic, passes, workspace_bytes),
+                  want, what + " workspace " + std::to_string(workspace_bytes), tactic);
     }
   }
 }
@@ -253,6 +262,61 @@ TEST(CudaInt8, ConvMatchesReference) {
   };
   uint32_t seed = 1;
   for (const ConvCase& t : cases) check_conv(t, seed++);
+}
+
+// The explicit im2col tactics (and the others that fit) on first layers with few channels:
+// grey and RGB inputs, 1x1 to 7x7, strides, pads, dilation, more than one channel tile, patch
+// rows from 16 to 448 bytes, every epilogue.
+TEST(CudaInt8, Im2colMatchesReference) {
+  QRT_SKIP_WITHOUT_GPU();
+  const ConvCase cases[] = {
+      {1, 1, 64, 17, 19, 3, 3, 1, 1, 1, 1},  // the U-Net's grey first layer, depth 9 -> 16
+      {5, 3, 32, 15, 16, 3, 3, 2, 1, 1, 1},  // MobileNetV2's stem, depth 27 -> 32
+      {2, 3, 70, 13, 13, 7, 7, 2, 3, 1, 1},  // 7x7 stem, 70 channels: two tiles of 64
+      {3, 7, 20, 9, 8, 3, 3, 1, 2, 2, 1},    // dilation 2, 7 channels
+      {2, 20, 12, 6, 7, 3, 3, 1, 1, 1, 1},   // 20 channels: depth 180 -> 192
+      {3, 5, 9, 4, 5, 1, 1, 1, 0, 1, 1},     // 1x1, 5 channels
+      {1, 2, 130, 11, 9, 5, 5, 3, 2, 1, 1},  // stride 3, 130 channels (128 tile with a tail)
+      {2, 9, 16, 12, 12, 7, 7, 1, 3, 1, 1},  // depth 441 -> 448
+      {4, 3, 64, 32, 32, 7, 7, 2, 3, 1, 1},  // ResNet's stem, smaller image
+      {1, 4, 8, 3, 3, 3, 3, 1, 0, 1, 1},     // one output pixel
+  };
+  const std::vector<std::string> tactics{"",       "direct",   "igemm_pad",
+                                         "im2col", "im2col_s", "im2col_l2"};
+  uint32_t seed = 300;
+  for (const ConvCase& t : cases)
+    for (int i = 0; i < 2; ++i) check_conv(t, seed++, tactics);
+}
+
+// A workspace that holds two images' padded input or patch matrix: the chunked tactics take
+// three chunks, the last one partial (5 images); one that holds none gives a clear error.
+TEST(CudaInt8, ChunkedTacticsOnASmallWorkspace) {
+  QRT_SKIP_WITHOUT_GPU();
+  const ConvCase t{5, 3, 24, 20, 18, 7, 7, 2, 3, 1, 1};
+  const cuda::Int8ConvShape s = shape_of(t);
+  // im2col: weights 24 x 160 (3840 bytes, 256-aligned), a patch image 10 x 9 x 160 = 14400;
+  // igemm_pad: weights 24 x 49 x 16 -> 18944, a padded image 20 x 18 x 16 = 5760.
+  ASSERT_EQ(s.out_h * s.out_w, 90);
+  const size_t workspace = 3840 + 2 * 14400 + 100;
+  ASSERT_EQ((workspace - 18944) / 5760, 2u);
+  for (uint32_t seed = 400; seed < 400 + std::size(kEpilogues); ++seed)
+    check_conv(t, seed, {"igemm_pad", "im2col", "im2col_s", "im2col_l2"}, workspace);
+
+  std::vector<Tensor> inputs{random_i8({1, 18, 18, 3}, 1), random_i8({8, 3, 7, 7}, 2),
+                             test::random_tensor({8}, 3, 0.001f, 0.01f)};
+  const Attrs attrs{{"strides", std::vector<int64_t>{2, 2}},
+                    {"pads", std::vector<int64_t>{3, 3, 3, 3}},
+                    {"x_scale", 0.02f},
+                    {"y_scale", 0.5f},
+                    {"channels_last", int64_t{1}}};
+  try {
+    run_cuda_nhwc("ConvInt8", inputs, attrs, {DataType::kInt8, {1, 9, 9, 8}}, "im2col", false,
+                  1024);
+    ADD_FAILURE() << "a workspace of 1024 bytes took a 9x9x160 patch matrix";
+  } catch (const Error& err) {
+    EXPECT_NE(std::string(err.what()).find("workspace is too small"), std::string::npos)
+        << err.what();
+  }
 }
 
 TEST(CudaInt8, ConvAllEpiloguesOnTheGemm) {
@@ -473,6 +537,47 @@ TEST(CudaInt8Bench, ResNet50Layers) {
       std::cout << "  " << t << " " << ms << " ms " << ops / (ms * 1e-3) / 1e12 << " TOPS";
     }
     std::cout << "  -> tuned: " << cuda::tune_int8_conv(s, res.get()) << "\n";
+  }
+}
+
+// The first layers of the benchmark models (few input channels) on every tactic that fits, int8
+// out with ReLU as in the models: the explicit im2col against the padded implicit GEMM and
+// cuDNN's padded graph, and what tuning picks.
+TEST(CudaInt8Bench, Stems) {
+  QRT_SKIP_WITHOUT_GPU();
+  struct Layer {
+    const char* name;
+    ConvCase conv;
+  };
+  const Layer layers[] = {
+      {"ResNet-50 7x7 s2 C=3 K=64 224x224 batch 256", {256, 3, 64, 224, 224, 7, 7, 2, 3, 1, 1}},
+      {"MobileNetV2 3x3 s2 C=3 K=32 224x224 batch 64", {64, 3, 32, 224, 224, 3, 3, 2, 1, 1, 1}},
+      {"U-Net 3x3 C=1 K=64 512x512 batch 16", {16, 1, 64, 512, 512, 3, 3, 1, 1, 1, 1}},
+  };
+  cuda::StreamResources res;
+  static int8_t out_marker = 0;
+  cuda::Int8Epilogue form;
+  form.y_i8 = &out_marker;
+  form.clamps = 1;
+  form.lo = 0.f;
+  form.hi = std::numeric_limits<float>::infinity();
+  for (const Layer& l : layers) {
+    const cuda::Int8ConvShape s = shape_of(l.conv);
+    const double ops = 2.0 * static_cast<double>(s.pixels()) * static_cast<double>(s.k) *
+                       static_cast<double>(s.depth());
+    std::cout << "[ BENCH    ] " << l.name << ":";
+    for (const std::string& t : cuda::int8_conv_tactics(s)) {
+      if (t == "direct") continue;  // tens of ms on the 7x7 stem
+      float ms = 0.f;
+      try {
+        ms = cuda::time_int8_conv(s, t, res.get(), 20, &form);
+      } catch (const Error& err) {
+        std::cout << "  " << t << " declined (" << err.what() << ")";
+        continue;
+      }
+      std::cout << "  " << t << " " << ms << " ms " << ops / (ms * 1e-3) / 1e12 << " TOPS";
+    }
+    std::cout << "  -> tuned: " << cuda::tune_int8_conv(s, res.get(), &form) << "\n";
   }
 }
 

@@ -194,11 +194,8 @@ TEST(Precision, QatModelBuildsToInt8FromItsOwnScales) {
   EXPECT_GE(argmax_agreement(a, b), 7);
 }
 
-TEST(Precision, Int8UNetPlanRoundTrips) {
-  // With entropy calibration a U-Net skip connection is quantized with two scales (its own
-  // consumer's and the Concat's): two QuantizeLinear nodes whose names must differ for the
-  // plan to load.
-  const Tensor x = io::load_npy(kModels + "fashion_seg_sample.npy");
+// The bundled U-Net in INT8, entropy-calibrated on the 8 sample canvases.
+std::shared_ptr<Engine> unet_int8(const Tensor& x) {
   BuilderConfig c = config_for("int8");
   c.calibration.algorithm = "entropy";
   c.calibration.num_batches = 2;
@@ -207,7 +204,14 @@ TEST(Precision, Int8UNetPlanRoundTrips) {
     std::memcpy(part.data(), x.data_as<float>() + i * 4 * 128 * 128, part.nbytes());
     return std::map<std::string, Tensor>{{"image", part}};
   };
-  auto int8 = Builder().build_from_onnx(kModels + "fashion_unet.onnx", c);
+  return Builder().build_from_onnx(kModels + "fashion_unet.onnx", c);
+}
+
+TEST(Precision, Int8UNetPlanRoundTrips) {
+  // Every QuantizeLinear of the plan must have a distinct name for the plan to load (a skip
+  // connection was once quantized twice, with two scales).
+  const Tensor x = io::load_npy(kModels + "fashion_seg_sample.npy");
+  auto int8 = unet_int8(x);
   const std::string path = temp_path("unet_int8.plan");
   int8->save(path);
   auto loaded = Engine::load(path);
@@ -219,6 +223,50 @@ TEST(Precision, Int8UNetPlanRoundTrips) {
   ASSERT_EQ(a.size(), b.size());
   for (const auto& [name, t] : a)
     EXPECT_EQ(0, std::memcmp(t.data(), b.at(name).data(), t.nbytes())) << name;
+}
+
+// The U-Net's skip connections feed a MaxPool (going down) and a Concat (going up): they take
+// the Concat's scale, so each is quantized once, in the epilogue of the convolution that makes
+// it. The only QuantizeLinear left is the image's; every convolution but the last writes int8;
+// the masks agree with the FP32 engine's.
+TEST(Precision, Int8UNetSkipConnectionsAreQuantizedOnce) {
+  const Tensor x = io::load_npy(kModels + "fashion_seg_sample.npy");
+  auto int8 = unet_int8(x);
+  int quantize_nodes = 0, concats = 0, f32_conv_outputs = 0;
+  for (const ir::Node* n : int8->impl().graph.nodes()) {
+    if (n->op_type == "QuantizeLinear") {
+      ++quantize_nodes;
+      EXPECT_EQ(n->input(0)->name, "image") << n->name;
+    }
+    if (n->op_type == "Concat") {
+      ++concats;
+      const ir::Value* out = n->outputs.at(0);
+      ASSERT_EQ(out->dtype, DataType::kInt8) << n->name;
+      for (const ir::Value* in : n->inputs) {
+        EXPECT_EQ(in->dtype, DataType::kInt8) << n->name;
+        ASSERT_TRUE(in->quant && out->quant) << n->name;
+        EXPECT_EQ(in->quant->scales, out->quant->scales) << n->name << " input " << in->name;
+      }
+    }
+    if ((n->op_type == "ConvInt8" || n->op_type == "ConvTransposeInt8") &&
+        n->outputs.at(0)->dtype == DataType::kFloat32)
+      ++f32_conv_outputs;
+  }
+  EXPECT_EQ(concats, 3);
+  EXPECT_EQ(quantize_nodes, 1);
+  EXPECT_EQ(f32_conv_outputs, 1);  // the 1x1 classifier writing the float logits
+
+  BuilderConfig fp32_config = config_for("fp32");
+  auto fp32 = Builder().build_from_onnx(kModels + "fashion_unet.onnx", fp32_config);
+  Tensor batch(DataType::kFloat32, {8, 1, 128, 128});
+  std::memcpy(batch.data(), x.data(), batch.nbytes());
+  const Tensor a = fp32->create_context()->run({{"image", batch}}).at("mask_logits");
+  const Tensor b = int8->create_context()->run({{"image", batch}}).at("mask_logits");
+  EXPECT_GT(cosine(a, b), 0.99);
+  int64_t same = 0;
+  for (int64_t i = 0; i < a.numel(); ++i)
+    same += (a.data_as<float>()[i] > 0) == (b.data_as<float>()[i] > 0);
+  EXPECT_GT(static_cast<double>(same) / static_cast<double>(a.numel()), 0.99);
 }
 
 }  // namespace

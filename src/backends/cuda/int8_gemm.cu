@@ -174,6 +174,81 @@ __global__ void pad_channels_kernel(const int8_t* x, int64_t pixels, int64_t c, 
   }
 }
 
+// The explicit im2col's patch matrix (tactic "im2col"): row = an output pixel (n, oh, ow) of the
+// chunk, column k = (kh, kw, c) in OHWI order, zero for taps outside the image and for k >= depth
+// up to `kpad` (a multiple of 16, so that the 1x1 GEMM reads it with aligned 16-byte loads). One
+// thread per 16 bytes of a row, stored as one int4: a warp's stores are contiguous. Its bytes walk
+// (ci, kw, kh) incrementally (no division per byte); consecutive bytes of one kernel row are
+// consecutive input bytes in NHWC (7 taps x 3 channels = 21 bytes for an RGB 7x7 stem), so the
+// byte loads of neighbouring threads hit the same L1 lines.
+__global__ void im2col_kernel(const Int8ConvShape s, const int8_t* x, int64_t rows, int kpad,
+                              int8_t* out) {
+  const int chunks = kpad / 16;
+  const int c = static_cast<int>(s.c), in_h = static_cast<int>(s.h), in_w = static_cast<int>(s.w),
+            kernel_h = static_cast<int>(s.kernel_h), kernel_w = static_cast<int>(s.kernel_w),
+            out_h = static_cast<int>(s.out_h), out_w = static_cast<int>(s.out_w),
+            stride_h = static_cast<int>(s.stride_h), stride_w = static_cast<int>(s.stride_w),
+            dilation_h = static_cast<int>(s.dilation_h),
+            dilation_w = static_cast<int>(s.dilation_w);
+  const int64_t total = rows * chunks;
+  for (int64_t i = blockIdx.x * int64_t{blockDim.x} + threadIdx.x; i < total;
+       i += int64_t{gridDim.x} * blockDim.x) {
+    const int j = static_cast<int>(i % chunks);
+    const int64_t row = i / chunks;
+    const int ow = static_cast<int>(row % out_w);
+    const int64_t rest = row / out_w;
+    const int oh = static_cast<int>(rest % out_h);
+    const int64_t n = rest / out_h;
+    const int8_t* image = x + n * in_h * in_w * c;
+    const int ih0 = oh * stride_h - static_cast<int>(s.pad_h),
+              iw0 = ow * stride_w - static_cast<int>(s.pad_w);
+    const int k0 = j * 16;
+    int ci = k0 % c;
+    const int tap = k0 / c;
+    int kh = tap / kernel_w, kw = tap - kh * kernel_w;
+    uint32_t words[4] = {0, 0, 0, 0};
+#pragma unroll
+    for (int b = 0; b < 16; ++b) {
+      // k = (kh * kernel_w + kw) * c + ci < depth exactly when kh < kernel_h.
+      if (kh < kernel_h) {
+        const int ih = ih0 + kh * dilation_h, iw = iw0 + kw * dilation_w;
+        if (ih >= 0 && ih < in_h && iw >= 0 && iw < in_w) {
+          const int8_t v = __ldg(image + (static_cast<int64_t>(ih) * in_w + iw) * c + ci);
+          words[b / 4] |= static_cast<uint32_t>(static_cast<uint8_t>(v)) << (8 * (b % 4));
+        }
+      }
+      if (++ci == c) {
+        ci = 0;
+        if (++kw == kernel_w) {
+          kw = 0;
+          ++kh;
+        }
+      }
+    }
+    *reinterpret_cast<int4*>(out + row * kpad + k0) =
+        make_int4(static_cast<int>(words[0]), static_cast<int>(words[1]),
+                  static_cast<int>(words[2]), static_cast<int>(words[3]));
+  }
+}
+
+// Weights in any order -> the patch matrix's B [k, kpad]: row o in OHWI order (kh, kw, c), zeros
+// after depth (group 1).
+__global__ void pack_patch_weights_kernel(const Int8ConvShape s, const Int8Weights w, int64_t kpad,
+                                          int8_t* out) {
+  const int64_t depth = s.depth(), total = s.k * kpad;
+  for (int64_t i = blockIdx.x * int64_t{blockDim.x} + threadIdx.x; i < total;
+       i += int64_t{gridDim.x} * blockDim.x) {
+    const int64_t j = i % kpad, o = i / kpad;
+    if (j >= depth) {
+      out[i] = 0;
+      continue;
+    }
+    const int64_t ci = j % s.c, tap = j / s.c;
+    const int64_t kh = tap / s.kernel_w, kw = tap % s.kernel_w;
+    out[i] = w.data[o * w.out + ci * w.in + kh * w.tap_h + kw * w.tap_w];
+  }
+}
+
 // Transposed convolution with stride = kernel, no pads: W [c, k, kh, kw] -> per output phase
 // (ky, kx) the 1x1 GEMM's weights [kh, kw, k, c].
 __global__ void pack_phases_kernel(const Int8ConvShape s, const int8_t* w, int8_t* out) {
@@ -558,10 +633,32 @@ void launch_cublaslt(const Int8ConvShape& s, const int8_t* x, const int8_t* w_oh
 
 int64_t padded_channels(int64_t c) { return (c + 15) / 16 * 16; }
 
+// The explicit im2col's patch row: kh * kw * c rounded up to 16 bytes.
+int64_t im2col_depth(const Int8ConvShape& s) { return (s.depth() + 15) / 16 * 16; }
+// Deeper patch rows than this are left to the implicit GEMMs (they are not "few channels").
+constexpr int64_t kIm2colMaxDepth = 1024;
+
 // How many images of `image_bytes` fit in the workspace after `fixed` bytes (0: none).
 int64_t images_fitting(size_t workspace_bytes, size_t fixed, size_t image_bytes, int64_t n) {
   if (workspace_bytes <= fixed) return 0;
   return std::min<int64_t>(n, static_cast<int64_t>((workspace_bytes - fixed) / image_bytes));
+}
+
+// The images of `s` a chunk of `per_chunk` at a time: run(first image, images, the epilogue
+// moved to those images' outputs and residual) for each chunk.
+template <typename Run>
+void for_each_image_chunk(const Int8ConvShape& s, const Int8Epilogue& e, int64_t per_chunk,
+                          const Run& run) {
+  const int64_t out_image = s.out_h * s.out_w * s.k;
+  for (int64_t first = 0; first < s.n; first += per_chunk) {
+    Int8Epilogue part = e;
+    const int64_t offset = first * out_image;
+    if (part.residual_i8) part.residual_i8 += offset;
+    if (part.residual_f32) part.residual_f32 += offset;
+    if (part.y_i8) part.y_i8 += offset;
+    if (part.y_f32) part.y_f32 += offset;
+    run(first, std::min(per_chunk, s.n - first), part);
+  }
 }
 
 // The input zero-padded to `padded` channels in `x_padded`, a chunk of `per_chunk` images at a
@@ -570,23 +667,17 @@ template <typename Run>
 void for_each_padded_chunk(const Int8ConvShape& s, const int8_t* x, const Int8Epilogue& e,
                            int64_t padded, int64_t per_chunk, int8_t* x_padded,
                            const Resources& res, const Run& run) {
-  Int8ConvShape chunk = s;
-  chunk.c = padded;
-  const int64_t out_image = s.out_h * s.out_w * s.k;
-  for (int64_t first = 0; first < s.n; first += per_chunk) {
-    chunk.n = std::min(per_chunk, s.n - first);
-    const int64_t pixels = chunk.n * s.h * s.w;
-    pad_channels_kernel<<<grid_for(pixels * padded, 256), 256, 0, res.stream>>>(
-        x + first * s.h * s.w * s.c, pixels, s.c, padded, x_padded);
-    QRT_CUDA_CHECK_LAUNCH();
-    Int8Epilogue part = e;
-    const int64_t offset = first * out_image;
-    if (part.residual_i8) part.residual_i8 += offset;
-    if (part.residual_f32) part.residual_f32 += offset;
-    if (part.y_i8) part.y_i8 += offset;
-    if (part.y_f32) part.y_f32 += offset;
-    run(chunk, part);
-  }
+  for_each_image_chunk(
+      s, e, per_chunk, [&](int64_t first, int64_t images, const Int8Epilogue& part) {
+        Int8ConvShape chunk = s;
+        chunk.c = padded;
+        chunk.n = images;
+        const int64_t pixels = images * s.h * s.w;
+        pad_channels_kernel<<<grid_for(pixels * padded, 256), 256, 0, res.stream>>>(
+            x + first * s.h * s.w * s.c, pixels, s.c, padded, x_padded);
+        QRT_CUDA_CHECK_LAUNCH();
+        run(chunk, part);
+      });
 }
 
 // Channels that are not a multiple of 16 (an RGB image's first convolution): the weights and,
@@ -613,6 +704,59 @@ void launch_padded_igemm(const Int8ConvShape& s, const int8_t* x, const Int8Weig
           launch_igemm<64, false>(chunk, w_padded + w_bytes, w_padded, part, res.stream);
         else
           launch_igemm<128, false>(chunk, w_padded + w_bytes, w_padded, part, res.stream);
+      });
+}
+
+// Explicit im2col (few input channels: an RGB or grey first layer, where the implicit GEMM on
+// channels padded to 16 multiplies mostly zeros: 7x7x16 = 784 deep for 147 real products): the
+// weights as [k, kpad] and, a chunk of images at a time, the patch matrix [pixels, kpad] in the
+// workspace (kpad = kh * kw * c rounded up to 16), then the GEMM as a 1x1 convolution over it,
+// whose output rows are the chunk's NHWC output pixels, with the usual epilogue. `l2_chunks`:
+// chunks of at most kIm2colL2Bytes, so that the GEMM may find its patches still in L2.
+constexpr size_t kIm2colL2Bytes = size_t{16} << 20;
+
+void launch_im2col_igemm(const Int8ConvShape& s, const int8_t* x, const Int8Weights& w,
+                         const Int8Epilogue& e, const Resources& res, bool staged, bool l2_chunks) {
+  const int64_t kpad = im2col_depth(s);
+  const size_t w_bytes = align_up(static_cast<size_t>(s.k * kpad));
+  const int64_t image_pixels = s.out_h * s.out_w;
+  const size_t image_bytes = static_cast<size_t>(image_pixels * kpad);
+  int64_t per_chunk = images_fitting(res.workspace_bytes, w_bytes, image_bytes, s.n);
+  if (per_chunk <= 0)
+    throw Error("int8 convolution: the workspace is too small for one image's patch matrix (" +
+                std::to_string(image_bytes) + " bytes)");
+  if (l2_chunks)
+    per_chunk =
+        std::clamp<int64_t>(static_cast<int64_t>(kIm2colL2Bytes / image_bytes), 1, per_chunk);
+  // The GEMM's pixel indices are 32-bit (int8_conv_tactic_fits keeps one image below this).
+  per_chunk = std::min<int64_t>(per_chunk, ((int64_t{1} << 30) - 1) / image_pixels);
+  auto* packed = static_cast<int8_t*>(res.workspace);
+  int8_t* patches = packed + w_bytes;  // 256-byte aligned: every row start is 16-byte aligned
+  pack_patch_weights_kernel<<<grid_for(s.k * kpad, 256), 256, 0, res.stream>>>(s, w, kpad, packed);
+  QRT_CUDA_CHECK_LAUNCH();
+  for_each_image_chunk(
+      s, e, per_chunk, [&](int64_t first, int64_t images, const Int8Epilogue& part) {
+        const int64_t rows = images * image_pixels;
+        im2col_kernel<<<grid_for(rows * (kpad / 16), 256), 256, 0, res.stream>>>(
+            s, x + first * s.h * s.w * s.c, rows, static_cast<int>(kpad), patches);
+        QRT_CUDA_CHECK_LAUNCH();
+        Int8ConvShape
+            gemm;  // 1x1, stride 1, no pads: pixel (n, oh, ow) reads patch row (n, oh, ow)
+        gemm.n = images;
+        gemm.h = gemm.out_h = s.out_h;
+        gemm.w = gemm.out_w = s.out_w;
+        gemm.c = kpad;
+        gemm.k = s.k;
+        if (s.k <= 64) {
+          if (staged)
+            launch_igemm<64, true>(gemm, patches, packed, part, res.stream);
+          else
+            launch_igemm<64, false>(gemm, patches, packed, part, res.stream);
+        } else if (staged) {
+          launch_igemm<128, true>(gemm, patches, packed, part, res.stream);
+        } else {
+          launch_igemm<128, false>(gemm, patches, packed, part, res.stream);
+        }
       });
 }
 
@@ -800,6 +944,17 @@ bool int8_conv_tactic_fits(const Int8ConvShape& s, const std::string& tactic, st
       return fail(reason, "too large for 32-bit tile indices");
     return true;
   }
+  if (tactic == "im2col" || tactic == "im2col_s" || tactic == "im2col_l2") {
+    if (s.group != 1) return fail(reason, "grouped");
+    if (s.c % 16 == 0)
+      return fail(reason, "channels are a multiple of 16: the implicit GEMM reads them in place");
+    if (im2col_depth(s) > kIm2colMaxDepth)
+      return fail(reason,
+                  "kh * kw * c = " + std::to_string(s.depth()) + " is too deep for a patch matrix");
+    if (s.out_h * s.out_w * im2col_depth(s) >= (int64_t{1} << 31) / 2)
+      return fail(reason, "one image's patch matrix is too large for 32-bit tile indices");
+    return true;
+  }
   if (tactic == "igemm64" || tactic == "igemm128" || tactic == "igemm64s" ||
       tactic == "igemm128s") {
     if (s.group_in() % 16 != 0)
@@ -832,8 +987,9 @@ bool int8_conv_tactic_fits(const Int8ConvShape& s, const std::string& tactic, st
 
 std::vector<std::string> int8_conv_tactics(const Int8ConvShape& s) {
   std::vector<std::string> out{default_int8_conv_tactic(s)};
-  for (const char* t : {"igemm64", "igemm128", "cublaslt", "igemm64s", "igemm128s", "depthwise",
-                        "dw16x2", "dw16x4", "igemm_pad", "cudnn", "cudnn_pad"})
+  for (const char* t :
+       {"igemm64", "igemm128", "cublaslt", "igemm64s", "igemm128s", "depthwise", "dw16x2", "dw16x4",
+        "igemm_pad", "cudnn", "cudnn_pad", "im2col", "im2col_s", "im2col_l2"})
     if (t != out[0] && int8_conv_tactic_fits(s, t)) out.push_back(t);
   return out;
 }
@@ -863,6 +1019,10 @@ void conv_int8_nhwc(const Int8ConvShape& s, const int8_t* x, const Int8Weights& 
   }
   if (tactic == "igemm_pad") {
     launch_padded_igemm(s, x, w, e, res);
+    return;
+  }
+  if (tactic == "im2col" || tactic == "im2col_s" || tactic == "im2col_l2") {
+    launch_im2col_igemm(s, x, w, e, res, tactic != "im2col", tactic == "im2col_l2");
     return;
   }
   if (tactic == "cudnn_pad") {

@@ -95,7 +95,10 @@ struct Int8Weights {
 // workspace), "cudnn" (a cuDNN graph with the epilogue as pointwise operations, cudnn_int8_conv.h;
 // shapes cuDNN has no plan for run the default tactic), "cudnn_pad" (that graph on channels
 // zero-padded to a multiple of 4 in the workspace, for an RGB first layer; igemm_pad without a
-// plan).
+// plan), "im2col" (few input channels, group 1: an explicit patch matrix [pixels, kh*kw*c padded
+// to 16] in the workspace, a chunk of images at a time, then the GEMM as a 1x1 convolution over
+// it), "im2col_s" (that with the staged epilogue), "im2col_l2" (staged, chunks small enough to
+// stay in L2).
 std::string default_int8_conv_tactic(const Int8ConvShape& s);
 // Whether `tactic` can run the shape; *reason says why not.
 bool int8_conv_tactic_fits(const Int8ConvShape& s, const std::string& tactic,
