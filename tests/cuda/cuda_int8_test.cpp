@@ -378,6 +378,8 @@ TEST(CudaInt8, ConvTransposeMatchesReference) {
       {64, 16, 8, 4, 4, 2, 2, 0, 0, 1, 1},  // batch 64
       {1, 32, 80, 3, 5, 2, 2, 0, 0, 1, 1},  // more than 64 output channels
       {3, 48, 24, 5, 4, 3, 3, 0, 0, 1, 1},  // 3x3, stride 3
+      {2, 64, 32, 6, 5, 2, 2, 0, 0, 1, 1},  // phases, 16 channels per thread
+      {3, 16, 48, 4, 7, 2, 2, 0, 0, 1, 1},  // phases, 16 channels per thread
   };
   uint32_t seed = 50;
   for (const TransposeCase& t : cases) {

@@ -171,36 +171,21 @@ bool constant_inputs_from(const ir::Node& node, size_t first, std::string* reaso
 // ---- Concat and Split: rows of the joined tensor are the parts' rows side by side ----
 
 constexpr int kMaxParts = 64;
-struct Parts {
-  int count;
-  int64_t row;                    // units per row of the joined tensor
-  int64_t offset[kMaxParts + 1];  // units before part k within a row
-  void* ptr[kMaxParts];
-};
 
-// Index is int64_t, or uint32_t when every index fits: U-Net-sized concatenations are bound by
-// the division per unit, and a 32-bit one is several times cheaper.
+// One part: its rows of `width` units go to (kJoin) or come from the joined tensor's rows of
+// `row` units at unit `offset`. One launch per part keeps the index arithmetic to one division
+// per unit, 32-bit (Index = uint32_t) when every index fits.
 template <typename U, bool kJoin, typename Index>
-__global__ void concat_split(U* __restrict__ joined, int64_t n, Parts parts) {
-  const Index row = static_cast<Index>(parts.row);
+__global__ void copy_part(U* __restrict__ joined, U* __restrict__ part, int64_t n, Index width,
+                          Index row, Index offset) {
   QRT_GRID_STRIDE(i64, n) {
     const Index i = static_cast<Index>(i64);
-    const Index r = i / row, c = i - r * row;
-    int lo = 0, hi = parts.count - 1;  // the last part starting at or before c
-    while (lo < hi) {
-      const int mid = (lo + hi + 1) / 2;
-      if (static_cast<Index>(parts.offset[mid]) <= c)
-        lo = mid;
-      else
-        hi = mid - 1;
-    }
-    const Index begin = static_cast<Index>(parts.offset[lo]);
-    const Index width = static_cast<Index>(parts.offset[lo + 1]) - begin;
-    U* part = static_cast<U*>(parts.ptr[lo]) + (r * width + (c - begin));
+    const Index r = i / width, c = i - r * width;
+    U* slot = joined + (r * row + offset + c);
     if constexpr (kJoin)
-      joined[i] = *part;
+      *slot = part[i];
     else
-      *part = joined[i];
+      part[i] = *slot;
   }
 }
 
@@ -225,22 +210,24 @@ void run_parts(const KernelArgs& args, const Tensor& joined, std::span<const Ten
   visit_unit(esize, {sizes}, [&](auto unit, size_t unit_bytes) {
     using U = decltype(unit);
     const int64_t per = static_cast<int64_t>(unit_bytes / esize);  // elements per unit
-    Parts parts{};
-    parts.count = static_cast<int>(present.size());
-    int64_t offset = 0;
-    for (size_t k = 0; k < present.size(); ++k) {
-      parts.offset[k] = offset;
-      parts.ptr[k] = const_cast<void*>(present[k]->data());
-      offset += present[k]->dim(static_cast<size_t>(axis)) * inner / per;
-    }
-    parts.offset[present.size()] = offset;
-    parts.row = offset;
-    const int64_t n = joined.numel() / per;
     U* joined_units = static_cast<U*>(const_cast<void*>(joined.data()));
-    if (n < (int64_t{1} << 31))
-      launch(resources(args), n, concat_split<U, kJoin, uint32_t>, joined_units, n, parts);
-    else
-      launch(resources(args), n, concat_split<U, kJoin, int64_t>, joined_units, n, parts);
+    const int64_t rows = shape_numel(std::span<const int64_t>(shape.data(), axis));
+    int64_t row = 0;
+    for (const Tensor* t : present) row += t->dim(static_cast<size_t>(axis)) * inner / per;
+    int64_t offset = 0;
+    for (const Tensor* t : present) {
+      const int64_t width = t->dim(static_cast<size_t>(axis)) * inner / per;
+      U* part = static_cast<U*>(const_cast<void*>(t->data()));
+      const int64_t n = rows * width;
+      if (rows * row < (int64_t{1} << 31))
+        launch(resources(args), n, copy_part<U, kJoin, uint32_t>, joined_units, part, n,
+               static_cast<uint32_t>(width), static_cast<uint32_t>(row),
+               static_cast<uint32_t>(offset));
+      else
+        launch(resources(args), n, copy_part<U, kJoin, int64_t>, joined_units, part, n, width, row,
+               offset);
+      offset += width;
+    }
   });
 }
 

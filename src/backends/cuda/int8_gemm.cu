@@ -279,6 +279,51 @@ __global__ void scatter_phase_kernel(const float* v, const Int8ConvShape s, int6
   }
 }
 
+// The same for channels in multiples of 16: one thread per 16 channels of a pixel (four float4
+// loads, one 16-byte int8 store or four float4 stores), so the index arithmetic is paid once per
+// 16 elements. v, Y and the output pixel offsets must be 16-byte aligned (the caller checks).
+__global__ void scatter_phase16_kernel(const float* v, const Int8ConvShape s, int64_t first_image,
+                                       int64_t images, int64_t ky, int64_t kx,
+                                       const Int8Epilogue e) {
+  const int64_t blocks = s.k / 16, total = images * s.h * s.w * blocks;
+  for (int64_t t = blockIdx.x * int64_t{blockDim.x} + threadIdx.x; t < total;
+       t += int64_t{gridDim.x} * blockDim.x) {
+    const int64_t c0 = t % blocks * 16, pixel = t / blocks;
+    const int64_t ix = pixel % s.w, iy = pixel / s.w % s.h, n = first_image + pixel / (s.w * s.h);
+    const int64_t o =
+        ((n * s.out_h + iy * s.stride_h + ky) * s.out_w + ix * s.stride_w + kx) * s.k + c0;
+    float r[16];
+    const float4* src = reinterpret_cast<const float4*>(v + pixel * s.k + c0);
+#pragma unroll
+    for (int q = 0; q < 4; ++q) {
+      const float4 x = src[q];
+      r[4 * q] = residual_activation(e, o + 4 * q, x.x);
+      r[4 * q + 1] = residual_activation(e, o + 4 * q + 1, x.y);
+      r[4 * q + 2] = residual_activation(e, o + 4 * q + 2, x.z);
+      r[4 * q + 3] = residual_activation(e, o + 4 * q + 3, x.w);
+    }
+    if (e.y_i8) {
+      uint32_t packed[4];
+#pragma unroll
+      for (int q = 0; q < 4; ++q) {
+        uint32_t word = 0;
+#pragma unroll
+        for (int j = 0; j < 4; ++j)
+          word |= static_cast<uint32_t>(static_cast<uint8_t>(quantize(e, r[4 * q + j]))) << (8 * j);
+        packed[q] = word;
+      }
+      *reinterpret_cast<int4*>(e.y_i8 + o) =
+          make_int4(static_cast<int>(packed[0]), static_cast<int>(packed[1]),
+                    static_cast<int>(packed[2]), static_cast<int>(packed[3]));
+    } else {
+#pragma unroll
+      for (int q = 0; q < 4; ++q)
+        *reinterpret_cast<float4*>(e.y_f32 + o + 4 * q) =
+            make_float4(r[4 * q], r[4 * q + 1], r[4 * q + 2], r[4 * q + 3]);
+    }
+  }
+}
+
 // The operands of the cuDNN graph (cudnn_int8_conv.h): m[c] = in_scale * scales[c] rounded once
 // in f32 as in the fused epilogue, the bias or zeros, 1 / y_scale and r_scale.
 __global__ void cudnn_constants_kernel(const Int8Epilogue e, int64_t k,
@@ -1115,6 +1160,10 @@ void conv_transpose_int8_nhwc(const Int8ConvShape& s, const int8_t* x, const int
     auto* values = reinterpret_cast<float*>(phases + w_bytes);
     pack_phases_kernel<<<grid_for(taps * s.k * s.c, 256), 256, 0, res.stream>>>(s, w, phases);
     QRT_CUDA_CHECK_LAUNCH();
+    const uintptr_t y_address =
+        e.y_i8 ? reinterpret_cast<uintptr_t>(e.y_i8) : reinterpret_cast<uintptr_t>(e.y_f32);
+    const bool vectorised =
+        s.k % 16 == 0 && y_address % 16 == 0 && reinterpret_cast<uintptr_t>(values) % 16 == 0;
     Int8Epilogue dequant;
     dequant.scales = e.scales;
     dequant.bias = e.bias;
@@ -1134,8 +1183,12 @@ void conv_transpose_int8_nhwc(const Int8ConvShape& s, const int8_t* x, const int
           launch_igemm<64, false>(gemm, xs, wp, dequant, res.stream);
         else
           launch_igemm<128, false>(gemm, xs, wp, dequant, res.stream);
-        scatter_phase_kernel<<<grid_for(gemm.pixels() * s.k, 256), 256, 0, res.stream>>>(
-            values, s, first, gemm.n, tap / s.kernel_w, tap % s.kernel_w, e);
+        if (vectorised)
+          scatter_phase16_kernel<<<grid_for(gemm.pixels() * s.k / 16, 256), 256, 0, res.stream>>>(
+              values, s, first, gemm.n, tap / s.kernel_w, tap % s.kernel_w, e);
+        else
+          scatter_phase_kernel<<<grid_for(gemm.pixels() * s.k, 256), 256, 0, res.stream>>>(
+              values, s, first, gemm.n, tap / s.kernel_w, tap % s.kernel_w, e);
         QRT_CUDA_CHECK_LAUNCH();
       }
     }
