@@ -338,6 +338,15 @@ TEST(CudaOps, DataMovement) {
     for (int k = 0; k < 40; ++k)
       parts.push_back(as(half, random_tensor({2, 1 + k % 7, 3, 5}, 83 + k)));
     expect_match("Concat", parts, {{"axis", int64_t{1}}}, 0, "40 parts");
+    // A U-Net skip concatenation in NHWC: channel rows of 16-byte units, int8 and float.
+    for (const Tensor& a :
+         {as(half, random_tensor({2, 5, 6, 64}, 130)), random_i8({2, 5, 6, 64}, 131)}) {
+      const Tensor b = a.dtype() == DataType::kInt8 ? random_i8({2, 5, 6, 32}, 132)
+                                                    : as(half, random_tensor({2, 5, 6, 32}, 133));
+      expect_match("Concat", {a, b}, {{"axis", int64_t{-1}}}, 0, "nhwc skip concat");
+      expect_match("Split", {a, make_i64({2}, {16, 48})}, {{"axis", int64_t{3}}}, 0, "nhwc split",
+                   2);
+    }
     expect_match("Pad",
                  {x, make_i64({8}, {0, 0, 1, 1, 0, 0, 1, 1}), as(half, make_f32({}, {2.5f}))}, {},
                  0, "value");
