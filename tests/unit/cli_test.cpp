@@ -6,6 +6,7 @@
 #include <array>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -113,6 +114,21 @@ TEST_F(Cli, Bf16BuildsRunsAndInspects) {
   EXPECT_NE(inspect.output.find("cpu         "), std::string::npos) << inspect.output;
   EXPECT_NE(inspect.output.find("bf16"), std::string::npos) << inspect.output;
   EXPECT_EQ(inspect.output.find("fallbacks"), std::string::npos) << inspect.output;
+}
+
+// Where oneDNN has no bf16 (no AVX-512; simulated by capping its instruction set), the cpu
+// backend declines the bf16 nodes with the reason and the reference backend runs them.
+TEST_F(Cli, Bf16WithoutOneDnnSupportFallsBackWithAReason) {
+  ::setenv("ONEDNN_MAX_CPU_ISA", "AVX2", 1);
+  const Result inspect = qrt_cli("inspect " + kModel + " --precision bf16 --backend cpu,reference");
+  ::unsetenv("ONEDNN_MAX_CPU_ISA");
+  ASSERT_EQ(inspect.exit_code, 0) << inspect.output;
+  EXPECT_NE(inspect.output.find("FusedConv '/features/features.0/Conv' -> reference: cpu: oneDNN "
+                                "has no bf16 implementation on this CPU (instruction set avx2"),
+            std::string::npos)
+      << inspect.output;
+  EXPECT_NE(inspect.output.find("  0   reference   12      bf16\n"), std::string::npos)
+      << inspect.output;
 }
 
 TEST_F(Cli, BadPrecisionName) {
