@@ -429,6 +429,37 @@ TEST(CpuBackend, ModelsEndToEndMatchReference) {
   }
 }
 
+// Transpose (a oneDNN reorder) and the shape-only ops (copies) move bytes: bit-identical to the
+// reference on odd shapes, any permutation, f32, bf16 and int8.
+TEST(CpuBackend, DataMovementIsExact) {
+  const std::vector<std::pair<std::vector<int64_t>, std::vector<int64_t>>> cases = {
+      {{3, 5, 7, 2}, {0, 2, 3, 1}},  // NCHW -> NHWC
+      {{3, 7, 2, 5}, {0, 3, 1, 2}},  // NHWC -> NCHW
+      {{2, 3, 4, 5, 6}, {4, 0, 3, 1, 2}},
+      {{9, 11}, {}},  // no perm: reversed
+      {{13}, {0}},
+  };
+  uint32_t seed = 700;
+  for (const auto& [shape, perm] : cases) {
+    const Tensor f = random_tensor(shape, seed++);
+    for (const Tensor& x : {f, to_bf16(f), random_i8(shape, seed++)}) {
+      SCOPED_TRACE(std::string(dtype_name(x.dtype())) + " rank " + std::to_string(shape.size()));
+      Attrs attrs;
+      if (!perm.empty()) attrs["perm"] = perm;
+      const Tensor got = run_cpu("Transpose", {x}, attrs);
+      const Tensor want = run_op("Transpose", {x}, attrs)[0];
+      ASSERT_EQ(got.shape(), want.shape());
+      EXPECT_EQ(std::memcmp(got.data(), want.data(), want.nbytes()), 0);
+    }
+  }
+  const Tensor x = to_bf16(random_tensor({2, 3, 1, 1}, seed++));
+  const Tensor flat = run_cpu("Flatten", {x}, {});
+  EXPECT_EQ(flat.shape(), (std::vector<int64_t>{2, 3}));
+  EXPECT_EQ(std::memcmp(flat.data(), x.data(), x.nbytes()), 0);
+  // Element types oneDNN does not have stay on the reference backend.
+  EXPECT_FALSE(cpu_supports("Transpose", {make_i64({2, 2}, {1, 2, 3, 4})}, {}));
+}
+
 // The bf16 models run on the cpu backend from the input Cast to the output Cast, close to FP32.
 TEST(CpuBackend, Bf16ModelsRunOnCpuCloseToFp32) {
   for (const std::string model :
