@@ -11,12 +11,25 @@ OUT=${2:?usage: cpu_accuracy.sh QRT OUT_DIR}
 cd "$(dirname "$0")/.."
 THREADS=${THREADS:-2}
 MODELS=${MODELS:-fashion_resnet fashion_mobilenetv2 fashion_unet}
+PARTS=${PARTS:-int8 bf16}
 LIMIT_FLAG=()
 [[ -n ${LIMIT:-} ]] && LIMIT_FLAG=(--limit "$LIMIT")
 mkdir -p "$OUT"
 for m in $MODELS; do
   data=fashion-mnist
   [[ $m == fashion_unet ]] && data=fashion-mnist-seg
+  if [[ " $PARTS " == *" bf16 "* ]]; then
+    for p in fp32 bf16; do
+      "$QRT" build "models/$m.onnx" -o "$OUT/$m-cpu-$p.plan" --backend cpu --precision $p \
+        --batch 1:100:100 --threads "$THREADS" >> "$OUT/$m-build.log" 2>&1 ||
+        echo "$m: cpu $p build failed"
+    done
+    echo "== $m: cpu BF16 against cpu FP32"
+    "$QRT" eval "$OUT/$m-cpu-fp32.plan" "$OUT/$m-cpu-bf16.plan" --names cpu-FP32,cpu-BF16 \
+      --data "$data:test" --batch-size 100 --threads "$THREADS" "${LIMIT_FLAG[@]}" --compare \
+      --json "$OUT/$m-bf16.json"
+  fi
+  [[ " $PARTS " == *" int8 "* ]] || continue
   "$QRT" build "models/$m.onnx" -o "$OUT/$m-reference-int8.plan" --precision int8 --batch 1:100:100 \
     --calib-data "$data:train" --calib-batch-size 32 --calib-batches 16 --calib-algo entropy \
     --calib-table "$OUT/$m.cache" --threads "$THREADS" > "$OUT/$m-build.log" 2>&1 ||

@@ -62,10 +62,10 @@ struct CalibrationConfig {
 };
 
 struct BuilderConfig {
-  // "fp32", "fp16" (sensitive ops stay fp32), "int8" (int8 compute where scales exist, fp32
-  // elsewhere) or "best" (int8, and fp16 for the rest).
+  // "fp32", "fp16" or "bf16" (sensitive ops stay fp32), "int8" (int8 compute where scales
+  // exist, fp32 elsewhere) or "best" (int8, and fp16 for the rest).
   std::string precision = "fp32";
-  // Per-layer overrides: node name (or output name) -> "fp32" | "fp16" | "int8".
+  // Per-layer overrides: node name (or output name) -> "fp32" | "fp16" | "bf16" | "int8".
   std::map<std::string, std::string> layer_precision;
   CalibrationConfig calibration;
   // Unset: the model's own batch dimension (symbolic -> 1:1:64, static -> fixed).
@@ -118,7 +118,7 @@ struct LayerInfo {
 struct SubgraphInfo {
   std::string backend;
   size_t layers = 0;
-  std::string precision;  // "fp32", "fp16", "int8", or a mix such as "int8+fp32"
+  std::string precision;  // "fp32", "fp16", "bf16", "int8", or a mix such as "int8+fp32"
 };
 
 struct EngineSummary {

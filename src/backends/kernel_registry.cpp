@@ -24,12 +24,35 @@ void KernelRegistry::add(KernelDef def) { defs_.push_back(std::move(def)); }
 
 namespace {
 
-bool computes_f16_in_f32(const std::string& backend, DataType key) {
-  return backend == "reference" && key == DataType::kFloat16;
+bool is_float16(DataType t) { return t == DataType::kFloat16 || t == DataType::kBFloat16; }
+
+// The reference backend computes f16 and bf16 nodes in f32.
+bool computes_in_f32(const std::string& backend, DataType key) {
+  return backend == "reference" && is_float16(key);
 }
 
 // Values per task when conversions run on the reference backend's thread pool.
 constexpr int64_t kConversionGrain = int64_t{1} << 16;
+
+using WidenFn = void (*)(const uint16_t*, float*, size_t);
+using NarrowFn = void (*)(const float*, uint16_t*, size_t);
+
+void bfloat16_array_to_float(const uint16_t* src, float* dst, size_t n) {
+  for (size_t i = 0; i < n; ++i) dst[i] = bfloat16_to_float(src[i]);
+}
+
+void float_array_to_bfloat16(const float* src, uint16_t* dst, size_t n) {
+  for (size_t i = 0; i < n; ++i) dst[i] = float_to_bfloat16(src[i]);
+}
+
+// Runs an array conversion over n values on the reference backend's thread pool.
+template <typename From, typename To>
+void convert_in_parallel(const From* src, To* dst, int64_t n,
+                         void (*convert)(const From*, To*, size_t)) {
+  reference::parallel_for(n, kConversionGrain, [&](int64_t begin, int64_t end) {
+    convert(src + begin, dst + begin, static_cast<size_t>(end - begin));
+  });
+}
 
 // f32 tensors for one adapted call, in buffers that the calling thread keeps for its next
 // calls: fresh multi-megabyte tensors would cost page faults on every call.
@@ -50,13 +73,12 @@ class WideTensors {
     return Tensor::borrow(DataType::kFloat32, shape, buffer.data());
   }
 
-  Tensor widen(const Tensor& half) {
-    Tensor out = take(half.shape());
-    const uint16_t* src = half.data_as<uint16_t>();
-    float* dst = out.data_as<float>();
-    reference::parallel_for(half.numel(), kConversionGrain, [&](int64_t begin, int64_t end) {
-      half_to_float(src + begin, dst + begin, static_cast<size_t>(end - begin));
-    });
+  // An f16 or bf16 tensor widened to f32 (exact).
+  Tensor widen(const Tensor& narrow) {
+    Tensor out = take(narrow.shape());
+    convert_in_parallel(narrow.data_as<uint16_t>(), out.data_as<float>(), narrow.numel(),
+                        narrow.dtype() == DataType::kFloat16 ? static_cast<WidenFn>(half_to_float)
+                                                             : bfloat16_array_to_float);
     return out;
   }
 
@@ -72,43 +94,54 @@ class WideTensors {
   size_t first_;
 };
 
-void round_to_f16(const Tensor& wide, Tensor& half) {
-  const float* src = wide.data_as<float>();
-  uint16_t* dst = half.data_as<uint16_t>();
-  reference::parallel_for(half.numel(), kConversionGrain, [&](int64_t begin, int64_t end) {
-    float_to_half(src + begin, dst + begin, static_cast<size_t>(end - begin));
-  });
+// Rounds f32 values to the f16 or bf16 tensor `narrow` (to nearest even).
+void round_to(const Tensor& wide, Tensor& narrow) {
+  convert_in_parallel(wide.data_as<float>(), narrow.data_as<uint16_t>(), narrow.numel(),
+                      narrow.dtype() == DataType::kFloat16 ? static_cast<NarrowFn>(float_to_half)
+                                                           : float_array_to_bfloat16);
 }
 
-NodeTypes f16_types_as_f32(const NodeTypes& types) {
+NodeTypes float16_types_as_f32(const NodeTypes& types) {
   NodeTypes wide = types;
   for (auto* list : {&wide.inputs, &wide.outputs})
     for (ir::TensorType& t : *list)
-      if (t.dtype == DataType::kFloat16) t.dtype = DataType::kFloat32;
+      if (is_float16(t.dtype)) t.dtype = DataType::kFloat32;
   return wide;
 }
 
-KernelDef make_f16_adapter(const KernelDef& f32_kernel) {
+KernelDef make_f32_adapter(const KernelDef& f32_kernel, DataType key) {
   KernelFn run = [f32_run = f32_kernel.run](const KernelArgs& args) {
     WideTensors wide;
     std::vector<Tensor> inputs(args.inputs.begin(), args.inputs.end());
     for (Tensor& t : inputs)
-      if (t.dtype() == DataType::kFloat16) t = wide.widen(t);
+      if (is_float16(t.dtype())) t = wide.widen(t);
     std::vector<Tensor> outputs(args.outputs.begin(), args.outputs.end());
     for (Tensor& t : outputs)
-      if (t.dtype() == DataType::kFloat16) t = wide.take(t.shape());
+      if (is_float16(t.dtype())) t = wide.take(t.shape());
     f32_run(KernelArgs{args.node, inputs, outputs});
     for (size_t i = 0; i < outputs.size(); ++i)
-      if (args.outputs[i].dtype() == DataType::kFloat16) round_to_f16(outputs[i], args.outputs[i]);
+      if (is_float16(args.outputs[i].dtype())) round_to(outputs[i], args.outputs[i]);
   };
   SupportFn supports;
   if (f32_kernel.supports)
     supports = [f32_supports = f32_kernel.supports](const ir::Node& node, const NodeTypes& types,
                                                     std::string* reason) {
-      return f32_supports(node, f16_types_as_f32(types), reason);
+      return f32_supports(node, float16_types_as_f32(types), reason);
     };
-  return KernelDef::make(f32_kernel.op_type, f32_kernel.backend, DataType::kFloat16, std::move(run),
+  return KernelDef::make(f32_kernel.op_type, f32_kernel.backend, key, std::move(run),
                          std::move(supports));
+}
+
+// The bf16 adapters, made on first use and kept as the registry keeps its f16 ones (the registry
+// is process-wide; these live as long).
+const KernelDef* bf16_adapter(const KernelDef& f32_kernel) {
+  static std::mutex mutex;
+  static std::map<const KernelDef*, std::unique_ptr<KernelDef>> adapters;
+  std::lock_guard<std::mutex> lock(mutex);
+  std::unique_ptr<KernelDef>& adapter = adapters[&f32_kernel];
+  if (!adapter)
+    adapter = std::make_unique<KernelDef>(make_f32_adapter(f32_kernel, DataType::kBFloat16));
+  return adapter.get();
 }
 
 }  // namespace
@@ -116,7 +149,8 @@ KernelDef make_f16_adapter(const KernelDef& f32_kernel) {
 const KernelDef* KernelRegistry::f16_adapter(const KernelDef& f32_kernel) const {
   std::lock_guard<std::mutex> lock(adapters_mutex_);
   std::unique_ptr<KernelDef>& adapter = f16_adapters_[&f32_kernel];
-  if (!adapter) adapter = std::make_unique<KernelDef>(make_f16_adapter(f32_kernel));
+  if (!adapter)
+    adapter = std::make_unique<KernelDef>(make_f32_adapter(f32_kernel, DataType::kFloat16));
   return adapter.get();
 }
 
@@ -131,7 +165,8 @@ const KernelDef* KernelRegistry::find(const std::string& op_type, const std::str
     if (d.dtype == DataType::kFloat32 && !f32) f32 = &d;
   }
   if (generic) return generic;
-  if (f32 && computes_f16_in_f32(backend, dtype)) return f16_adapter(*f32);
+  if (f32 && computes_in_f32(backend, dtype))
+    return dtype == DataType::kFloat16 ? f16_adapter(*f32) : bf16_adapter(*f32);
   return nullptr;
 }
 
@@ -140,9 +175,10 @@ const KernelDef* KernelRegistry::select(const ir::Node& node, const std::string&
   const DataType key = kernel_key_dtype(types);
   bool op_known = false;
   std::string last_reason;
-  // Exact dtype first, then dtype-generic kernels, then f32 kernels behind the f16 adapter.
-  const bool f16_in_f32 = computes_f16_in_f32(backend, key);
-  for (int pass = 0; pass < (f16_in_f32 ? 3 : 2); ++pass) {
+  // Exact dtype first, then dtype-generic kernels, then f32 kernels behind the f16 / bf16
+  // adapter.
+  const bool in_f32 = computes_in_f32(backend, key);
+  for (int pass = 0; pass < (in_f32 ? 3 : 2); ++pass) {
     const DataType want = pass == 0 ? key : pass == 1 ? DataType::kUndefined : DataType::kFloat32;
     for (const auto& d : defs_) {
       if (d.op_type != node.op_type || d.backend != backend) continue;
@@ -150,8 +186,8 @@ const KernelDef* KernelRegistry::select(const ir::Node& node, const std::string&
       if (d.dtype != want) continue;
       std::string why;
       if (pass < 2 && (!d.supports || d.supports(node, types, &why))) return &d;
-      if (pass == 2 && (!d.supports || d.supports(node, f16_types_as_f32(types), &why)))
-        return f16_adapter(d);
+      if (pass == 2 && (!d.supports || d.supports(node, float16_types_as_f32(types), &why)))
+        return key == DataType::kFloat16 ? f16_adapter(d) : bf16_adapter(d);
       if (!why.empty()) last_reason = why;
     }
   }

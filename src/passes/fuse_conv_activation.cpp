@@ -22,7 +22,9 @@ ir::Node* sole_consumer(const ir::Graph& graph, const Consumers& consumers, cons
   return uses == 1 && n->outputs.size() == 1 && n->output(0) ? n : nullptr;
 }
 
-bool is_float_compute(DataType t) { return t == DataType::kFloat32 || t == DataType::kFloat16; }
+bool is_float_compute(DataType t) {
+  return t == DataType::kFloat32 || t == DataType::kFloat16 || t == DataType::kBFloat16;
+}
 
 // Shapes equal dim by dim with every dim known (a size or a batch symbol), so the residual
 // needs no broadcast at any batch.

@@ -1,4 +1,4 @@
-// Precision lowering: rewrites an optimised FP32 graph into one with explicit fp16 / int8
+// Precision lowering: rewrites an optimised FP32 graph into one with explicit fp16 / bf16 / int8
 // tensors (docs/quantization.md). Kernels then follow from element types alone.
 #pragma once
 
@@ -14,7 +14,8 @@ namespace qrt::quant {
 // Per-node precision requests from --layer-precision NAME:PREC (node names or output names).
 using LayerPrecisions = std::map<std::string, std::string>;
 
-// True when the node keeps float32 in fp16 mode: ops whose accuracy suffers in fp16.
+// True when the node keeps float32 in fp16 and bf16 mode: ops whose accuracy suffers in 16-bit
+// floats (exponentials, normalisations, long sums).
 bool is_fp16_sensitive(const ir::Node& node);
 
 // The precision a node was asked for: an override naming the node or one of its outputs, or
@@ -30,6 +31,13 @@ std::unordered_set<const ir::Value*> activation_values(const ir::Graph& graph);
 // the graph's inputs and outputs stay f32 (Casts at the borders). Returns the number of nodes
 // now running in fp16.
 int lower_to_fp16(ir::Graph& graph, const LayerPrecisions& overrides);
+
+// BF16: the same regions as FP16 (the same sensitive ops and overrides keep f32), in bfloat16
+// (f32's exponent range, 8 significant bits; constants rounded to nearest even).
+int lower_to_bf16(ir::Graph& graph, const LayerPrecisions& overrides);
+
+// The lowering both use: `target` is kFloat16 or kBFloat16.
+int lower_to_float(ir::Graph& graph, const LayerPrecisions& overrides, DataType target);
 
 }  // namespace qrt::quant
 

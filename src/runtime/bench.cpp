@@ -40,6 +40,8 @@ std::map<std::string, Tensor> random_inputs(const Engine& engine, int64_t batch,
       for (int64_t i = 0; i < n; ++i) t.data_as<float>()[i] = dist(gen);
     else if (info.dtype == DataType::kFloat16)
       for (int64_t i = 0; i < n; ++i) t.data_as<uint16_t>()[i] = float_to_half(dist(gen));
+    else if (info.dtype == DataType::kBFloat16)
+      for (int64_t i = 0; i < n; ++i) t.data_as<uint16_t>()[i] = float_to_bfloat16(dist(gen));
     else if (info.dtype == DataType::kFloat64)
       for (int64_t i = 0; i < n; ++i) t.data_as<double>()[i] = dist(gen);
     inputs.emplace(info.name, std::move(t));

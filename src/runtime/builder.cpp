@@ -19,7 +19,15 @@ namespace {
 
 // "weights-int8" is a baseline, not a deployment precision: fp32 compute with the weights of the
 // int8-capable layers rounded through int8 (what INT8 costs before activations are calibrated).
-const std::vector<std::string> kPrecisions = {"fp32", "fp16", "int8", "best", "weights-int8"};
+const std::vector<std::string> kPrecisions = {"fp32", "fp16", "bf16",
+                                              "int8", "best", "weights-int8"};
+
+bool touches_bf16(const NodeTypes& types) {
+  for (const auto* list : {&types.inputs, &types.outputs})
+    for (const ir::TensorType& t : *list)
+      if (t.dtype == DataType::kBFloat16) return true;
+  return false;
+}
 
 // --shapes: fixes the named inputs' non-batch dims; returns the batch profile they give.
 std::optional<BatchProfile> apply_input_shapes(ir::Graph& graph, const BuilderConfig& config,
@@ -139,6 +147,10 @@ void select_kernels(ir::Graph& graph, const EngineImpl& engine, const BuilderCon
       if (b == 0 && std::find(config.disabled_ops.begin(), config.disabled_ops.end(),
                               node->op_type) != config.disabled_ops.end()) {
         why = node->op_type + " disabled on " + backend + " by --disable-ops";
+      } else if (backend == "cuda" && touches_bf16(types)) {
+        // Data movement kernels there take any element type, but bf16 has no CUDA compute
+        // kernels: the whole bf16 region goes to the next backend (cpu), none of it bounces.
+        why = "cuda: no bf16 kernels (bf16 runs on the cpu backend)";
       } else if (deferred[i]) {
         // Shapes known only at run time: the backend with this op takes it; the kernel for
         // the dtype is chosen per execution plan.
@@ -336,11 +348,11 @@ std::shared_ptr<EngineImpl> build_engine(ir::Graph graph, const BuilderConfig& c
   const BuilderConfig& effective = config.input_shapes.empty() ? config : shaped;
   if (std::find(kPrecisions.begin(), kPrecisions.end(), config.precision) == kPrecisions.end())
     throw Error(source + ": precision '" + config.precision +
-                "' is not supported (supported: fp32, fp16, int8, best, weights-int8)");
+                "' is not supported (supported: fp32, fp16, bf16, int8, best, weights-int8)");
   for (const auto& [layer, precision] : config.layer_precision)
-    if (precision != "fp32" && precision != "fp16" && precision != "int8")
+    if (precision != "fp32" && precision != "fp16" && precision != "bf16" && precision != "int8")
       throw Error("--layer-precision " + layer + ":" + precision +
-                  ": precision must be fp32, fp16 or int8");
+                  ": precision must be fp32, fp16, bf16 or int8");
   const auto known = KernelRegistry::instance().backends();
   if (config.backends.empty()) throw Error(source + ": no backend given");
   for (const auto& b : config.backends)
@@ -403,6 +415,11 @@ std::shared_ptr<EngineImpl> build_engine(ir::Graph graph, const BuilderConfig& c
     }
     if (config.precision == "fp16" || config.precision == "best") {
       quant::lower_to_fp16(graph, config.layer_precision);
+      deferred =
+          annotate_symbolic_shapes(graph, engine->input_batched, engine->batch, engine->has_batch);
+    }
+    if (config.precision == "bf16") {
+      quant::lower_to_bf16(graph, config.layer_precision);
       deferred =
           annotate_symbolic_shapes(graph, engine->input_batched, engine->batch, engine->has_batch);
     }

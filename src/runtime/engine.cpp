@@ -30,14 +30,15 @@ TensorInfo tensor_info(const ir::Value* v, bool batched) {
 // What a layer computes in, from the element types it touches.
 std::string node_precision(const ir::Node& n) {
   // qrt's own ops include float ones (FusedConv): only the *Int8 compute ops are int8 by name.
-  bool int8 = n.op_type.ends_with("Int8"), half = false;
+  bool int8 = n.op_type.ends_with("Int8"), half = false, bf16 = false;
   for (const auto* list : {&n.inputs, &n.outputs})
     for (const ir::Value* v : *list) {
       if (!v || v->is_constant()) continue;
       int8 |= v->dtype == DataType::kInt8 || v->dtype == DataType::kUInt8;
       half |= v->dtype == DataType::kFloat16;
+      bf16 |= v->dtype == DataType::kBFloat16;
     }
-  return int8 ? "int8" : half ? "fp16" : "fp32";
+  return int8 ? "int8" : half ? "fp16" : bf16 ? "bf16" : "fp32";
 }
 
 std::string describe_value(const ir::Value* v) {
@@ -87,9 +88,9 @@ EngineSummary Engine::summary() const {
     if (s.subgraphs.size() <= runs[i]) s.subgraphs.push_back({n->backend, 0, {}});
     SubgraphInfo& sub = s.subgraphs[runs[i]];
     ++sub.layers;
-    // Precisions in a fixed order (int8, fp16, fp32), joined by '+'.
+    // Precisions in a fixed order (int8, fp16, bf16, fp32), joined by '+'.
     std::string mix;
-    for (const std::string p : {"int8", "fp16", "fp32"}) {
+    for (const std::string p : {"int8", "fp16", "bf16", "fp32"}) {
       if (layer.precision != p && sub.precision.find(p) == std::string::npos) continue;
       if (!mix.empty()) mix.push_back('+');
       mix.append(p);

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <thread>
@@ -99,6 +100,28 @@ TEST(CudaEngine, MixedDeviceAndHostPartsMatchTheReference) {
           << "batch " << batch << " (" << on_gpu << " nodes on the GPU, " << on_host
           << " on the host)";
   }
+}
+
+// bf16 has no CUDA kernels: with --backend cuda,cpu every node that touches bf16 is declined by
+// cuda with the reason and runs on the cpu backend, giving the cpu engine's outputs.
+TEST(CudaEngine, Bf16FallsBackToTheCpuBackend) {
+  QRT_SKIP_WITHOUT_GPU();
+  auto mixed = build("fashion_resnet", "cuda,cpu,reference", "bf16");
+  size_t on_cpu = 0;
+  for (const auto& layer : mixed->summary().layers) {
+    if (layer.precision != "bf16") continue;
+    EXPECT_EQ(layer.backend, "cpu") << layer.name;
+    EXPECT_NE(layer.fallback_reason.find("cuda: no bf16 kernels"), std::string::npos)
+        << layer.name << ": " << layer.fallback_reason;
+    ++on_cpu;
+  }
+  EXPECT_GT(on_cpu, 10u);
+  auto cpu = build("fashion_resnet", "cpu,reference", "bf16");
+  const auto inputs = random_inputs(*cpu, 5, 31);
+  const Tensor a = only_output(mixed->create_context()->run(inputs));
+  const Tensor b = only_output(cpu->create_context()->run(inputs));
+  ASSERT_EQ(a.nbytes(), b.nbytes());
+  EXPECT_EQ(std::memcmp(a.data(), b.data(), a.nbytes()), 0);
 }
 
 TEST(CudaEngine, RunWithoutTransfersReusesTheInputsOnTheDevice) {

@@ -2,8 +2,11 @@
 #include <gtest/gtest.h>
 #include <sys/wait.h>
 
+#include <algorithm>
 #include <array>
+#include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -51,6 +54,16 @@ class Cli : public ::testing::Test {
     std::ifstream f(file, std::ios::binary);
     return {std::istreambuf_iterator<char>(f), {}};
   }
+  // Runs a plan of the bundled model on the sample; returns its logits.
+  Tensor run_sample(const std::string& plan) const {
+    const Result run =
+        qrt_cli("run " + plan + " --input " + kSample + " --output-dir " + path("out"));
+    EXPECT_EQ(run.exit_code, 0) << run.output;
+    return io::load_npy(path("out/logits.npy"));
+  }
+  static Tensor sample_logits() {
+    return io::load_npy(std::string(QRT_SOURCE_DIR) + "/models/fashion_sample_logits.npy");
+  }
   // A failure: non-zero exit, exactly one line, naming `needle`.
   void expect_one_line_error(const std::string& args, const std::string& needle) const {
     const Result r = qrt_cli(args);
@@ -64,12 +77,7 @@ class Cli : public ::testing::Test {
 TEST_F(Cli, BuildRunInspectBenchOnTheBundledModel) {
   const Result build = qrt_cli("build " + kModel + " -o " + path("m.plan") + " --batch 1:4:8");
   ASSERT_EQ(build.exit_code, 0) << build.output;
-  const Result run =
-      qrt_cli("run " + path("m.plan") + " --input " + kSample + " --output-dir " + path("out"));
-  ASSERT_EQ(run.exit_code, 0) << run.output;
-  const Tensor logits = io::load_npy(path("out/logits.npy"));
-  const Tensor want =
-      io::load_npy(std::string(QRT_SOURCE_DIR) + "/models/fashion_sample_logits.npy");
+  const Tensor logits = run_sample(path("m.plan")), want = sample_logits();
   ASSERT_EQ(logits.shape(), want.shape());
   for (int64_t i = 0; i < want.numel(); ++i)
     EXPECT_NEAR(logits.data_as<float>()[i], want.data_as<float>()[i], 1e-4f);
@@ -81,6 +89,54 @@ TEST_F(Cli, BuildRunInspectBenchOnTheBundledModel) {
                                " --batch 1,8 --iterations 3 --warmup 1 --json " + path("b.json"));
   ASSERT_EQ(bench.exit_code, 0) << bench.output;
   EXPECT_NE(read_bytes(path("b.json")).find("\"p99\""), std::string::npos);
+}
+
+// BF16 on the cpu backend, Casts at the borders included: close to the FP32 logits, and
+// inspect says where each layer runs and in what.
+TEST_F(Cli, Bf16BuildsRunsAndInspects) {
+  const Result build = qrt_cli("build " + kModel + " -o " + path("bf16.plan") +
+                               " --precision bf16 --backend cpu,reference --batch 1:8:8");
+  ASSERT_EQ(build.exit_code, 0) << build.output;
+  const Tensor logits = run_sample(path("bf16.plan")), want = sample_logits();
+  ASSERT_EQ(logits.dtype(), DataType::kFloat32);
+  ASSERT_EQ(logits.shape(), want.shape());
+  float largest = 1.f, worst = 0.f, any = 0.f;
+  for (int64_t i = 0; i < want.numel(); ++i) {
+    const float w = want.data_as<float>()[i], d = std::fabs(logits.data_as<float>()[i] - w);
+    largest = std::max(largest, std::fabs(w));
+    worst = std::max(worst, d);
+    any += d;
+  }
+  EXPECT_LT(worst, 0.05f * largest);
+  EXPECT_GT(any, 0.f);  // bf16 rounding shows: this was no FP32 engine
+  const Result inspect = qrt_cli("inspect " + path("bf16.plan"));
+  ASSERT_EQ(inspect.exit_code, 0) << inspect.output;
+  EXPECT_NE(inspect.output.find("cpu         "), std::string::npos) << inspect.output;
+  EXPECT_NE(inspect.output.find("bf16"), std::string::npos) << inspect.output;
+  EXPECT_EQ(inspect.output.find("fallbacks"), std::string::npos) << inspect.output;
+}
+
+// Where oneDNN has no bf16 (no AVX-512; simulated by capping its instruction set), the cpu
+// backend declines the bf16 nodes with the reason and the reference backend runs them.
+TEST_F(Cli, Bf16WithoutOneDnnSupportFallsBackWithAReason) {
+  ::setenv("ONEDNN_MAX_CPU_ISA", "AVX2", 1);
+  const Result inspect = qrt_cli("inspect " + kModel + " --precision bf16 --backend cpu,reference");
+  ::unsetenv("ONEDNN_MAX_CPU_ISA");
+  ASSERT_EQ(inspect.exit_code, 0) << inspect.output;
+  EXPECT_NE(inspect.output.find("FusedConv '/features/features.0/Conv' -> reference: cpu: oneDNN "
+                                "has no bf16 implementation on this CPU (instruction set avx2"),
+            std::string::npos)
+      << inspect.output;
+  EXPECT_NE(inspect.output.find("  0   reference   12      bf16\n"), std::string::npos)
+      << inspect.output;
+}
+
+TEST_F(Cli, BadPrecisionName) {
+  expect_one_line_error("build " + kModel + " -o " + path("x.plan") + " --precision bf32",
+                        "--precision");
+  expect_one_line_error(
+      "build " + kModel + " -o " + path("x.plan") + " --precision bf16 --layer-precision conv1:bf8",
+      "bf8");
 }
 
 TEST_F(Cli, RunTakesAnOnnxModelDirectly) {

@@ -7,6 +7,7 @@
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
+#include <limits>
 #include <random>
 
 #include "backends/kernel_registry.h"
@@ -275,6 +276,107 @@ TEST(CpuBackend, MatMulInt8MatchesReference) {
   }
 }
 
+// bf16: the cpu kernels (bf16 in and out, f32 accumulation and post-ops, one rounding) against
+// the reference's bf16 kernels (computed in f32, rounded after each op). Both round to bf16, so
+// they agree to within two bf16 steps of the output's largest value.
+Tensor to_bf16(const Tensor& f) {
+  Tensor t(DataType::kBFloat16, f.shape());
+  for (int64_t i = 0; i < f.numel(); ++i)
+    t.data_as<uint16_t>()[i] = float_to_bfloat16(f.data_as<float>()[i]);
+  return t;
+}
+
+Tensor widened(const Tensor& t) { return make_f32(t.shape(), t.to_float_vector()); }
+
+void expect_bf16_close(const Tensor& got, const Tensor& want) {
+  ASSERT_EQ(got.dtype(), DataType::kBFloat16);
+  ASSERT_EQ(want.dtype(), DataType::kBFloat16);
+  const Tensor g = widened(got), w = widened(want);
+  float largest = 1.f;
+  for (float v : w.to_float_vector()) largest = std::max(largest, std::fabs(v));
+  EXPECT_LE(max_abs_diff(g, w), 2 * 0x1p-8f * largest);
+}
+
+TEST(CpuBackend, Bf16ConvAndFusedConvMatchReferenceBf16) {
+  uint32_t seed = 500;
+  for (const ConvCase& c : conv_cases()) {
+    const Tensor x = to_bf16(random_tensor(c.x, seed++)), w = to_bf16(random_tensor(c.w, seed++));
+    const Tensor b = to_bf16(random_tensor({c.w[0]}, seed++));
+    {
+      SCOPED_TRACE(c.name + " Conv");
+      expect_bf16_close(run_cpu("Conv", {x, w, b}, c.attrs), run_op("Conv", {x, w, b}, c.attrs)[0]);
+      expect_bf16_close(run_cpu("Conv", {x, w}, c.attrs), run_op("Conv", {x, w}, c.attrs)[0]);
+    }
+    const Tensor r = to_bf16(random_tensor(run_op("Conv", {x, w}, c.attrs)[0].shape(), seed++));
+    for (const std::string activation : {"relu", "clip"}) {
+      SCOPED_TRACE(c.name + " FusedConv activation=" + activation);
+      Attrs attrs = c.attrs;
+      attrs["activation"] = activation;
+      attrs["clip_min"] = -0.5f;
+      attrs["clip_max"] = 0.75f;
+      expect_bf16_close(run_cpu("FusedConv", {x, w, b, r}, attrs),
+                        run_op("FusedConv", {x, w, b, r}, attrs)[0]);
+    }
+  }
+}
+
+TEST(CpuBackend, Bf16PoolingGemmAndMatMulMatchReferenceBf16) {
+  const std::vector<std::pair<std::string, Attrs>> pools = {
+      {"MaxPool",
+       {{"kernel_shape", std::vector<int64_t>{3, 3}},
+        {"strides", std::vector<int64_t>{2, 2}},
+        {"pads", std::vector<int64_t>{1, 1, 1, 1}},
+        {"channels_last", int64_t{1}}}},
+      {"AveragePool",
+       {{"kernel_shape", std::vector<int64_t>{3, 2}},
+        {"pads", std::vector<int64_t>{1, 1, 1, 1}},
+        {"strides", std::vector<int64_t>{2, 1}}}},
+      {"GlobalAveragePool", {{"channels_last", int64_t{1}}}},
+  };
+  uint32_t seed = 600;
+  for (const auto& [op, attrs] : pools) {
+    SCOPED_TRACE(op);
+    const Tensor x = to_bf16(random_tensor({3, 17, 13, 11}, seed++));
+    expect_bf16_close(run_cpu(op, {x}, attrs), run_op(op, {x}, attrs)[0]);
+  }
+  const Tensor x = to_bf16(random_tensor({2, 9, 7, 5}, seed++));
+  const Attrs max = pools[0].second;
+  const Tensor exact = run_cpu("MaxPool", {x}, max);  // a maximum needs no rounding
+  EXPECT_EQ(std::memcmp(exact.data(), run_op("MaxPool", {x}, max)[0].data(), exact.nbytes()), 0);
+
+  const Tensor a = to_bf16(random_tensor({5, 37}, 1)), bt = to_bf16(random_tensor({19, 37}, 2));
+  const Tensor c = to_bf16(random_tensor({19}, 3));
+  const Attrs trans = {{"transB", int64_t{1}}};
+  expect_bf16_close(run_cpu("Gemm", {a, bt, c}, trans), run_op("Gemm", {a, bt, c}, trans)[0]);
+  const Tensor b = to_bf16(random_tensor({37, 19}, 4));
+  const Tensor a3 = to_bf16(random_tensor({2, 3, 37}, 5));
+  expect_bf16_close(run_cpu("MatMul", {a3, b}, {}), run_op("MatMul", {a3, b}, {})[0]);
+}
+
+TEST(CpuBackend, Bf16CastsMatchReference) {
+  Tensor x = random_tensor({3, 5, 7}, 9, -100.f, 100.f);
+  // Ties, infinities and the largest float (beyond bf16's range), but no f32 subnormals:
+  // vcvtneps2bf16 flushes those to zero.
+  const std::vector<float> special = {1.f + 0x1p-8f,
+                                      1.f + 3 * 0x1p-8f,
+                                      -0.f,
+                                      std::numeric_limits<float>::infinity(),
+                                      -std::numeric_limits<float>::infinity(),
+                                      std::numeric_limits<float>::max()};
+  std::copy(special.begin(), special.end(), x.data_as<float>());
+  const Attrs to_bf16_attrs = {{"to", int64_t{16}}}, to_f32_attrs = {{"to", int64_t{1}}};
+  const Tensor narrow = run_cpu("Cast", {x}, to_bf16_attrs);
+  const Tensor want = run_op("Cast", {x}, to_bf16_attrs)[0];
+  ASSERT_EQ(narrow.dtype(), DataType::kBFloat16);
+  EXPECT_EQ(std::memcmp(narrow.data(), want.data(), want.nbytes()), 0);
+  const Tensor wide = run_cpu("Cast", {narrow}, to_f32_attrs);
+  ASSERT_EQ(wide.dtype(), DataType::kFloat32);
+  EXPECT_EQ(
+      std::memcmp(wide.data(), run_op("Cast", {narrow}, to_f32_attrs)[0].data(), wide.nbytes()), 0);
+  // Other casts stay on the reference backend.
+  EXPECT_FALSE(cpu_supports("Cast", {x}, {{"to", int64_t{10}}}));
+}
+
 const std::string kModels = std::string(QRT_SOURCE_DIR) + "/models/";
 
 Tensor run_model(const std::string& model, const BuilderConfig& config) {
@@ -324,6 +426,62 @@ TEST(CpuBackend, ModelsEndToEndMatchReference) {
                                                         m, std::fabs(int8_ref.data_as<float>()[i]));
                                                   return m;
                                                 }()));
+  }
+}
+
+// Transpose (a oneDNN reorder) and the shape-only ops (copies) move bytes: bit-identical to the
+// reference on odd shapes, any permutation, f32, bf16 and int8.
+TEST(CpuBackend, DataMovementIsExact) {
+  const std::vector<std::pair<std::vector<int64_t>, std::vector<int64_t>>> cases = {
+      {{3, 5, 7, 2}, {0, 2, 3, 1}},  // NCHW -> NHWC
+      {{3, 7, 2, 5}, {0, 3, 1, 2}},  // NHWC -> NCHW
+      {{2, 3, 4, 5, 6}, {4, 0, 3, 1, 2}},
+      {{9, 11}, {}},  // no perm: reversed
+      {{13}, {0}},
+  };
+  uint32_t seed = 700;
+  for (const auto& [shape, perm] : cases) {
+    const Tensor f = random_tensor(shape, seed++);
+    for (const Tensor& x : {f, to_bf16(f), random_i8(shape, seed++)}) {
+      SCOPED_TRACE(std::string(dtype_name(x.dtype())) + " rank " + std::to_string(shape.size()));
+      Attrs attrs;
+      if (!perm.empty()) attrs["perm"] = perm;
+      const Tensor got = run_cpu("Transpose", {x}, attrs);
+      const Tensor want = run_op("Transpose", {x}, attrs)[0];
+      ASSERT_EQ(got.shape(), want.shape());
+      EXPECT_EQ(std::memcmp(got.data(), want.data(), want.nbytes()), 0);
+    }
+  }
+  const Tensor x = to_bf16(random_tensor({2, 3, 1, 1}, seed++));
+  const Tensor flat = run_cpu("Flatten", {x}, {});
+  EXPECT_EQ(flat.shape(), (std::vector<int64_t>{2, 3}));
+  EXPECT_EQ(std::memcmp(flat.data(), x.data(), x.nbytes()), 0);
+  // Element types oneDNN does not have stay on the reference backend.
+  EXPECT_FALSE(cpu_supports("Transpose", {make_i64({2, 2}, {1, 2, 3, 4})}, {}));
+}
+
+// The bf16 models run on the cpu backend from the input Cast to the output Cast, close to FP32.
+TEST(CpuBackend, Bf16ModelsRunOnCpuCloseToFp32) {
+  for (const std::string model :
+       {"fashion_cnn.onnx", "fashion_resnet.onnx", "fashion_mobilenetv2.onnx"}) {
+    SCOPED_TRACE(model);
+    const Tensor fp32 = run_model(model, model_config("fp32", {"reference"}));
+    const auto config = model_config("bf16", {"cpu", "reference"});
+    auto engine = Builder().build_from_onnx(kModels + model, config);
+    size_t bf16_nodes = 0;
+    for (const ir::Node* node : engine->impl().nodes) {
+      EXPECT_EQ(node->backend, "cpu") << node->describe() << ": " << node->fallback_reason;
+      bf16_nodes += node->kernel_dtype == DataType::kBFloat16;
+    }
+    EXPECT_GT(bf16_nodes, 3u);
+    const Tensor bf16 = engine->create_context()
+                            ->run({{"image", io::load_npy(kModels + "fashion_sample.npy")}})
+                            .at("logits");
+    float largest = 1.f;
+    for (float v : fp32.to_float_vector()) largest = std::max(largest, std::fabs(v));
+    EXPECT_LT(max_abs_diff(bf16, fp32), 0.05f * largest);
+    EXPECT_LT(max_abs_diff(bf16, run_model(model, model_config("bf16", {"reference"}))),
+              0.02f * largest);
   }
 }
 

@@ -1,8 +1,11 @@
 // FP16 and INT8 engines end to end on the bundled Fashion-MNIST CNN: lowering, calibration,
 // tables and QDQ models, against the FP32 engine.
+#include "quant/precision.h"
+
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
@@ -13,6 +16,7 @@
 #include "qrt/engine.h"
 #include "quant/calibration_table.h"
 #include "runtime/engine_impl.h"
+#include "unit/pass_test_util.h"
 
 namespace qrt {
 namespace {
@@ -87,32 +91,121 @@ BuilderConfig config_for(const std::string& precision) {
   return c;
 }
 
-TEST(Precision, Fp16KeepsInputsOutputsAndAccuracy) {
+// fp16 and bf16: the same lowering into a different 16-bit type.
+struct Float16Precision {
+  std::string name;
+  DataType dtype;
+  double min_cosine;  // bf16 keeps 8 significant bits to fp16's 11
+};
+
+class Float16Lowering : public ::testing::TestWithParam<Float16Precision> {};
+
+INSTANTIATE_TEST_SUITE_P(Fp16AndBf16, Float16Lowering,
+                         ::testing::Values(Float16Precision{"fp16", DataType::kFloat16, 0.9999},
+                                           Float16Precision{"bf16", DataType::kBFloat16, 0.999}),
+                         [](const auto& param_info) { return param_info.param.name; });
+
+TEST_P(Float16Lowering, KeepsInputsOutputsAndAccuracy) {
+  const Float16Precision& p = GetParam();
   auto fp32 = Builder().build_from_onnx(kModels + "fashion_cnn.onnx", config_for("fp32"));
-  auto fp16 = Builder().build_from_onnx(kModels + "fashion_cnn.onnx", config_for("fp16"));
-  EXPECT_GT(count_dtype(*fp16, DataType::kFloat16), 5u);
-  EXPECT_EQ(fp16->inputs().at(0).dtype, DataType::kFloat32);
-  EXPECT_EQ(fp16->outputs().at(0).name, "logits");
-  const Tensor a = run(fp32), b = run(fp16);
-  EXPECT_GT(cosine(a, b), 0.9999);
+  auto low = Builder().build_from_onnx(kModels + "fashion_cnn.onnx", config_for(p.name));
+  EXPECT_GT(count_dtype(*low, p.dtype), 5u);
+  const DataType other = p.dtype == DataType::kFloat16 ? DataType::kBFloat16 : DataType::kFloat16;
+  EXPECT_EQ(count_dtype(*low, other), 0u);
+  EXPECT_EQ(low->inputs().at(0).dtype, DataType::kFloat32);
+  EXPECT_EQ(low->outputs().at(0).name, "logits");
+  EXPECT_EQ(low->outputs().at(0).dtype, DataType::kFloat32);
+  const Tensor a = run(fp32), b = run(low);
+  EXPECT_GT(cosine(a, b), p.min_cosine);
+  EXPECT_LT(cosine(a, b), 1.0 - 1e-9);  // it did compute in the 16-bit type
   EXPECT_EQ(argmax_agreement(a, b), 8);
-  bool any_fp16 = false;
-  for (const auto& l : fp16->summary().layers) any_fp16 |= l.precision == "fp16";
-  EXPECT_TRUE(any_fp16);
+  bool any_low = false;
+  for (const auto& l : low->summary().layers) any_low |= l.precision == p.name;
+  EXPECT_TRUE(any_low);
+  // The weights are stored in the 16-bit type.
+  size_t low_weights = 0;
+  for (const ir::Value* v : low->impl().graph.values())
+    low_weights += v->is_constant() && v->dtype == p.dtype;
+  EXPECT_GT(low_weights, 2u);
 }
 
-TEST(Precision, LayerPrecisionOverrideKeepsALayerInFp32) {
-  BuilderConfig c = config_for("fp16");
+TEST_P(Float16Lowering, LayerPrecisionOverrideKeepsALayerInFp32) {
+  BuilderConfig c = config_for(GetParam().name);
   auto probe = Builder().build_from_onnx(kModels + "fashion_cnn.onnx", config_for("fp32"));
   const std::string first_conv = probe->summary().layers.at(0).name;
   c.layer_precision[first_conv] = "fp32";
   auto e = Builder().build_from_onnx(kModels + "fashion_cnn.onnx", c);
+  bool seen = false;
   for (const auto& l : e->summary().layers)
     if (l.name == first_conv) {
+      seen = true;
       EXPECT_EQ(l.precision, "fp32");
+    } else if (l.op_type == "Conv" || l.op_type == "FusedConv") {
+      EXPECT_EQ(l.precision, GetParam().name) << l.name;
     }
+  EXPECT_TRUE(seen);
   c.layer_precision = {{"no such layer", "fp32"}};
   EXPECT_THROW(Builder().build_from_onnx(kModels + "fashion_cnn.onnx", c), Error);
+}
+
+// Softmax (and the other sensitive ops) stay f32 between Casts; the rest runs in the 16-bit
+// type with Casts only at the graph's borders.
+TEST_P(Float16Lowering, SensitiveOpsStayFp32) {
+  const Float16Precision& p = GetParam();
+  ir::Graph g;
+  ir::Value* x = test::add_input(g, "x", {2, 8});
+  ir::Value* w = g.add_constant("w", Tensor(DataType::kFloat32, {8, 4}));
+  ir::Value* h = test::add_typed(g, "h", test::static_shape({2, 4}));
+  ir::Value* r = test::add_typed(g, "r", test::static_shape({2, 4}));
+  ir::Value* s = test::add_typed(g, "s", test::static_shape({2, 4}));
+  g.add_node("MatMul", "mm", {x, w}, {h});
+  g.add_node("Relu", "relu", {h}, {r});
+  g.add_node("Softmax", "softmax", {r}, {s});
+  g.outputs = {s};
+  const int lowered = quant::lower_to_float(g, {}, p.dtype);
+  EXPECT_EQ(lowered, 2);  // MatMul and Relu
+  const ir::Node* mm = nullptr;
+  const ir::Node* softmax = nullptr;
+  std::vector<int64_t> cast_targets;
+  for (const ir::Node* n : g.nodes()) {
+    if (n->op_type == "MatMul") mm = n;
+    if (n->op_type == "Softmax") softmax = n;
+    if (n->op_type == "Cast") cast_targets.push_back(n->attr_int("to", 0));
+  }
+  ASSERT_TRUE(mm && softmax);
+  EXPECT_EQ(mm->input(0)->dtype, p.dtype);
+  EXPECT_EQ(mm->input(1)->dtype, p.dtype);  // the weights, converted once
+  EXPECT_TRUE(mm->input(1)->is_constant());
+  EXPECT_EQ(mm->output(0)->dtype, p.dtype);
+  EXPECT_EQ(softmax->input(0)->dtype, DataType::kFloat32);
+  EXPECT_EQ(softmax->output(0)->dtype, DataType::kFloat32);
+  EXPECT_EQ(g.outputs.at(0)->dtype, DataType::kFloat32);
+  // Into the 16-bit type at the input, back to f32 before Softmax.
+  const int64_t onnx_low = p.dtype == DataType::kFloat16 ? 10 : 16;
+  std::sort(cast_targets.begin(), cast_targets.end());
+  EXPECT_EQ(cast_targets, (std::vector<int64_t>{1, onnx_low}));
+}
+
+TEST(Precision, Bf16PlanRoundTripsWithIdenticalOutputs) {
+  for (const std::vector<std::string>& backends :
+       {std::vector<std::string>{"reference"}, std::vector<std::string>{"cpu", "reference"}}) {
+    SCOPED_TRACE(backends.front());
+    BuilderConfig c = config_for("bf16");
+    c.backends = backends;
+    auto bf16 = Builder().build_from_onnx(kModels + "fashion_resnet.onnx", c);
+    const std::string path = temp_path("resnet_bf16.plan");
+    bf16->save(path);
+    auto loaded = Engine::load(path);
+    std::remove(path.c_str());
+    EXPECT_EQ(count_dtype(*loaded, DataType::kBFloat16), count_dtype(*bf16, DataType::kBFloat16));
+    size_t bf16_weights = 0;
+    for (const ir::Value* v : loaded->impl().graph.values())
+      bf16_weights += v->is_constant() && v->dtype == DataType::kBFloat16;
+    EXPECT_GT(bf16_weights, 5u);
+    const Tensor a = run(bf16), b = run(loaded);
+    ASSERT_EQ(a.nbytes(), b.nbytes());
+    EXPECT_EQ(0, std::memcmp(a.data(), b.data(), a.nbytes()));
+  }
 }
 
 TEST(Precision, Int8WithCalibrationRunsConvolutionsInInt8) {

@@ -86,7 +86,7 @@ Command add_bench_command(CLI::App& parent) {
   app->add_flag("--no-cuda-graph", args->no_cuda_graph,
                 "GPU: launch kernels one by one instead of replaying a CUDA graph");
   app->add_option("--precision", args->flags.precision, "Precision when building an ONNX model")
-      ->check(CLI::IsMember({"fp32", "fp16"}));
+      ->check(CLI::IsMember({"fp32", "fp16", "bf16"}));
   app->add_option("--backend", args->flags.backends, "Backends when building an ONNX model");
   app->add_flag("--tf32", args->flags.tf32, "cuda: allow TF32 when building an ONNX model");
   add_rebuild_flag(app, args->rebuild);

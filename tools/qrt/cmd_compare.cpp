@@ -15,16 +15,16 @@ namespace qrt::cli {
 namespace {
 
 // A low-precision engine's tensor as float, under the FP32 graph's name: int8 tensors are
-// dequantized with their scale, fp16 ones widened; the "_int8"/"_fp16" suffixes the lowering
-// adds are dropped.
+// dequantized with their scale, fp16 / bf16 ones widened; the "_int8"/"_fp16"/"_bf16" suffixes
+// the lowering adds are dropped.
 bool to_reference_form(const EngineImpl& engine, const std::string& name, const Tensor& t,
                        std::string* base, Tensor* out) {
   *base = name;
-  // Drop a trailing "_N" (a uniquifier), then one "_int8"/"_fp16"/"_fp32".
+  // Drop a trailing "_N" (a uniquifier), then one "_int8"/"_fp16"/"_bf16"/"_fp32".
   const auto digits = base->find_last_not_of("0123456789");
   if (digits != std::string::npos && digits + 1 < base->size() && (*base)[digits] == '_')
     base->resize(digits);
-  for (const char* suffix : {"_int8", "_fp16", "_fp32"}) {
+  for (const char* suffix : {"_int8", "_fp16", "_bf16", "_fp32"}) {
     const std::string s = suffix;
     if (base->size() > s.size() && base->compare(base->size() - s.size(), s.size(), s) == 0) {
       base->resize(base->size() - s.size());
@@ -37,7 +37,7 @@ bool to_reference_form(const EngineImpl& engine, const std::string& name, const 
   }
   Tensor f(DataType::kFloat32, t.shape());
   const auto values = t.to_float_vector();
-  if (t.dtype() == DataType::kFloat16) {
+  if (t.dtype() == DataType::kFloat16 || t.dtype() == DataType::kBFloat16) {
     std::copy(values.begin(), values.end(), f.data_as<float>());
   } else if (t.dtype() == DataType::kInt8) {
     const ir::Value* v = engine.graph.find_value(name);
@@ -82,7 +82,7 @@ Command add_compare_command(CLI::App& parent) {
   return {
       app, [args] {
         if (args->flags.precision == "fp32")
-          throw Error("compare: give --precision int8, fp16 or best to compare with fp32");
+          throw Error("compare: give --precision int8, fp16, bf16 or best to compare with fp32");
         DataFlags data = args->data.spec.empty() ? args->flags.calib : args->data;
         if (data.spec.empty()) throw Error("compare: give --data (or --calib-data)");
         auto dataset = data::open_dataset(data.spec, args->flags.preprocess->get(), data.labels);

@@ -111,9 +111,10 @@ BuilderConfig BuildFlags::config() {
 
 void add_build_flags(CLI::App* app, BuildFlags& flags) {
   app->add_option("--precision", flags.precision,
-                  "fp32, fp16 (sensitive ops stay fp32), int8 (fp32 elsewhere), best (int8, "
-                  "fp16 elsewhere), or the baseline weights-int8 (fp32, weights rounded via int8)")
-      ->check(CLI::IsMember({"fp32", "fp16", "int8", "best", "weights-int8"}));
+                  "fp32, fp16 or bf16 (sensitive ops stay fp32), int8 (fp32 elsewhere), best "
+                  "(int8, fp16 elsewhere), or the baseline weights-int8 (fp32, weights rounded "
+                  "via int8)")
+      ->check(CLI::IsMember({"fp32", "fp16", "bf16", "int8", "best", "weights-int8"}));
   app->add_option("--batch", flags.batch,
                   "Batch profile MIN:OPT:MAX (or N); default: the model's own batch dimension");
   app->add_option("--shapes", flags.shapes,
@@ -126,7 +127,7 @@ void add_build_flags(CLI::App* app, BuildFlags& flags) {
       "--channels-last", flags.channels_last,
       "NHWC activations for the convolution family (always on when the first backend is cuda)");
   app->add_option("--layer-precision", flags.layer_precision,
-                  "Per-layer overrides NAME:fp32|fp16|int8, comma-separated");
+                  "Per-layer overrides NAME:fp32|fp16|bf16|int8, comma-separated");
   add_data_flags(app, flags.calib, "calib-");
   app->add_option("--calib-algo", flags.calib_algo, "minmax, entropy, percentile or mse")
       ->check(CLI::IsMember({"minmax", "entropy", "percentile", "mse"}));

@@ -1,7 +1,9 @@
 // cpu Conv and qrt.FusedConv (f32, bf16): one oneDNN convolution with the bias, the residual as
 // a sum post-op (R copied into Y first, then Y = conv + 1 * Y) and ReLU / Clip as an eltwise
-// post-op.
+// post-op. bf16: bf16 activations and weights, the bias widened to f32 (exact), f32
+// accumulation and post-ops, one rounding to bf16 at the store.
 #include <cstring>
+#include <vector>
 
 #include "backends/cpu/conv_common.h"
 
@@ -19,8 +21,10 @@ void conv(const KernelArgs& args) {
     dnnl::primitive_attr attr;
     attr.set_post_ops(ops);
     const auto act_dt = dnnl_type(args.in(0).dtype());
+    const std::vector<float> bias =
+        args.has_in(2) ? args.in(2).to_float_vector() : std::vector<float>();
     return make_conv(s, act_dt, dnnl_type(args.in(1).dtype()), act_dt, args.in(1),
-                     args.has_in(2) ? args.in(2).data_as<float>() : nullptr, attr);
+                     bias.empty() ? nullptr : bias.data(), attr);
   });
   Tensor& y = args.out(0);
   if (residual && args.in(3).data() != y.data())
@@ -29,15 +33,23 @@ void conv(const KernelArgs& args) {
                       {DNNL_ARG_DST, wrap(prepared->dst_md, y)}});
 }
 
-bool conv_f32_supported(const ir::Node& node, const NodeTypes& types, std::string* reason) {
-  if (node.inputs.size() > 2 && node.inputs[2] && types.inputs[2].dtype != DataType::kFloat32)
-    return decline(reason, "the bias must be f32");
+bool conv_float_supported(const ir::Node& node, const NodeTypes& types, std::string* reason) {
+  if (!float_type_supported(types, reason)) return false;
+  const DataType x = types.inputs[0].dtype;
+  if (types.inputs.at(1).dtype != x) return decline(reason, "the weights must have X's type");
+  if (node.inputs.size() > 2 && node.inputs[2] && types.inputs[2].dtype != DataType::kFloat32 &&
+      types.inputs[2].dtype != x)
+    return decline(reason, "the bias must be f32 or X's type");
+  if (node.inputs.size() > 3 && node.inputs[3] && types.inputs[3].dtype != x)
+    return decline(reason, "the residual must have X's type");
   return conv_supported(node, types, {1, 2}, reason);
 }
 
 }  // namespace
 
-QRT_REGISTER_KERNEL("Conv", kBackend, DataType::kFloat32, conv, conv_f32_supported);
-QRT_REGISTER_KERNEL("FusedConv", kBackend, DataType::kFloat32, conv, conv_f32_supported);
+QRT_REGISTER_KERNEL("Conv", kBackend, DataType::kFloat32, conv, conv_float_supported);
+QRT_REGISTER_KERNEL("FusedConv", kBackend, DataType::kFloat32, conv, conv_float_supported);
+QRT_REGISTER_KERNEL("Conv", kBackend, DataType::kBFloat16, conv, conv_float_supported);
+QRT_REGISTER_KERNEL("FusedConv", kBackend, DataType::kBFloat16, conv, conv_float_supported);
 
 }  // namespace qrt::cpu

@@ -145,6 +145,31 @@ bool decline(std::string* reason, const std::string& why) {
   return false;
 }
 
+bool bf16_supported(std::string* reason) {
+  static const bool available = [] {
+    using md = dnnl::memory::desc;
+    const auto bf16 = dnnl::memory::data_type::bf16;
+    const auto any = dnnl::memory::format_tag::any;
+    try {
+      const dnnl::convolution_forward::desc desc(
+          dnnl::prop_kind::forward_inference, dnnl::algorithm::convolution_direct,
+          md({1, 16, 4, 4}, bf16, any), md({16, 16, 1, 1}, bf16, any), md({1, 16, 4, 4}, bf16, any),
+          {1, 1}, {0, 0}, {0, 0});
+      (void)dnnl::convolution_forward::primitive_desc(desc, cpu_engine());
+      return true;
+    } catch (const dnnl::error&) {
+      return false;
+    }
+  }();
+  if (available) return true;
+  return decline(reason, "oneDNN has no bf16 implementation on this CPU (instruction set " +
+                             cpu_isa_name() + "; bf16 needs AVX-512)");
+}
+
+bool float_type_supported(const NodeTypes& types, std::string* reason) {
+  return kernel_key_dtype(types) != DataType::kBFloat16 || bf16_supported(reason);
+}
+
 }  // namespace qrt::cpu
 
 namespace qrt {

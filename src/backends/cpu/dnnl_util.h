@@ -75,5 +75,11 @@ void execute(const Prepared& p, std::unordered_map<int, dnnl::memory> args);
 // Support predicate helpers.
 bool input_is_constant(const ir::Node& node, size_t i);
 bool decline(std::string* reason, const std::string& why);
+// Whether oneDNN has bf16 primitives on this CPU (AVX-512 at least: avx512_core converts in
+// software, avx512_core_bf16 has vdpbf16ps, avx512_core_amx the AMX tiles); asked once by
+// making a small bf16 convolution. Declines with the reason when it has none.
+bool bf16_supported(std::string* reason);
+// For kernels registered for f32 and bf16: true for f32 nodes, bf16_supported for bf16 ones.
+bool float_type_supported(const NodeTypes& types, std::string* reason);
 
 }  // namespace qrt::cpu

@@ -1,5 +1,8 @@
-// cpu Gemm (f32): Y = A * B' + C for a constant B and an optional constant row bias C, as a
-// oneDNN matmul (alpha = beta = 1, A not transposed: what classifier heads use).
+// cpu Gemm (f32, bf16): Y = A * B' + C for a constant B and an optional constant row bias C, as a
+// oneDNN matmul (alpha = beta = 1, A not transposed: what classifier heads use); C is widened to
+// f32 (exact for bf16).
+#include <vector>
+
 #include "backends/cpu/matmul_common.h"
 
 namespace qrt::cpu {
@@ -10,16 +13,20 @@ void gemm(const KernelArgs& args) {
   auto prepared = prepare(args, shape_key(args), [&] {
     const Tensor& a = args.in(0);
     const int64_t n = trans_b ? args.in(1).dim(0) : args.in(1).dim(1);
-    const auto f32 = dnnl::memory::data_type::f32;
-    return make_matmul(a.dim(0), a.dim(1), n, f32, f32, f32, args.in(1), trans_b,
-                       args.has_in(2) ? args.in(2).data_as<float>() : nullptr,
-                       dnnl::primitive_attr());
+    const auto dt = dnnl_type(a.dtype());
+    const std::vector<float> bias =
+        args.has_in(2) ? args.in(2).to_float_vector() : std::vector<float>();
+    return make_matmul(a.dim(0), a.dim(1), n, dt, dnnl_type(args.in(1).dtype()), dt, args.in(1),
+                       trans_b, bias.empty() ? nullptr : bias.data(), dnnl::primitive_attr());
   });
   execute(*prepared, {{DNNL_ARG_SRC, wrap(prepared->src_md, args.in(0))},
                       {DNNL_ARG_DST, wrap(prepared->dst_md, args.out(0))}});
 }
 
 bool gemm_supported(const ir::Node& node, const NodeTypes& types, std::string* reason) {
+  if (!float_type_supported(types, reason)) return false;
+  if (types.inputs.at(1).dtype != types.inputs[0].dtype)
+    return decline(reason, "Gemm's B must have A's type");
   if (node.attr_int("transA", 0) != 0) return decline(reason, "Gemm with transA");
   if (node.attr_float("alpha", 1.f) != 1.f) return decline(reason, "Gemm with alpha != 1");
   const bool has_c = node.inputs.size() > 2 && node.inputs[2];
@@ -38,5 +45,6 @@ bool gemm_supported(const ir::Node& node, const NodeTypes& types, std::string* r
 }  // namespace
 
 QRT_REGISTER_KERNEL("Gemm", kBackend, DataType::kFloat32, gemm, gemm_supported);
+QRT_REGISTER_KERNEL("Gemm", kBackend, DataType::kBFloat16, gemm, gemm_supported);
 
 }  // namespace qrt::cpu

@@ -18,6 +18,9 @@ void matmul(const KernelArgs& args) {
 }
 
 bool matmul_supported(const ir::Node& node, const NodeTypes& types, std::string* reason) {
+  if (!float_type_supported(types, reason)) return false;
+  if (types.inputs.at(1).dtype != types.inputs[0].dtype)
+    return decline(reason, "MatMul's B must have A's type");
   if (!input_is_constant(node, 1) || types.inputs.at(1).shape.size() != 2)
     return decline(reason, "MatMul's B must be a 2-D constant");
   if (types.inputs.at(0).shape.size() < 2) return decline(reason, "MatMul's A must be 2-D or more");
@@ -27,5 +30,6 @@ bool matmul_supported(const ir::Node& node, const NodeTypes& types, std::string*
 }  // namespace
 
 QRT_REGISTER_KERNEL("MatMul", kBackend, DataType::kFloat32, matmul, matmul_supported);
+QRT_REGISTER_KERNEL("MatMul", kBackend, DataType::kBFloat16, matmul, matmul_supported);
 
 }  // namespace qrt::cpu

@@ -1,5 +1,6 @@
-// cpu MaxPool, AveragePool and GlobalAveragePool (2-D; f32, and MaxPool also on int8, whose
-// maximum is exact): one oneDNN pooling over plain NCHW or NHWC activations.
+// cpu MaxPool, AveragePool and GlobalAveragePool (2-D; f32 and bf16 (averages summed in f32,
+// rounded once), and MaxPool also on int8, whose maximum is exact): one oneDNN pooling over plain
+// NCHW or NHWC activations.
 #include "backends/cpu/dnnl_util.h"
 #include "ops/channels_last.h"
 #include "ops/spatial_geometry.h"
@@ -67,6 +68,7 @@ void pool(const KernelArgs& args) {
 }
 
 bool pool_supported(const ir::Node& node, const NodeTypes& types, std::string* reason) {
+  if (!float_type_supported(types, reason)) return false;
   if (types.inputs.at(0).shape.size() != 4)
     return decline(reason, "oneDNN pooling here is 2-D (rank-4 input)");
   if (node.outputs.size() > 1 && node.outputs[1])
@@ -91,5 +93,8 @@ QRT_REGISTER_KERNEL("MaxPool", kBackend, DataType::kFloat32, pool, pool_supporte
 QRT_REGISTER_KERNEL("MaxPool", kBackend, DataType::kInt8, pool, pool_supported);
 QRT_REGISTER_KERNEL("AveragePool", kBackend, DataType::kFloat32, pool, pool_supported);
 QRT_REGISTER_KERNEL("GlobalAveragePool", kBackend, DataType::kFloat32, pool, pool_supported);
+QRT_REGISTER_KERNEL("MaxPool", kBackend, DataType::kBFloat16, pool, pool_supported);
+QRT_REGISTER_KERNEL("AveragePool", kBackend, DataType::kBFloat16, pool, pool_supported);
+QRT_REGISTER_KERNEL("GlobalAveragePool", kBackend, DataType::kBFloat16, pool, pool_supported);
 
 }  // namespace qrt::cpu

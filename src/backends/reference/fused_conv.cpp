@@ -6,6 +6,7 @@
 #include <type_traits>
 
 #include "backends/kernel_registry.h"
+#include "backends/reference/convert.h"
 #include "backends/reference/thread_pool.h"
 
 namespace qrt::reference {
@@ -25,23 +26,14 @@ Span conv_inputs(Span inputs) {
   return inputs.first(std::min<size_t>(inputs.size(), 3));
 }
 
-// y = act(y + r) elementwise: widened to float for f16 (Add and the activations run in f32 on
-// f16 tensors there too) and rounded after each step.
-template <typename Storage>
+// y = act(y + r) elementwise: widened to float for f16 / bf16 (Add and the activations run in
+// f32 on f16 / bf16 tensors there too) and rounded after each step.
+template <DataType D>
 void epilogue(const KernelArgs& args) {
-  using T = std::conditional_t<std::is_same_v<Storage, uint16_t>, float, Storage>;
-  auto load = [](Storage v) -> T {
-    if constexpr (std::is_same_v<Storage, uint16_t>)
-      return half_to_float(v);
-    else
-      return v;
-  };
-  auto store = [](T v) -> Storage {
-    if constexpr (std::is_same_v<Storage, uint16_t>)
-      return float_to_half(v);
-    else
-      return v;
-  };
+  using Storage = storage_t<D>;
+  using T = decltype(load_value<D>(Storage{}));
+  auto load = [](Storage v) -> T { return load_value<D>(v); };
+  auto store = [](T v) -> Storage { return store_value<D>(v); };
   const std::string activation = args.node.attr_string("activation", "");
   const bool relu = activation == "relu", clip = activation == "clip";
   const T lo =
@@ -65,11 +57,11 @@ void epilogue(const KernelArgs& args) {
   });
 }
 
-template <DataType D, typename Storage>
+template <DataType D>
 void fused_conv(const KernelArgs& args) {
   conv_kernel(args.node, D)
       .run(KernelArgs{args.node, conv_inputs(args.inputs), args.outputs, args.resources});
-  epilogue<Storage>(args);
+  epilogue<D>(args);
 }
 
 // Whatever the reference Conv kernel of the dtype supports.
@@ -84,11 +76,12 @@ bool fused_conv_supported(const ir::Node& node, const NodeTypes& types, std::str
 
 }  // namespace
 
-QRT_REGISTER_KERNEL("FusedConv", "reference", DataType::kFloat32,
-                    (fused_conv<DataType::kFloat32, float>),
+QRT_REGISTER_KERNEL("FusedConv", "reference", DataType::kFloat32, fused_conv<DataType::kFloat32>,
                     fused_conv_supported<DataType::kFloat32>);
-QRT_REGISTER_KERNEL("FusedConv", "reference", DataType::kFloat16,
-                    (fused_conv<DataType::kFloat16, uint16_t>),
+QRT_REGISTER_KERNEL("FusedConv", "reference", DataType::kFloat16, fused_conv<DataType::kFloat16>,
                     fused_conv_supported<DataType::kFloat16>);
+// bf16: Conv through the registry's bf16 adapter of the f32 Conv, then the same epilogue.
+QRT_REGISTER_KERNEL("FusedConv", "reference", DataType::kBFloat16, fused_conv<DataType::kBFloat16>,
+                    fused_conv_supported<DataType::kBFloat16>);
 
 }  // namespace qrt::reference
