@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstring>
 #include <mutex>
+#include <shared_mutex>
 
 #include "backends/cuda/cuda_check.h"
 #include "backends/cuda/cuda_device.h"
@@ -98,10 +99,20 @@ struct PlanState {
   GraphExec upload, download;
 };
 
+// Stream captures (shared) and a plan's first, uncaptured run (exclusive: cuDNN builds its
+// plans and CUDA loads kernel modules then) never overlap between threads. Seen on the H100: a
+// context's first run beside another thread's capture failed inside cuDNN
+// (CUDNN_STATUS_EXECUTION_FAILED, CudaEngine.ContextsOnSeveralThreadsGiveTheSerialResults).
+std::shared_mutex& capture_gate() {
+  static std::shared_mutex gate;
+  return gate;
+}
+
 // Captures what `enqueue` puts on the stream into an instantiated CUDA graph; a failure while
 // capturing ends the capture before rethrowing, so the stream stays usable.
 template <typename Enqueue>
 cudaGraphExec_t capture(cudaStream_t stream, const Enqueue& enqueue) {
+  const std::shared_lock<std::shared_mutex> gate(capture_gate());
   QRT_CUDA_CHECK(cudaStreamBeginCapture(stream, cudaStreamCaptureModeThreadLocal));
   try {
     enqueue();
@@ -204,6 +215,7 @@ class CudaDeviceContext final : public DeviceContext {
         return !g.device || g.graph->ran_uncaptured();
       });
       if (!ran) {
+        const std::unique_lock<std::shared_mutex> gate(capture_gate());
         enqueue(plan, ps, begin, end, {});
         for (Segment& g : ps.segments)
           if (g.device) g.graph->mark_ran_uncaptured();
@@ -437,6 +449,8 @@ class CudaDeviceContext final : public DeviceContext {
     if (begin >= end) return;
     if (!options_.cuda_graph || each_tensor || options_.each_device_tensor ||
         !graph.ran_uncaptured()) {
+      std::unique_lock<std::shared_mutex> gate(capture_gate(), std::defer_lock);
+      if (!graph.ran_uncaptured()) gate.lock();
       enqueue(plan, ps, begin, end, each_tensor);
       graph.mark_ran_uncaptured();
       return;
