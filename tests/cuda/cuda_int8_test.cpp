@@ -138,9 +138,10 @@ void expect_same(const Tensor& got, const Tensor& want, const std::string& what,
 }
 
 // Every tactic, those not yet chosen by tuning (int8_gemm.h) too; "" is the default.
-constexpr const char* kTactics[] = {
-    "",       "direct", "igemm64",   "igemm128", "cublaslt",  "igemm64s", "igemm128s", "depthwise",
-    "dw16x2", "dw16x4", "igemm_pad", "cudnn",    "cudnn_pad", "im2col",   "im2col_s",  "im2col_l2"};
+constexpr const char* kTactics[] = {"",          "direct",    "igemm64",   "igemm128", "cublaslt",
+                                    "igemm64s",  "igemm128s", "depthwise", "dw16x2",   "dw16x4",
+                                    "igemm_pad", "cudnn",     "cudnn_pad", "im2col",   "im2col_s",
+                                    "im2col_l2", "small16"};
 
 struct EpilogueCase {
   bool int8_out;
@@ -259,6 +260,10 @@ TEST(CudaInt8, ConvMatchesReference) {
       {4, 256, 64, 14, 14, 3, 3, 1, 1, 1, 1},     // deep: 36 k-tiles
       {1, 1024, 256, 7, 7, 1, 1, 1, 0, 1, 1},     // 1x1, 1024 deep
       {2, 64, 256, 15, 15, 1, 1, 2, 0, 1, 1},     // 1x1 stride 2 (a downsample)
+      {2, 1, 64, 17, 13, 3, 3, 1, 1, 1, 1},       // a U-Net's grey first layer (small16)
+      {3, 64, 2, 9, 7, 1, 1, 1, 0, 1, 1},         // a 2-class 1x1 classifier (small16)
+      {1, 32, 16, 6, 6, 3, 3, 2, 1, 1, 1},        // 16 output channels, 3x3 stride 2 (small16)
+      {2, 48, 20, 5, 5, 3, 3, 1, 1, 2, 1},        // 20 outputs: two channel blocks, dilation 2
   };
   uint32_t seed = 1;
   for (const ConvCase& t : cases) check_conv(t, seed++);

@@ -20,6 +20,7 @@
 #include "backends/cuda/depthwise_int8.h"
 #include "backends/cuda/int8_epilogue.cuh"
 #include "backends/cuda/int8_gemm.h"
+#include "backends/cuda/small_conv_int8.h"
 
 namespace qrt::cuda {
 namespace {
@@ -974,6 +975,7 @@ std::string default_int8_conv_tactic(const Int8ConvShape& s) {
 bool int8_conv_tactic_fits(const Int8ConvShape& s, const std::string& tactic, std::string* reason) {
   if (tactic == "direct") return true;
   if (tactic == "dw16x2" || tactic == "dw16x4") return depthwise16_fits(s, reason);
+  if (tactic == "small16") return small_conv_fits(s, reason);
   if (tactic == "depthwise") {
     if (s.group != s.c || s.k != s.c)
       return fail(reason, "not a depthwise convolution with one output channel per group");
@@ -1048,6 +1050,10 @@ void conv_int8_nhwc(const Int8ConvShape& s, const int8_t* x, const Int8Weights& 
   if (s.pixels() == 0 || s.k == 0) return;
   // The dp4a kernels take only per-channel contiguous, 16-byte aligned operands: otherwise the
   // 4-channel kernel runs.
+  if (tactic == "small16") {
+    launch_small_conv(s, x, w, e, res.stream);
+    return;
+  }
   const bool dw16 = tactic == "dw16x2" || tactic == "dw16x4";
   if (dw16 && launch_depthwise16(s, x, w, e, tactic == "dw16x2" ? 2 : 4, res.stream)) return;
   if ((tactic == "depthwise" || dw16) && reinterpret_cast<uintptr_t>(x) % 4 == 0) {

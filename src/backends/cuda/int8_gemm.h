@@ -98,7 +98,8 @@ struct Int8Weights {
 // plan), "im2col" (few input channels, group 1: an explicit patch matrix [pixels, kh*kw*c padded
 // to 16] in the workspace, a chunk of images at a time, then the GEMM as a 1x1 convolution over
 // it), "im2col_s" (that with the staged epilogue), "im2col_l2" (staged, chunks small enough to
-// stay in L2).
+// stay in L2), "small16" (few input or output channels, 16 output channels per thread:
+// small_conv_int8.h).
 std::string default_int8_conv_tactic(const Int8ConvShape& s);
 // Whether `tactic` can run the shape; *reason says why not.
 bool int8_conv_tactic_fits(const Int8ConvShape& s, const std::string& tactic,
