@@ -7,24 +7,26 @@
 // make_cpu_backend_state).
 //
 // Layouts are chosen at build time (prepare_cpu_engine, cpu_build.cpp), not per run:
-// - Activations: the layout pass asks oneDNN which source layout each convolution wants
-//   (format_tag::any). Where a connected run of cpu convolutions and poolings wants a blocked
-//   layout (nChw16c, nChw8c ...), those nodes get the attribute "cpu_layout" and their
-//   activations stay blocked between them; explicit qrt.Reorder nodes convert at the run's
-//   borders (other backends, graph outputs, ops without a blocked kernel). A blocked tensor keeps
-//   its logical NHWC shape and byte size: only tensors whose channels are a multiple of the block
-//   are blocked (no padded buffers), so the memory planner and partitioner see nothing new. On
-//   AVX-512 oneDNN 2.6 wants NHWC for f32 and int8 (its brgemm kernels), so nothing is blocked
-//   there unless QRT_CPU_LAYOUT forces it (docs/benchmarks.md has the comparison).
+// - Activations: the layout pass gives runs of cpu convolutions and poolings the blocked layout
+//   of the ISA's vector width (nChw16c with AVX-512, nChw8c below): those nodes get the
+//   attribute "cpu_layout" and their activations stay blocked between them; explicit
+//   qrt.Reorder nodes convert at the runs' borders (other backends, graph outputs, ops without a
+//   blocked kernel). A convolution joins only when oneDNN has a real kernel for it in that layout
+//   (its int8 convolutions fall back to ref_int8 in blocked layouts, so int8 stays NHWC). A
+//   blocked tensor keeps its logical NHWC shape and byte size: only tensors whose channels are a
+//   multiple of the block are blocked (no padded buffers), so the memory planner and partitioner
+//   see nothing new. oneDNN's own choice (format_tag::any) is NHWC for every convolution on
+//   AVX-512, measured slower in f32 here (docs/benchmarks.md); QRT_CPU_LAYOUT=onednn follows it,
+//   =plain forbids blocking, =nChw16c|nChw8c|nChw4c forces a layout.
 // - Weights: the weights pass makes each convolution's primitive at build time and stores its
-//   weights already reordered into the layout oneDNN chose, with that memory descriptor in the
-//   node attribute "cpu_weights_md"; at run time the primitive uses the stored bytes in place.
-//   If the primitive made at run time wants another layout (another CPU, ISA or thread count),
-//   the stored weights are reordered once from their stored layout (counted by
-//   weight_reorders()).
+//   weights already reordered into the layout oneDNN chose: a flat tensor of that layout's bytes
+//   (padding and int8 compensation included), the logical shape in the node attribute
+//   "weights_shape", the memory descriptor in "cpu_weights_md". At run time the primitive uses
+//   the stored bytes in place. If the primitive made at run time wants another layout (another
+//   batch than the opt one, CPU, ISA or thread count), the stored weights are reordered once from
+//   their stored layout (counted by weight_reorders()).
 #pragma once
 
-#include <atomic>
 #include <functional>
 #include <map>
 #include <memory>
