@@ -150,6 +150,9 @@ std::shared_ptr<void> make_cpu_backend_state();
 // chosen by oneDNN (reorders at the borders of blocked runs), convolution weights stored in the
 // layout their primitives want.
 void prepare_cpu_engine(EngineImpl& engine);
+// An output of a cpu node that keeps blocked activations ("cpu_layout") as a new NHWC tensor,
+// for per-layer callbacks (qrt compare); any other tensor as it is.
+Tensor cpu_plain_activation(const ir::Node& node, const Tensor& t);
 // Loading a plan: every stored cpu weight layout describes its weights; throws a one-line
 // qrt::Error naming the node otherwise.
 void check_cpu_weight_layouts(const ir::Graph& graph);

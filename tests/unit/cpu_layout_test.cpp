@@ -162,6 +162,26 @@ TEST(CpuLayout, BlockedActivationsMatchPlainAndReferenceF32) {
   }
 }
 
+// Per-layer callbacks (qrt compare, calibration) see blocked values in NHWC like any other.
+TEST(CpuLayout, PerLayerCallbackSeesPlainTensors) {
+  const auto capture = [](const Engine& e) {
+    std::map<std::string, Tensor> seen;
+    e.create_context()->run(
+        {{"x", random_tensor({3, 16, 9, 11}, 7, 1.f)}},
+        [&](const std::string& name, const Tensor& t) { seen[name] = t.clone(); });
+    return seen;
+  };
+  const auto blocked_engine = build("fp32", {"cpu", "reference"}, "nChw16c");
+  const ir::Value* r = nullptr;
+  for (const ir::Node* n : blocked_engine->impl().nodes)
+    if (n->has_attr("cpu_layout") && n->outputs[0]->name == "r") r = n->outputs[0];
+  ASSERT_NE(r, nullptr) << "the residual block's output is blocked";
+  const auto blocked = capture(*blocked_engine);
+  const auto plain = capture(*build("fp32", {"cpu", "reference"}, "plain"));
+  ASSERT_TRUE(blocked.count("r") && plain.count("r"));
+  EXPECT_LT(max_rel_diff(blocked.at("r"), plain.at("r")), 1e-5f);
+}
+
 TEST(CpuLayout, BlockedActivationsMatchPlainInt8) {
   const auto reference = run(*build("int8", {"reference"}));
   const auto plain = run(*build("int8", {"cpu", "reference"}, "plain"));

@@ -10,6 +10,7 @@
 
 #include "backends/cpu/conv_common.h"
 #include "ir/shape_inference.h"
+#include "ops/channels_last.h"
 #include "runtime/engine_impl.h"
 
 namespace qrt::cpu {
@@ -280,12 +281,29 @@ void prepare_cpu_engine(EngineImpl& engine) {
   ir::InferOptions options;
   options.defer_unknown_values = true;
   const auto types = engine.input_types_for_batch(engine.batch.opt);
-  if (cpu::layout_pass(graph, ir::infer_concrete(graph, types, options)) > 0)
+  // Engines with GPU nodes keep their (fallback) cpu nodes plain: their host nodes' per-layer
+  // callbacks run in the cuda runner, which does not convert blocked tensors.
+  if (!engine.uses_device() &&
+      cpu::layout_pass(graph, ir::infer_concrete(graph, types, options)) > 0)
     annotate_symbolic_shapes(graph, engine.input_batched, engine.batch, engine.has_batch);
   cpu::weights_pass(graph, ir::infer_concrete(graph, types, options));
   graph.remove_unused_values();
   annotate_symbolic_shapes(graph, engine.input_batched, engine.batch, engine.has_batch);
   engine.bind_kernels(engine.source);
+}
+
+Tensor cpu_plain_activation(const ir::Node& node, const Tensor& t) {
+  if (!node.has_attr(cpu::kLayoutAttr) || t.rank() != 4) return t;
+  const std::vector<int64_t> nchw = ops::permute_dims(t.shape(), ops::kNhwcToNchw);
+  const auto blocked =
+      cpu::plain_desc(nchw, t.dtype(), cpu::layout_tag(node.attr_string(cpu::kLayoutAttr, "")));
+  const auto nhwc = cpu::plain_desc(nchw, t.dtype(), dnnl::memory::format_tag::nhwc);
+  Tensor out(t.dtype(), t.shape());
+  dnnl::memory src = cpu::wrap(blocked, t), dst = cpu::wrap(nhwc, out);
+  dnnl::stream stream(cpu::cpu_engine());
+  dnnl::reorder(src, dst).execute(stream, src, dst);
+  stream.wait();
+  return out;
 }
 
 void check_cpu_weight_layouts(const ir::Graph& graph) {
