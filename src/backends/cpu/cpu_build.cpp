@@ -86,9 +86,10 @@ std::string wanted_layout(ir::Node& n, const ir::ConcreteInference& inf) {
 
 // QRT_CPU_LAYOUT:
 //   auto (default): the blocked layout of the ISA's vector width (nChw16c with AVX-512, else
-//     nChw8c) for every convolution that has a real kernel for it (not oneDNN's ref_* fallback,
-//     which is what its int8 convolutions get in blocked layouts). Measured faster than oneDNN's
-//     own choice for f32 here (docs/benchmarks.md);
+//     nChw8c) for every f32 convolution that has a real kernel for it (not oneDNN's ref_*
+//     fallback, which is what its int8 convolutions get in blocked layouts). Measured equal or
+//     faster than oneDNN's own choice for f32 here (docs/benchmarks.md); other types (int8,
+//     bf16 with AMX's NHWC brgemm kernels) were not measured blocked-faster and stay NHWC;
 //   onednn: the layout most candidate convolutions pick with format_tag::any (NHWC on AVX-512);
 //   plain: never blocked;
 //   nChw16c, nChw8c, nChw4c: forced on every candidate (comparisons and tests).
@@ -156,7 +157,8 @@ size_t layout_pass(ir::Graph& graph, const ir::ConcreteInference& inf) {
   std::vector<std::string> layout(order.size());
   for (size_t i = 0; i < order.size(); ++i)
     if (candidate[i] && channels_fit(*order[i], inf, layout_block(l)) &&
-        (setting != "auto" || !is_conv(*order[i]) || real_kernel(*order[i], inf, l)))
+        (setting != "auto" || !is_conv(*order[i]) ||
+         (order[i]->kernel_dtype == DataType::kFloat32 && real_kernel(*order[i], inf, l))))
       layout[i] = l;
   // A blocked node with no blocked neighbour would only add two reorders.
   const auto blocked = [&](const ir::Node* n) { return n && !layout[index.at(n)].empty(); };

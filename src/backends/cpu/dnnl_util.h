@@ -11,8 +11,9 @@
 //   of the ISA's vector width (nChw16c with AVX-512, nChw8c below): those nodes get the
 //   attribute "cpu_layout" and their activations stay blocked between them; explicit
 //   qrt.Reorder nodes convert at the runs' borders (other backends, graph outputs, ops without a
-//   blocked kernel). A convolution joins only when oneDNN has a real kernel for it in that layout
-//   (its int8 convolutions fall back to ref_int8 in blocked layouts, so int8 stays NHWC). A
+//   blocked kernel). Only f32 convolutions join, and only when oneDNN has a real kernel for them
+//   in that layout (its int8 convolutions fall back to ref_int8 in blocked layouts: int8 and
+//   types not measured stay NHWC). A
 //   blocked tensor keeps its logical NHWC shape and byte size: only tensors whose channels are a
 //   multiple of the block are blocked (no padded buffers), so the memory planner and partitioner
 //   see nothing new. oneDNN's own choice (format_tag::any) is NHWC for every convolution on
