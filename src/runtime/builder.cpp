@@ -453,6 +453,7 @@ std::shared_ptr<EngineImpl> build_engine(ir::Graph graph, const BuilderConfig& c
     engine->graph = std::move(graph);
     select_kernels(engine->graph, *engine, config, source);
     engine->bind_kernels(source);
+    prepare_cpu_engine(*engine);
     if (engine->uses_device())
       prepare_device_engine(*engine, config, [&](const std::string& m) { warn(config, m); });
   } catch (const Error& e) {

@@ -146,6 +146,16 @@ ExecPlan make_exec_plan(const EngineImpl& engine, const std::vector<ir::TensorTy
 
 // The cpu backend's per-context cache of oneDNN primitives (src/backends/cpu/dnnl_util.h).
 std::shared_ptr<void> make_cpu_backend_state();
+// Engines with cpu nodes at build time (src/backends/cpu/cpu_build.cpp): activation layouts
+// chosen by oneDNN (reorders at the borders of blocked runs), convolution weights stored in the
+// layout their primitives want.
+void prepare_cpu_engine(EngineImpl& engine);
+// An output of a cpu node that keeps blocked activations ("cpu_layout") as a new NHWC tensor,
+// for per-layer callbacks (qrt compare); any other tensor as it is.
+Tensor cpu_plain_activation(const ir::Node& node, const Tensor& t);
+// Loading a plan: every stored cpu weight layout describes its weights; throws a one-line
+// qrt::Error naming the node otherwise.
+void check_cpu_weight_layouts(const ir::Graph& graph);
 
 // Plan file I/O (plan_format.cpp).
 void save_plan(const EngineImpl& engine, const std::string& path);

@@ -198,7 +198,8 @@ std::map<std::string, Tensor> ExecutionContext::run(const std::map<std::string, 
     plan.kernels[n]->run(args);
     if (each_tensor)
       for (size_t o = 0; o < node.outputs.size(); ++o)
-        if (node.outputs[o]) each_tensor(node.outputs[o]->name, out_tensors[o]);
+        if (node.outputs[o])
+          each_tensor(node.outputs[o]->name, cpu_plain_activation(node, out_tensors[o]));
   }
 
   std::map<std::string, Tensor> outputs;

@@ -25,7 +25,10 @@ using json = nlohmann::json;
 
 constexpr char kMagic[8] = {'Q', 'R', 'T', 'P', 'L', 'A', 'N', '\0'};
 // 2: nodes may carry "fallback" (the partitioner's reason). Version 1 plans still load.
-constexpr uint32_t kFormatVersion = 2;
+// 3: cpu convolutions may hold weights in oneDNN's layout (attribute "cpu_weights_md") and
+//    qrt.Reorder nodes may convert blocked activations: a qrt reading format 2 would take those
+//    bytes for OIHW weights, so it must refuse these plans. Versions 1 and 2 still load.
+constexpr uint32_t kFormatVersion = 3;
 constexpr uint32_t kOldestReadableVersion = 1;
 constexpr size_t kHeaderBytes = 40;
 constexpr size_t kAlign = 64;
@@ -336,6 +339,7 @@ std::shared_ptr<EngineImpl> deserialize_plan(const std::vector<char>& data,
         engine->input_values_matter.size() != engine->graph.inputs.size())
       reader.fail("input flags");
     ir::validate(engine->graph);
+    check_cpu_weight_layouts(engine->graph);
   } catch (const json::exception& e) {
     reader.fail(e.what());
   } catch (const Error& e) {

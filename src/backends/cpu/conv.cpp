@@ -8,24 +8,29 @@
 #include "backends/cpu/conv_common.h"
 
 namespace qrt::cpu {
+
+Prepared conv_primitive(const KernelArgs& args) {
+  const bool fused = args.node.op_type == "FusedConv";
+  const ConvShapes s =
+      conv_shapes(args.node, args.in(0).shape(), logical_weights_shape(args.node, args.in(1)));
+  dnnl::post_ops ops;
+  if (fused && args.has_in(3)) ops.append_sum(1.f);
+  if (fused) append_activation(args.node, 1.f, ops);
+  dnnl::primitive_attr attr;
+  attr.set_post_ops(ops);
+  const auto act_dt = dnnl_type(args.in(0).dtype());
+  // The bias widened to f32 (a bf16 model's bias is bf16: exact).
+  const std::vector<float> bias =
+      args.has_in(2) ? args.in(2).to_float_vector() : std::vector<float>();
+  return make_conv(s, act_dt, dnnl_type(args.in(1).dtype()), act_dt, args.in(1),
+                   bias.empty() ? nullptr : bias.data(), attr);
+}
+
 namespace {
 
 void conv(const KernelArgs& args) {
-  const bool fused = args.node.op_type == "FusedConv";
-  const bool residual = fused && args.has_in(3);
-  auto prepared = prepare(args, shape_key(args), [&] {
-    const ConvShapes s = conv_shapes(args.node, args.in(0).shape(), args.in(1).shape());
-    dnnl::post_ops ops;
-    if (residual) ops.append_sum(1.f);
-    if (fused) append_activation(args.node, 1.f, ops);
-    dnnl::primitive_attr attr;
-    attr.set_post_ops(ops);
-    const auto act_dt = dnnl_type(args.in(0).dtype());
-    const std::vector<float> bias =
-        args.has_in(2) ? args.in(2).to_float_vector() : std::vector<float>();
-    return make_conv(s, act_dt, dnnl_type(args.in(1).dtype()), act_dt, args.in(1),
-                     bias.empty() ? nullptr : bias.data(), attr);
-  });
+  const bool residual = args.node.op_type == "FusedConv" && args.has_in(3);
+  auto prepared = prepare(args, shape_key(args), [&] { return conv_primitive(args); });
   Tensor& y = args.out(0);
   if (residual && args.in(3).data() != y.data())
     std::memcpy(y.data(), args.in(3).data(), y.nbytes());

@@ -9,6 +9,31 @@ namespace qrt::cpu {
 
 using tag = dnnl::memory::format_tag;
 
+void weights_dims(const ir::Node& node, const std::vector<int64_t>& w_shape,
+                  dnnl::memory::dims& dims, dnnl::memory::format_tag& plain_tag) {
+  const int64_t group = node.attr_int("group", 1);
+  if (group == 1) {
+    dims = {w_shape[0], w_shape[1], w_shape[2], w_shape[3]};
+    plain_tag = tag::oihw;
+  } else {
+    dims = {group, w_shape[0] / group, w_shape[1], w_shape[2], w_shape[3]};
+    plain_tag = tag::goihw;
+  }
+}
+
+std::vector<int64_t> logical_weights_shape(const ir::Node& node, const Tensor& w) {
+  return node.has_attr("weights_shape") ? node.attr_ints("weights_shape") : w.shape();
+}
+
+dnnl::memory::desc plain_weights_desc(const ir::Node& node, const Tensor& w) {
+  const std::vector<int64_t> shape = logical_weights_shape(node, w);
+  if (shape.size() != 4) throw Error(node.describe() + ": cpu convolution weights must be 4-D");
+  dnnl::memory::dims dims;
+  tag plain_tag;
+  weights_dims(node, shape, dims, plain_tag);
+  return dnnl::memory::desc(dims, dnnl_type(w.dtype()), plain_tag);
+}
+
 ConvShapes conv_shapes(const ir::Node& node, const std::vector<int64_t>& x_shape,
                        const std::vector<int64_t>& w_shape) {
   const bool nhwc = ops::is_channels_last(node);
@@ -18,19 +43,12 @@ ConvShapes conv_shapes(const ir::Node& node, const std::vector<int64_t>& x_shape
   const std::vector<int64_t> w_spatial(w_shape.begin() + 2, w_shape.end());
   const ops::SpatialGeometry g = ops::sliding_window_geometry(
       node, x_spatial, ops::kernel_from_weights(node, w_spatial), false);
-  const int64_t group = node.attr_int("group", 1);
   ConvShapes s;
   s.out_channels = w_shape[0];
   s.src = {x[0], x[1], x[2], x[3]};
   s.dst = {x[0], w_shape[0], g.output[0], g.output[1]};
   s.bias = {w_shape[0]};
-  if (group == 1) {
-    s.weights = {w_shape[0], w_shape[1], w_shape[2], w_shape[3]};
-    s.weights_tag = tag::oihw;
-  } else {
-    s.weights = {group, w_shape[0] / group, w_shape[1], w_shape[2], w_shape[3]};
-    s.weights_tag = tag::goihw;
-  }
+  weights_dims(node, w_shape, s.weights, s.weights_tag);
   for (size_t i = 0; i < 2; ++i) {
     s.strides.push_back(g.strides[i]);
     s.dilates.push_back(g.dilations[i] - 1);  // oneDNN counts the gaps
@@ -39,7 +57,8 @@ ConvShapes conv_shapes(const ir::Node& node, const std::vector<int64_t>& x_shape
     const int64_t extent = (g.kernel[i] - 1) * g.dilations[i] + 1;
     s.pad_r.push_back((g.output[i] - 1) * g.strides[i] + extent - g.input[i] - g.pads_begin[i]);
   }
-  s.act_tag = nhwc ? tag::nhwc : tag::nchw;
+  s.act_tag = activation_tag(node);
+  s.node = &node;
   return s;
 }
 
@@ -70,6 +89,7 @@ Prepared make_conv(const ConvShapes& s, dnnl::memory::data_type src_dt,
                    dnnl::memory::data_type weights_dt, dnnl::memory::data_type dst_dt,
                    const Tensor& weights, const float* bias, const dnnl::primitive_attr& attr) {
   using md = dnnl::memory::desc;
+  // act_tag may be `any` (the layout pass asking): the descriptors oneDNN chose are kept.
   const md src(s.src, src_dt, s.act_tag), dst(s.dst, dst_dt, s.act_tag);
   const md weights_any(s.weights, weights_dt, tag::any);
   const md bias_md(s.bias, dnnl::memory::data_type::f32, tag::x);
@@ -83,12 +103,16 @@ Prepared make_conv(const ConvShapes& s, dnnl::memory::data_type src_dt,
   const dnnl::convolution_forward::primitive_desc pd(desc, attr, cpu_engine());
   Prepared p;
   p.primitive = dnnl::convolution_forward(pd);
-  p.src_md = src;
-  p.dst_md = dst;
-  const md weights_user(s.weights, weights_dt, s.weights_tag);
-  p.constant_args[DNNL_ARG_WEIGHTS] = reorder_constant(weights_user, weights, pd.weights_desc());
+  p.src_md = pd.src_desc();
+  p.dst_md = pd.dst_desc();
+  const md weights_plain(s.weights, weights_dt, s.weights_tag);
+  const md weights_user =
+      s.node ? stored_weights_desc(*s.node, weights_plain, weights) : weights_plain;
+  p.constant_args[DNNL_ARG_WEIGHTS] = reorder_constant(weights_user, weights, pd.weights_desc(), p);
   if (bias) p.constant_args[DNNL_ARG_BIAS] = copy_constant(bias_md, bias);
   return p;
 }
+
+bool has_stored_weights(const ir::Node& node) { return node.has_attr(kWeightsMdAttr); }
 
 }  // namespace qrt::cpu

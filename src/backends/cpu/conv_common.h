@@ -1,6 +1,7 @@
 // The convolution shared by the cpu backend's Conv, FusedConv and ConvInt8: 2-D geometry in
-// oneDNN's terms, the support checks, and the primitive with plain activations (NCHW, or NHWC for
-// channels_last nodes) and weights in the layout oneDNN chooses, reordered once.
+// oneDNN's terms, the support checks, and the primitive with the node's activation layout
+// (activation_tag: NCHW, NHWC, or the blocked layout the build chose) and weights in the layout
+// oneDNN chooses: stored so in the plan, or reordered once (dnnl_util.h).
 #pragma once
 
 #include "backends/cpu/dnnl_util.h"
@@ -12,11 +13,21 @@ struct ConvShapes {
   dnnl::memory::dims strides, dilates, pad_l, pad_r;
   dnnl::memory::format_tag act_tag, weights_tag;
   int64_t out_channels = 0;
+  const ir::Node* node = nullptr;  // for its stored weight layout
 };
 
 // X: input 0 as stored (NHWC for channels_last nodes), W: input 1 ([O, I/g, kh, kw]).
 ConvShapes conv_shapes(const ir::Node& node, const std::vector<int64_t>& x_shape,
                        const std::vector<int64_t>& w_shape);
+
+// The weights' dims in oneDNN's terms ((G)OIHW) and their plain tag.
+void weights_dims(const ir::Node& node, const std::vector<int64_t>& w_shape,
+                  dnnl::memory::dims& dims, dnnl::memory::format_tag& plain_tag);
+// W's logical [O, I/g, kh, kw]: the node's "weights_shape" when W is stored packed (a flat tensor
+// in oneDNN's layout, padding included), else W's own shape.
+std::vector<int64_t> logical_weights_shape(const ir::Node& node, const Tensor& w);
+// The descriptor of W (input 1) in its ONNX order.
+dnnl::memory::desc plain_weights_desc(const ir::Node& node, const Tensor& w);
 
 // 2-D only, constant weights (and, when given, constant inputs `constant_inputs`).
 bool conv_supported(const ir::Node& node, const NodeTypes& types,
@@ -26,10 +37,19 @@ bool conv_supported(const ir::Node& node, const NodeTypes& types,
 // (a no-activation node gets a linear x * scale when scale != 1).
 void append_activation(const ir::Node& node, float scale, dnnl::post_ops& ops);
 
-// Makes the forward-inference convolution; weights (input 1) reordered once; `bias`
+// Makes the forward-inference convolution; weights (input 1, in the node's stored layout or
+// plain) used in place when they are in the layout oneDNN wants, else reordered once; `bias`
 // (f32, out_channels values) or null.
 Prepared make_conv(const ConvShapes& s, dnnl::memory::data_type src_dt,
                    dnnl::memory::data_type weights_dt, dnnl::memory::data_type dst_dt,
                    const Tensor& weights, const float* bias, const dnnl::primitive_attr& attr);
+
+// The node's weights are stored in oneDNN's layout (the build's weights pass).
+bool has_stored_weights(const ir::Node& node);
+
+// The primitives of the kernels, for the build-time passes (which call them with the node's
+// concrete types: activation tensors are shape-only views, constants are the real ones).
+Prepared conv_primitive(const KernelArgs& args);
+Prepared conv_int8_primitive(const KernelArgs& args);
 
 }  // namespace qrt::cpu

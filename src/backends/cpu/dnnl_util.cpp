@@ -2,6 +2,8 @@
 
 #include <omp.h>
 
+#include <algorithm>
+#include <atomic>
 #include <cstring>
 
 #include "backends/reference/thread_pool.h"
@@ -72,6 +74,86 @@ dnnl::memory wrap(const dnnl::memory::desc& md, const Tensor& t) {
   return dnnl::memory(md, cpu_engine(), const_cast<void*>(t.data()));
 }
 
+dnnl::memory::format_tag layout_tag(const std::string& name) {
+  using tag = dnnl::memory::format_tag;
+  if (name == "nChw16c") return tag::nChw16c;
+  if (name == "nChw8c") return tag::nChw8c;
+  if (name == "nChw4c") return tag::nChw4c;
+  if (name == "nhwc") return tag::nhwc;
+  if (name == "nchw") return tag::nchw;
+  if (name == "any") return tag::any;
+  throw Error("cpu backend: unknown activation layout '" + name + "'");
+}
+
+dnnl::memory::format_tag activation_tag(const ir::Node& node) {
+  if (node.has_attr(kLayoutAttr)) return layout_tag(node.attr_string(kLayoutAttr, ""));
+  return node.attr_int("channels_last", 0) != 0 ? dnnl::memory::format_tag::nhwc
+                                                : dnnl::memory::format_tag::nchw;
+}
+
+std::string layout_name(const dnnl::memory::desc& md) {
+  if (md.data.ndims != 4) return "";
+  const dnnl::memory::dims& d = md.dims();
+  for (const char* name : {"nhwc", "nchw", "nChw16c", "nChw8c", "nChw4c"})
+    if (md == dnnl::memory::desc(d, md.data_type(), layout_tag(name))) return name;
+  return "";
+}
+
+int64_t layout_block(const std::string& name) {
+  if (name == "nChw16c") return 16;
+  if (name == "nChw8c") return 8;
+  if (name == "nChw4c") return 4;
+  return 1;
+}
+
+dnnl::memory::desc stored_weights_desc(const ir::Node& node, const dnnl::memory::desc& plain,
+                                       const Tensor& weights) {
+  if (!node.has_attr(kWeightsMdAttr)) return plain;
+  const auto fail = [&](const std::string& why) -> dnnl::memory::desc {
+    throw Error(node.describe() + ": stored cpu weight layout " + why + "; rebuild the plan");
+  };
+  const auto* attr = std::get_if<Tensor>(&node.attrs.at(kWeightsMdAttr));
+  if (!attr || attr->dtype() != DataType::kUInt8 || attr->nbytes() != sizeof(dnnl_memory_desc_t))
+    return fail("is malformed (not " + std::to_string(sizeof(dnnl_memory_desc_t)) +
+                " bytes of u8)");
+  dnnl_memory_desc_t raw;
+  std::memcpy(&raw, attr->data(), sizeof raw);
+  const dnnl_memory_desc_t& want = plain.data;
+  if (raw.ndims != want.ndims || raw.data_type != want.data_type ||
+      !std::equal(raw.dims, raw.dims + raw.ndims, want.dims))
+    return fail("does not describe these weights (dims or type differ)");
+  // int8 weights carry oneDNN's s8s8 compensation (and a scale adjustment) after the values;
+  // they are part of the stored bytes.
+  const uint64_t known_extra =
+      dnnl_memory_extra_flag_compensation_conv_s8s8 | dnnl_memory_extra_flag_scale_adjust;
+  const int all_dims_mask = (1 << raw.ndims) - 1;
+  if (raw.format_kind != dnnl_blocked || raw.offset0 != 0 || (raw.extra.flags & ~known_extra) ||
+      raw.extra.compensation_mask < 0 || raw.extra.compensation_mask > all_dims_mask ||
+      raw.format_desc.blocking.inner_nblks < 0 ||
+      raw.format_desc.blocking.inner_nblks > DNNL_MAX_NDIMS)
+    return fail("is not a blocked layout this qrt reads");
+  for (int i = 0; i < raw.ndims; ++i)
+    if (raw.padded_dims[i] < raw.dims[i] || raw.padded_offsets[i] != 0 ||
+        raw.format_desc.blocking.strides[i] <= 0)
+      return fail("has bad padding or strides");
+  for (int i = 0; i < raw.format_desc.blocking.inner_nblks; ++i)
+    if (raw.format_desc.blocking.inner_idxs[i] < 0 ||
+        raw.format_desc.blocking.inner_idxs[i] >= raw.ndims ||
+        raw.format_desc.blocking.inner_blks[i] <= 0)
+      return fail("has a bad block");
+  const dnnl::memory::desc md(raw);
+  if (md.get_size() != weights.nbytes())
+    return fail("needs " + std::to_string(md.get_size()) + " bytes, the weights have " +
+                std::to_string(weights.nbytes()));
+  return md;
+}
+
+Tensor weights_desc_attr(const dnnl::memory::desc& md) {
+  Tensor t(DataType::kUInt8, {static_cast<int64_t>(sizeof(dnnl_memory_desc_t))});
+  std::memcpy(t.data(), &md.data, sizeof(dnnl_memory_desc_t));
+  return t;
+}
+
 std::shared_ptr<const Prepared> State::get(const ir::Node* node, const std::string& key,
                                            const std::function<Prepared()>& make) {
   std::lock_guard<std::mutex> lock(mutex_);
@@ -110,16 +192,40 @@ dnnl::stream& thread_stream() {
 }
 }  // namespace
 
+namespace {
+std::atomic<uint64_t> g_weight_reorders{0};
+}  // namespace
+
+uint64_t weight_reorders() { return g_weight_reorders.load(); }
+
 dnnl::memory reorder_constant(const dnnl::memory::desc& user_md, const Tensor& t,
-                              const dnnl::memory::desc& wanted) {
-  dnnl::memory user = wrap(user_md, t);
-  dnnl::memory out(wanted, cpu_engine());
+                              const dnnl::memory::desc& wanted, Prepared& p) {
   if (user_md == wanted) {
-    std::memcpy(out.get_data_handle(), t.data(), wanted.get_size());
-    return out;
+    p.kept.push_back(t);
+    return wrap(user_md, t);
   }
-  dnnl::reorder(user, out).execute(thread_stream(), user, out);
+  dnnl::memory out(wanted, cpu_engine());
+  // Stored int8 weights end with oneDNN's compensation for the layout they were made for; the
+  // values alone are the source (the reorder computes what `wanted` needs).
+  dnnl_memory_desc_t values = user_md.data;
+  values.extra = dnnl_memory_extra_desc_t{};
+  dnnl::memory src(dnnl::memory::desc(values), cpu_engine(), const_cast<void*>(t.data()));
+  try {
+    dnnl::reorder(src, out).execute(thread_stream(), src, out);
+  } catch (const dnnl::error&) {
+    // No direct reorder between these two blocked layouts: through the plain one.
+    const int n = values.ndims;
+    const auto plain_tag = n == 5   ? dnnl::memory::format_tag::abcde
+                           : n == 4 ? dnnl::memory::format_tag::abcd
+                                    : dnnl::memory::format_tag::ab;
+    dnnl::memory plain(
+        dnnl::memory::desc(src.get_desc().dims(), src.get_desc().data_type(), plain_tag),
+        cpu_engine());
+    dnnl::reorder(src, plain).execute(thread_stream(), src, plain);
+    dnnl::reorder(plain, out).execute(thread_stream(), plain, out);
+  }
   thread_stream().wait();
+  ++g_weight_reorders;
   return out;
 }
 

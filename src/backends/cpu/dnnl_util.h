@@ -1,12 +1,31 @@
 // Shared pieces of the cpu backend (oneDNN primitives on host tensors): the oneDNN engine and
-// stream, thread count, memory descriptors of qrt tensors, and the per-context cache of
-// primitives and reordered weights.
+// stream, thread count, memory descriptors of qrt tensors, activation layouts, weights stored in
+// oneDNN's layout, and the per-context cache of primitives.
 //
 // Primitive creation JITs code, so every primitive is made once per (node, input shapes,
 // threads) and kept in the execution context's cache (KernelArgs::resources, see
-// make_cpu_backend_state); constant weights are reordered into oneDNN's chosen blocked layout
-// once, when their primitive is made. Activations stay plain (NCHW or NHWC, the node's layout):
-// no reorder runs between cpu nodes.
+// make_cpu_backend_state).
+//
+// Layouts are chosen at build time (prepare_cpu_engine, cpu_build.cpp), not per run:
+// - Activations: the layout pass gives runs of cpu convolutions and poolings the blocked layout
+//   of the ISA's vector width (nChw16c with AVX-512, nChw8c below): those nodes get the
+//   attribute "cpu_layout" and their activations stay blocked between them; explicit
+//   qrt.Reorder nodes convert at the runs' borders (other backends, graph outputs, ops without a
+//   blocked kernel). Only f32 convolutions join, and only when oneDNN has a real kernel for them
+//   in that layout (its int8 convolutions fall back to ref_int8 in blocked layouts: int8 and
+//   types not measured stay NHWC). A
+//   blocked tensor keeps its logical NHWC shape and byte size: only tensors whose channels are a
+//   multiple of the block are blocked (no padded buffers), so the memory planner and partitioner
+//   see nothing new. oneDNN's own choice (format_tag::any) is NHWC for every convolution on
+//   AVX-512, measured slower in f32 here (docs/benchmarks.md); QRT_CPU_LAYOUT=onednn follows it,
+//   =plain forbids blocking, =nChw16c|nChw8c|nChw4c forces a layout.
+// - Weights: the weights pass makes each convolution's primitive at build time and stores its
+//   weights already reordered into the layout oneDNN chose: a flat tensor of that layout's bytes
+//   (padding and int8 compensation included), the logical shape in the node attribute
+//   "weights_shape", the memory descriptor in "cpu_weights_md". At run time the primitive uses
+//   the stored bytes in place. If the primitive made at run time wants another layout (another
+//   batch than the opt one, CPU, ISA or thread count), the stored weights are reordered once from
+//   their stored layout (counted by weight_reorders()).
 #pragma once
 
 #include <functional>
@@ -23,6 +42,9 @@
 namespace qrt::cpu {
 
 inline constexpr const char* kBackend = "cpu";
+// Node attributes set at build time (see the top of this file).
+inline constexpr const char* kLayoutAttr = "cpu_layout";         // e.g. "nChw16c"
+inline constexpr const char* kWeightsMdAttr = "cpu_weights_md";  // u8 [sizeof(dnnl_memory_desc_t)]
 
 dnnl::engine& cpu_engine();
 // Makes oneDNN's OpenMP threads on this thread follow qrt's thread setting (QRT_THREADS,
@@ -37,11 +59,33 @@ dnnl::memory::desc plain_desc(const std::vector<int64_t>& dims, DataType dtype,
                               dnnl::memory::format_tag tag);
 dnnl::memory wrap(const dnnl::memory::desc& md, const Tensor& t);
 
+// The activation layout of a 4-D cpu node: its "cpu_layout" attribute ("nChw16c", "nChw8c",
+// "nChw4c", or "any" while the layout pass asks oneDNN), else NHWC for channels_last nodes,
+// else NCHW.
+dnnl::memory::format_tag activation_tag(const ir::Node& node);
+dnnl::memory::format_tag layout_tag(const std::string& name);  // throws for an unknown name
+// "nhwc", "nchw", "nChw16c", "nChw8c", "nChw4c", or "" for any other layout of a 4-D desc.
+std::string layout_name(const dnnl::memory::desc& md);
+// The channel block of a blocked layout name (16 for "nChw16c"), 1 for plain ones.
+int64_t layout_block(const std::string& name);
+
+// The layout the node's weights are stored in: the descriptor of its "cpu_weights_md" attribute
+// (checked against the weights' logical dims, type and byte size: one-line error naming the node
+// when it does not fit), or `plain` when the node has none.
+dnnl::memory::desc stored_weights_desc(const ir::Node& node, const dnnl::memory::desc& plain,
+                                       const Tensor& weights);
+// The attribute value that stores `md`.
+Tensor weights_desc_attr(const dnnl::memory::desc& md);
+// Weight reorders done by cpu primitives in this process (plain or stored weights reordered
+// into the layout the primitive wants); stored weights in the wanted layout are used in place.
+uint64_t weight_reorders();
+
 // A made primitive and the arguments that never change between runs (reordered weights,
 // bias); the caller adds the activations.
 struct Prepared {
   dnnl::primitive primitive;
   std::unordered_map<int, dnnl::memory> constant_args;
+  std::vector<Tensor> kept;                     // constants the primitive reads in place
   dnnl::memory::desc src_md, dst_md, extra_md;  // the activations' descriptors
 };
 
@@ -63,9 +107,10 @@ std::shared_ptr<const Prepared> prepare(const KernelArgs& args, const std::strin
 // Input shapes, dtypes and the thread count, as a cache key.
 std::string shape_key(const KernelArgs& args);
 
-// Reorders the constant `t` (plain, `user_md`) into `wanted` once; returns the memory to use.
+// The constant `t` (laid out as `user_md`) as `wanted`: in place (kept alive in `p`) when the
+// layouts are equal, else reordered once into new memory.
 dnnl::memory reorder_constant(const dnnl::memory::desc& user_md, const Tensor& t,
-                              const dnnl::memory::desc& wanted);
+                              const dnnl::memory::desc& wanted, Prepared& p);
 // A copy of a small constant (bias, scales) the primitive keeps.
 dnnl::memory copy_constant(const dnnl::memory::desc& md, const float* data);
 

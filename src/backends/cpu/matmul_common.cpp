@@ -20,7 +20,7 @@ Prepared make_matmul(int64_t rows, int64_t k, int64_t n, dnnl::memory::data_type
   p.src_md = a;
   p.dst_md = y;
   const md b_user(dnnl::memory::dims{k, n}, b_dt, b_transposed ? tag::ba : tag::ab);
-  p.constant_args[DNNL_ARG_WEIGHTS] = reorder_constant(b_user, b, pd.weights_desc());
+  p.constant_args[DNNL_ARG_WEIGHTS] = reorder_constant(b_user, b, pd.weights_desc(), p);
   if (bias) p.constant_args[DNNL_ARG_BIAS] = copy_constant(bias_md, bias);
   return p;
 }

@@ -1,6 +1,7 @@
 // cpu MaxPool, AveragePool and GlobalAveragePool (2-D; f32 and bf16 (averages summed in f32,
-// rounded once), and MaxPool also on int8, whose maximum is exact): one oneDNN pooling over plain
-// NCHW or NHWC activations.
+// rounded once), and MaxPool also on int8, whose maximum is exact): one oneDNN pooling over the
+// node's activation layout (NCHW, NHWC, or the blocked layout the build chose for its run of cpu
+// nodes).
 #include "backends/cpu/dnnl_util.h"
 #include "ops/channels_last.h"
 #include "ops/spatial_geometry.h"
@@ -48,7 +49,7 @@ PoolShapes pool_shapes(const ir::Node& node, const std::vector<int64_t>& x_shape
 }
 
 void pool(const KernelArgs& args) {
-  const tag act_tag = ops::is_channels_last(args.node) ? tag::nhwc : tag::nchw;
+  const tag act_tag = activation_tag(args.node);
   auto prepared = prepare(args, shape_key(args), [&] {
     const PoolShapes s = pool_shapes(args.node, args.in(0).shape());
     const auto dt = dnnl_type(args.in(0).dtype());

@@ -1,0 +1,321 @@
+// The cpu backend at build time (prepare_cpu_engine), after kernel selection and partitioning:
+// 1. the layout pass: activation layouts chosen by oneDNN for runs of cpu convolutions and
+//    poolings, qrt.Reorder nodes at the borders of the blocked runs;
+// 2. the weights pass: each convolution's weights reordered once into the layout its primitive
+//    wants and stored so in the plan, with their memory descriptor.
+// See the top of dnnl_util.h for what the kernels do with both.
+#include <algorithm>
+#include <cstdlib>
+#include <cstring>
+
+#include "backends/cpu/conv_common.h"
+#include "ir/shape_inference.h"
+#include "ops/channels_last.h"
+#include "runtime/engine_impl.h"
+
+namespace qrt::cpu {
+namespace {
+
+bool is_conv(const ir::Node& n) {
+  return n.op_type == "Conv" || n.op_type == "FusedConv" || n.op_type == "ConvInt8";
+}
+
+// cpu nodes with a kernel for blocked activations: 2-D convolutions and poolings in NHWC form.
+bool can_block(const ir::Node& n) {
+  const bool pool =
+      n.op_type == "MaxPool" || n.op_type == "AveragePool" || n.op_type == "GlobalAveragePool";
+  return n.backend == kBackend && n.tactic != kDeferredTactic && (is_conv(n) || pool) &&
+         n.attr_int("channels_last", 0) == 1;
+}
+
+// The inputs that are activations (X and the residual R); the rest are constants.
+std::vector<size_t> activation_inputs(const ir::Node& n) {
+  std::vector<size_t> out{0};
+  const size_t r = n.op_type == "FusedConv" ? 3 : n.op_type == "ConvInt8" ? 4 : 0;
+  if (r && r < n.inputs.size() && n.inputs[r]) out.push_back(r);
+  return out;
+}
+
+// A kernel's arguments at the build's concrete types: constants as they are, activations as
+// shape-only views (the primitive recipes read their shapes and types, never their data).
+struct ConcreteArgs {
+  std::vector<Tensor> in, out;
+  KernelArgs args(const ir::Node& n) { return KernelArgs{n, in, out}; }
+};
+
+ConcreteArgs concrete_args(const ir::Node& n, const ir::ConcreteInference& inf) {
+  ConcreteArgs a;
+  for (const ir::Value* v : n.inputs) {
+    if (!v) {
+      a.in.emplace_back();
+    } else if (v->is_constant()) {
+      a.in.push_back(*v->constant);
+    } else if (auto it = inf.values.find(v); it != inf.values.end()) {
+      a.in.push_back(it->second);
+    } else {
+      const ir::TensorType& t = inf.types.at(v);
+      a.in.push_back(Tensor::borrow(t.dtype, t.shape, nullptr));
+    }
+  }
+  for (const ir::Value* v : n.outputs) {
+    const ir::TensorType& t = inf.types.at(v);
+    a.out.push_back(Tensor::borrow(t.dtype, t.shape, nullptr));
+  }
+  return a;
+}
+
+Prepared make_primitive(const ir::Node& n, const ir::ConcreteInference& inf) {
+  ConcreteArgs a = concrete_args(n, inf);
+  return n.op_type == "ConvInt8" ? conv_int8_primitive(a.args(n)) : conv_primitive(a.args(n));
+}
+
+// The source layout oneDNN picks for this convolution when free to choose ("" if it picks
+// different source and destination layouts or one without a name here).
+std::string wanted_layout(ir::Node& n, const ir::ConcreteInference& inf) {
+  n.attrs[kLayoutAttr] = std::string("any");
+  std::string src, dst;
+  try {
+    const Prepared p = make_primitive(n, inf);
+    src = layout_name(p.src_md);
+    dst = layout_name(p.dst_md);
+  } catch (const dnnl::error&) {
+  }
+  n.attrs.erase(kLayoutAttr);
+  return src == dst ? src : "";
+}
+
+// QRT_CPU_LAYOUT:
+//   auto (default): the blocked layout of the ISA's vector width (nChw16c with AVX-512, else
+//     nChw8c) for every f32 convolution that has a real kernel for it (not oneDNN's ref_*
+//     fallback, which is what its int8 convolutions get in blocked layouts). Measured equal or
+//     faster than oneDNN's own choice for f32 here (docs/benchmarks.md); other types (int8,
+//     bf16 with AMX's NHWC brgemm kernels) were not measured blocked-faster and stay NHWC;
+//   onednn: the layout most candidate convolutions pick with format_tag::any (NHWC on AVX-512);
+//   plain: never blocked;
+//   nChw16c, nChw8c, nChw4c: forced on every candidate (comparisons and tests).
+std::string layout_setting() {
+  const char* env = std::getenv("QRT_CPU_LAYOUT");
+  const std::string s = env && *env ? env : "auto";
+  if (s != "auto" && s != "onednn" && s != "plain" && layout_block(s) == 1)
+    throw Error("QRT_CPU_LAYOUT=" + s +
+                ": expected auto, onednn, plain, nChw16c, nChw8c or nChw4c");
+  return s;
+}
+
+// True when the convolution's primitive in layout `l` is one of oneDNN's optimised kernels.
+bool real_kernel(ir::Node& n, const ir::ConcreteInference& inf, const std::string& l) {
+  n.attrs[kLayoutAttr] = l;
+  std::string impl;
+  try {
+    const Prepared p = make_primitive(n, inf);
+    const char* info = nullptr;
+    dnnl_primitive_desc_query(p.primitive.get_primitive_desc(), dnnl_query_impl_info_str, 0, &info);
+    impl = info ? info : "";
+  } catch (const dnnl::error&) {
+  }
+  n.attrs.erase(kLayoutAttr);
+  return !impl.empty() && impl.rfind("ref", 0) != 0;
+}
+
+bool channels_fit(const ir::Node& n, const ir::ConcreteInference& inf, int64_t block) {
+  std::vector<const ir::Value*> acts;
+  for (size_t i : activation_inputs(n)) acts.push_back(n.inputs[i]);
+  acts.push_back(n.outputs.at(0));
+  for (const ir::Value* v : acts) {
+    auto it = inf.types.find(v);
+    if (v->is_constant() || it == inf.types.end() || it->second.shape.size() != 4 ||
+        it->second.shape[3] % block != 0)
+      return false;
+  }
+  return true;
+}
+
+size_t layout_pass(ir::Graph& graph, const ir::ConcreteInference& inf) {
+  const std::string setting = layout_setting();
+  if (setting == "plain") return 0;
+  std::vector<ir::Node*> order = graph.nodes();
+  std::map<const ir::Node*, size_t> index;
+  for (size_t i = 0; i < order.size(); ++i) index[order[i]] = i;
+  const auto consumers = graph.consumers();
+  std::vector<bool> candidate(order.size(), false);
+  for (size_t i = 0; i < order.size(); ++i) candidate[i] = can_block(*order[i]);
+  // One layout for the graph (every border is then a reorder from or to NHWC).
+  std::string l = setting;
+  if (setting == "auto") {
+    const auto avx512 = static_cast<unsigned>(dnnl::cpu_isa::avx512_core);
+    const bool wide = (static_cast<unsigned>(dnnl::get_effective_cpu_isa()) & avx512) == avx512;
+    l = wide ? "nChw16c" : "nChw8c";
+  } else if (setting == "onednn") {
+    std::map<std::string, int> votes;
+    for (size_t i = 0; i < order.size(); ++i)
+      if (candidate[i] && is_conv(*order[i])) ++votes[wanted_layout(*order[i], inf)];
+    int best = 0;
+    for (const auto& [name, n] : votes)
+      if (n > best) best = n, l = name;
+  }
+  if (layout_block(l) == 1) return 0;
+  std::vector<std::string> layout(order.size());
+  for (size_t i = 0; i < order.size(); ++i)
+    if (candidate[i] && channels_fit(*order[i], inf, layout_block(l)) &&
+        (setting != "auto" || !is_conv(*order[i]) ||
+         (order[i]->kernel_dtype == DataType::kFloat32 && real_kernel(*order[i], inf, l))))
+      layout[i] = l;
+  // A blocked node with no blocked neighbour would only add two reorders.
+  const auto blocked = [&](const ir::Node* n) { return n && !layout[index.at(n)].empty(); };
+  for (size_t i = 0; i < order.size(); ++i) {
+    if (layout[i].empty()) continue;
+    bool neighbour = false;
+    for (size_t k : activation_inputs(*order[i]))
+      neighbour = neighbour || blocked(order[i]->inputs[k]->producer);
+    if (auto it = consumers.find(order[i]->outputs[0]); it != consumers.end())
+      for (const ir::Node* c : it->second) neighbour = neighbour || blocked(c);
+    if (!neighbour) layout[i].clear();
+  }
+  size_t marked = 0;
+  for (size_t i = 0; i < order.size(); ++i)
+    if (!layout[i].empty()) order[i]->attrs[kLayoutAttr] = layout[i], ++marked;
+  if (!marked) return 0;
+
+  // Reorders at the borders: before[i] / after[i] are emitted around node i.
+  std::vector<std::vector<ir::Node*>> before(order.size()), after(order.size());
+  const auto add_reorder = [&](ir::Value* from, ir::Value* to, const std::string& from_layout,
+                               const std::string& to_layout) {
+    ir::Node* r = graph.add_node("Reorder", graph.unique_name(to->name + "_reorder"), {from}, {to});
+    r->domain = "qrt";
+    r->attrs["from"] = from_layout;
+    r->attrs["to"] = to_layout;
+    r->backend = kBackend;
+    r->kernel_dtype = from->dtype;
+    to->producer = r;
+    return r;
+  };
+  const auto blocked_twin = [&](ir::Value* v) {
+    ir::Value* b = graph.add_value(graph.unique_name(v->name + ":" + l));
+    b->dtype = v->dtype;
+    b->shape = v->shape;
+    b->quant = v->quant;
+    return b;
+  };
+  for (ir::Value* v : graph.values()) {
+    if (v->is_constant()) continue;
+    const std::vector<ir::Node*> users =
+        consumers.count(v) ? consumers.at(v) : std::vector<ir::Node*>{};
+    // Blocked users that read v as an activation; any other use needs v plain.
+    std::vector<std::pair<ir::Node*, size_t>> blocked_uses;
+    bool plain_use = graph.is_graph_output(v);
+    for (ir::Node* u : users)
+      for (size_t k = 0; k < u->inputs.size(); ++k) {
+        if (u->inputs[k] != v) continue;
+        const auto acts = activation_inputs(*u);
+        if (blocked(u) && std::find(acts.begin(), acts.end(), k) != acts.end())
+          blocked_uses.emplace_back(u, k);
+        else
+          plain_use = true;
+      }
+    ir::Node* p = v->producer;
+    if (blocked(p)) {
+      if (!plain_use) continue;  // v stays blocked
+      ir::Value* b = blocked_twin(v);
+      std::replace(p->outputs.begin(), p->outputs.end(), v, b);
+      b->producer = p;
+      for (auto& [u, k] : blocked_uses) u->inputs[k] = b;
+      after[index.at(p)].push_back(add_reorder(b, v, l, "nhwc"));
+    } else if (!blocked_uses.empty()) {
+      ir::Value* b = blocked_twin(v);
+      size_t first = order.size();
+      for (auto& [u, k] : blocked_uses) {
+        u->inputs[k] = b;
+        first = std::min(first, index.at(u));
+      }
+      before[first].push_back(add_reorder(v, b, "nhwc", l));
+    }
+  }
+  std::vector<ir::Node*> new_order;
+  for (size_t i = 0; i < order.size(); ++i) {
+    new_order.insert(new_order.end(), before[i].begin(), before[i].end());
+    new_order.push_back(order[i]);
+    new_order.insert(new_order.end(), after[i].begin(), after[i].end());
+  }
+  graph.set_node_order(new_order);
+  return marked;
+}
+
+// Stores each convolution's weights in the layout its primitive wants (made now, at the opt
+// batch's shapes, exactly as the kernel makes it): W becomes a flat tensor of that layout's bytes
+// (padding included, e.g. 256 output channels in blocks of 48), with the logical shape in
+// "weights_shape" and the descriptor in "cpu_weights_md".
+size_t weights_pass(ir::Graph& graph, const ir::ConcreteInference& inf) {
+  size_t stored = 0;
+  for (ir::Node* n : graph.nodes()) {
+    if (n->backend != kBackend || n->tactic == kDeferredTactic || !is_conv(*n) ||
+        has_stored_weights(*n) || n->inputs.size() < 2 || !n->inputs[1] ||
+        !n->inputs[1]->is_constant() || !inf.types.count(n->inputs[0]))
+      continue;
+    const Tensor& w = *n->inputs[1]->constant;
+    const Prepared p = make_primitive(*n, inf);
+    const dnnl::memory& m = p.constant_args.at(DNNL_ARG_WEIGHTS);
+    // In place: the plain weights are already what the primitive wants.
+    if (m.get_data_handle() == w.data()) continue;
+    const dnnl::memory::desc md = m.get_desc();
+    const size_t elem = dtype_size(w.dtype());
+    Tensor packed(w.dtype(), {static_cast<int64_t>(md.get_size() / elem)});
+    std::memcpy(packed.data(), m.get_data_handle(), packed.nbytes());
+    n->inputs[1] = graph.add_constant(graph.unique_name(n->inputs[1]->name + ":cpu"), packed);
+    n->attrs["weights_shape"] = w.shape();
+    n->attrs[kWeightsMdAttr] = weights_desc_attr(md);
+    ++stored;
+  }
+  return stored;
+}
+
+}  // namespace
+}  // namespace qrt::cpu
+
+namespace qrt {
+
+void prepare_cpu_engine(EngineImpl& engine) {
+  auto& graph = engine.graph;
+  const auto nodes = graph.nodes();
+  if (std::none_of(nodes.begin(), nodes.end(),
+                   [](const ir::Node* n) { return n->backend == cpu::kBackend; }))
+    return;
+  cpu::sync_threads();
+  ir::InferOptions options;
+  options.defer_unknown_values = true;
+  const auto types = engine.input_types_for_batch(engine.batch.opt);
+  // Engines with GPU nodes keep their (fallback) cpu nodes plain: their host nodes' per-layer
+  // callbacks run in the cuda runner, which does not convert blocked tensors.
+  if (!engine.uses_device() &&
+      cpu::layout_pass(graph, ir::infer_concrete(graph, types, options)) > 0)
+    annotate_symbolic_shapes(graph, engine.input_batched, engine.batch, engine.has_batch);
+  cpu::weights_pass(graph, ir::infer_concrete(graph, types, options));
+  graph.remove_unused_values();
+  annotate_symbolic_shapes(graph, engine.input_batched, engine.batch, engine.has_batch);
+  engine.bind_kernels(engine.source);
+}
+
+Tensor cpu_plain_activation(const ir::Node& node, const Tensor& t) {
+  if (!node.has_attr(cpu::kLayoutAttr) || t.rank() != 4) return t;
+  const std::vector<int64_t> nchw = ops::permute_dims(t.shape(), ops::kNhwcToNchw);
+  const auto blocked =
+      cpu::plain_desc(nchw, t.dtype(), cpu::layout_tag(node.attr_string(cpu::kLayoutAttr, "")));
+  const auto nhwc = cpu::plain_desc(nchw, t.dtype(), dnnl::memory::format_tag::nhwc);
+  Tensor out(t.dtype(), t.shape());
+  dnnl::memory src = cpu::wrap(blocked, t), dst = cpu::wrap(nhwc, out);
+  dnnl::stream stream(cpu::cpu_engine());
+  dnnl::reorder(src, dst).execute(stream, src, dst);
+  stream.wait();
+  return out;
+}
+
+void check_cpu_weight_layouts(const ir::Graph& graph) {
+  for (const ir::Node* n : graph.nodes()) {
+    if (!n->has_attr(cpu::kWeightsMdAttr)) continue;
+    if (n->inputs.size() < 2 || !n->inputs[1] || !n->inputs[1]->is_constant())
+      throw Error(n->describe() + ": stored cpu weight layout without constant weights");
+    const Tensor& w = *n->inputs[1]->constant;
+    cpu::stored_weights_desc(*n, cpu::plain_weights_desc(*n, w), w);
+  }
+}
+
+}  // namespace qrt

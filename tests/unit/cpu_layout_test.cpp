@@ -1,0 +1,375 @@
+// The cpu backend's build-time layouts (src/backends/cpu/cpu_build.cpp): blocked activations
+// between cpu nodes with qrt.Reorder at the borders (QRT_CPU_LAYOUT chooses: plain, forced
+// layouts, the default), and convolution weights stored in oneDNN's layout in the plan. Every
+// engine is checked against the plain cpu engine and the reference backend on a network with
+// odd spatial sizes, channels that are not multiples of the block, a residual, a pooling, a
+// cpu -> reference -> cpu border and an intermediate graph output.
+#include <gtest/gtest.h>
+#include <oneapi/dnnl/dnnl_types.h>  // dnnl_memory_desc_t, a plain C struct
+#include <unistd.h>
+
+#include <array>
+#include <cmath>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <random>
+
+#include "io/tensor_file.h"
+#include "qrt/engine.h"
+#include "runtime/engine_impl.h"
+
+namespace qrt::cpu {
+uint64_t weight_reorders();  // src/backends/cpu/dnnl_util.h (not included: oneDNN headers)
+}  // namespace qrt::cpu
+
+namespace qrt::test {
+namespace {
+
+Tensor random_tensor(std::vector<int64_t> shape, uint32_t seed, float scale) {
+  Tensor t(DataType::kFloat32, std::move(shape));
+  std::mt19937 gen(seed);
+  std::uniform_real_distribution<float> dist(-scale, scale);
+  for (int64_t i = 0; i < t.numel(); ++i) t.data_as<float>()[i] = dist(gen);
+  return t;
+}
+
+// x [N, 16, 9, 11] -> conv 3x3 (32) -> relu = "a" (also a graph output)
+//   -> conv 3x3 (32) + a -> relu -> maxpool 3x3 s2 -> conv 1x1 (24) -> conv 3x3 (32)
+//   -> sigmoid (reference only) -> conv 1x1 (48) -> global average pool = "y"
+ir::Graph test_network() {
+  ir::Graph g;
+  uint32_t seed = 1;
+  ir::Value* x = g.add_value("x");
+  x->dtype = DataType::kFloat32;
+  x->shape = {ir::Dim{-1, "N"}, ir::Dim{16, {}}, ir::Dim{9, {}}, ir::Dim{11, {}}};
+  g.inputs.push_back(x);
+  const auto conv = [&](ir::Value* in, int64_t cin, int64_t cout, int64_t k,
+                        const std::string& name) {
+    ir::Value* w = g.add_constant(
+        name + "_w", random_tensor({cout, cin, k, k}, seed++, 1.5f / std::sqrt(cin * k * k)));
+    ir::Value* b = g.add_constant(name + "_b", random_tensor({cout}, seed++, 0.1f));
+    ir::Value* y = g.add_value(name);
+    ir::Node* n = g.add_node("Conv", name, {in, w, b}, {y});
+    n->attrs["pads"] = std::vector<int64_t>(4, k / 2);
+    return y;
+  };
+  const auto op = [&](const std::string& type, std::vector<ir::Value*> in,
+                      const std::string& name) {
+    ir::Value* y = g.add_value(name);
+    g.add_node(type, name, std::move(in), {y});
+    return y;
+  };
+  ir::Value* a = op("Relu", {conv(x, 16, 32, 3, "c1")}, "a");
+  ir::Value* r = op("Relu", {op("Add", {conv(a, 32, 32, 3, "c2"), a}, "sum")}, "r");
+  ir::Value* p = g.add_value("pool");
+  ir::Node* pool = g.add_node("MaxPool", "pool", {r}, {p});
+  pool->attrs["kernel_shape"] = std::vector<int64_t>{3, 3};
+  pool->attrs["strides"] = std::vector<int64_t>{2, 2};
+  pool->attrs["pads"] = std::vector<int64_t>{1, 1, 1, 1};
+  ir::Value* s = op("Sigmoid", {conv(conv(p, 32, 24, 1, "c3"), 24, 32, 3, "c4")}, "sig");
+  ir::Value* y = op("GlobalAveragePool", {conv(s, 32, 48, 1, "c5")}, "y");
+  g.outputs = {y, a};
+  return g;
+}
+
+BuilderConfig config_for(const std::string& precision, std::vector<std::string> backends) {
+  BuilderConfig c;
+  c.precision = precision;
+  c.backends = std::move(backends);
+  c.batch = BatchProfile{1, 3, 4};
+  c.min_subgraph_size = 1;
+  if (precision == "int8") {
+    c.calibration.num_batches = 2;
+    c.calibration.batch = [](int64_t i) {
+      return std::map<std::string, Tensor>{
+          {"x", random_tensor({3, 16, 9, 11}, 100 + static_cast<uint32_t>(i), 1.f)}};
+    };
+  }
+  return c;
+}
+
+// Builds with QRT_CPU_LAYOUT set to `layout` ("" leaves it unset).
+std::shared_ptr<Engine> build(const std::string& precision, std::vector<std::string> backends,
+                              const std::string& layout = "") {
+  if (layout.empty())
+    unsetenv("QRT_CPU_LAYOUT");
+  else
+    setenv("QRT_CPU_LAYOUT", layout.c_str(), 1);
+  auto engine = std::make_shared<Engine>(
+      build_engine(test_network(), config_for(precision, std::move(backends)), "net.onnx"));
+  unsetenv("QRT_CPU_LAYOUT");
+  return engine;
+}
+
+std::map<std::string, Tensor> run(const Engine& e, int64_t batch = 3) {
+  return e.create_context()->run({{"x", random_tensor({batch, 16, 9, 11}, 7, 1.f)}});
+}
+
+float max_rel_diff(const Tensor& a, const Tensor& b) {
+  EXPECT_EQ(a.shape(), b.shape());
+  float m = 0;
+  for (int64_t i = 0; i < a.numel(); ++i) {
+    const float x = a.data_as<float>()[i], y = b.data_as<float>()[i];
+    m = std::max(m, std::fabs(x - y) / std::max(1.f, std::fabs(y)));
+  }
+  return m;
+}
+
+size_t count_ops(const Engine& e, const std::string& op) {
+  size_t n = 0;
+  for (const ir::Node* node : e.impl().nodes) n += node->op_type == op;
+  return n;
+}
+size_t count_attr(const Engine& e, const std::string& attr) {
+  size_t n = 0;
+  for (const ir::Node* node : e.impl().nodes) n += node->has_attr(attr);
+  return n;
+}
+
+void expect_close(const std::map<std::string, Tensor>& got,
+                  const std::map<std::string, Tensor>& want, float tolerance) {
+  for (const char* name : {"y", "a"}) {
+    SCOPED_TRACE(name);
+    EXPECT_LT(max_rel_diff(got.at(name), want.at(name)), tolerance);
+  }
+}
+
+TEST(CpuLayout, BlockedActivationsMatchPlainAndReferenceF32) {
+  const auto reference = run(*build("fp32", {"reference"}));
+  const auto plain_engine = build("fp32", {"cpu", "reference"}, "plain");
+  EXPECT_EQ(count_ops(*plain_engine, "Reorder"), 0u);
+  EXPECT_EQ(count_attr(*plain_engine, "cpu_layout"), 0u);
+  const auto plain = run(*plain_engine);
+  expect_close(plain, reference, 1e-4f);
+  // The default (auto) blocks f32 convolutions in the ISA's vector width.
+  const auto auto_engine = build("fp32", {"cpu", "reference"});
+  EXPECT_GT(count_attr(*auto_engine, "cpu_layout"), 0u);
+  expect_close(run(*auto_engine), reference, 1e-4f);
+  for (const std::string layout : {"nChw16c", "nChw8c"}) {
+    SCOPED_TRACE(layout);
+    const auto engine = build("fp32", {"cpu", "reference"}, layout);
+    // 16-blocked: c1, c2 (residual) and the pool; c3 (24 channels out) stays plain. 8-blocked:
+    // c3 too. Reorders at the input, before "a" (graph output), around the sigmoid.
+    EXPECT_GE(count_attr(*engine, "cpu_layout"), layout == "nChw16c" ? 3u : 4u);
+    EXPECT_GE(count_ops(*engine, "Reorder"), 3u);
+    const auto blocked = run(*engine);
+    expect_close(blocked, plain, 1e-5f);
+    expect_close(blocked, reference, 1e-4f);
+    // Another batch than the opt one (new primitives, same layouts).
+    expect_close(run(*engine, 1), run(*plain_engine, 1), 1e-5f);
+  }
+}
+
+// Per-layer callbacks (qrt compare, calibration) see blocked values in NHWC like any other.
+TEST(CpuLayout, PerLayerCallbackSeesPlainTensors) {
+  const auto capture = [](const Engine& e) {
+    std::map<std::string, Tensor> seen;
+    e.create_context()->run(
+        {{"x", random_tensor({3, 16, 9, 11}, 7, 1.f)}},
+        [&](const std::string& name, const Tensor& t) { seen[name] = t.clone(); });
+    return seen;
+  };
+  const auto blocked_engine = build("fp32", {"cpu", "reference"}, "nChw16c");
+  const ir::Value* r = nullptr;
+  for (const ir::Node* n : blocked_engine->impl().nodes)
+    if (n->has_attr("cpu_layout") && n->outputs[0]->name == "r") r = n->outputs[0];
+  ASSERT_NE(r, nullptr) << "the residual block's output is blocked";
+  const auto blocked = capture(*blocked_engine);
+  const auto plain = capture(*build("fp32", {"cpu", "reference"}, "plain"));
+  ASSERT_TRUE(blocked.count("r") && plain.count("r"));
+  EXPECT_LT(max_rel_diff(blocked.at("r"), plain.at("r")), 1e-5f);
+}
+
+TEST(CpuLayout, BlockedActivationsMatchPlainInt8) {
+  const auto reference = run(*build("int8", {"reference"}));
+  const auto plain = run(*build("int8", {"cpu", "reference"}, "plain"));
+  const auto engine = build("int8", {"cpu", "reference"}, "nChw16c");
+  EXPECT_GT(count_attr(*engine, "cpu_layout"), 0u);
+  EXPECT_GT(count_ops(*engine, "Reorder"), 0u);
+  const auto blocked = run(*engine);
+  // Same primitives' arithmetic in another layout: equal up to the rare one-step rounding of
+  // the folded bias; the reference within a few output steps.
+  expect_close(blocked, plain, 0.02f);
+  expect_close(blocked, reference, 0.05f);
+}
+
+std::string temp_plan(const std::string& tag) {
+  return (std::filesystem::temp_directory_path() /
+          ("qrt_cpu_layout_" + tag + "_" + std::to_string(::getpid()) + ".plan"))
+      .string();
+}
+
+TEST(CpuLayout, StoredWeightsRoundTripAndLoadWithoutReorder) {
+  for (const std::string precision : {"fp32", "int8"}) {
+    SCOPED_TRACE(precision);
+    const auto engine = build(precision, {"cpu", "reference"});
+    // Every cpu convolution whose oneDNN layout is not the plain one and needs no padding has
+    // its weights stored reordered; here that is at least the 32-channel ones.
+    EXPECT_GE(count_attr(*engine, "cpu_weights_md"), 2u);
+    const std::string path = temp_plan(precision);
+    engine->save(path);
+    const auto loaded = Engine::load(path);
+    EXPECT_EQ(count_attr(*loaded, "cpu_weights_md"), count_attr(*engine, "cpu_weights_md"));
+    const auto before = run(*engine);
+    // Loading and the first run (where primitives are made) reorder only the weights that
+    // were not stored: the convolutions left plain.
+    uint64_t plain_convs = 0;
+    for (const ir::Node* n : loaded->impl().nodes)
+      plain_convs +=
+          (n->op_type == "Conv" || n->op_type == "FusedConv" || n->op_type == "ConvInt8") &&
+          n->backend == "cpu" && !n->has_attr("cpu_weights_md");
+    const uint64_t reorders = cpu::weight_reorders();
+    const auto after = run(*loaded);
+    EXPECT_LE(cpu::weight_reorders() - reorders, plain_convs);
+    for (const char* name : {"y", "a"})
+      EXPECT_EQ(
+          std::memcmp(before.at(name).data(), after.at(name).data(), before.at(name).nbytes()), 0);
+    std::filesystem::remove(path);
+  }
+}
+
+// Replaces one convolution's stored weights by plain OIHW ones with a descriptor that says so:
+// what a plan holds when built where oneDNN wanted another layout than it wants here. The
+// primitive must reorder from the stored layout (one reorder more) and give the same result.
+TEST(CpuLayout, StoredWeightsInAnotherLayoutAreReorderedFromIt) {
+  const auto engine = build("fp32", {"cpu", "reference"});
+  const ir::Graph original = test_network();
+  std::map<std::string, Tensor> plain_weights;
+  for (const ir::Node* n : original.nodes())
+    if (n->op_type == "Conv") plain_weights[n->name] = *n->inputs[1]->constant;
+  const auto reorders_of_run = [&](const std::shared_ptr<EngineImpl>& impl) {
+    Engine e(impl);
+    const uint64_t before = cpu::weight_reorders();
+    const auto out = run(e);
+    return std::make_pair(cpu::weight_reorders() - before, out);
+  };
+  const auto [unchanged_reorders, want] = reorders_of_run(clone_engine(engine->impl()));
+  auto copy = clone_engine(engine->impl());
+  ir::Node* target = nullptr;
+  for (ir::Node* n : copy->graph.nodes())
+    if (n->has_attr("cpu_weights_md") && plain_weights.count(n->name)) target = n;
+  ASSERT_NE(target, nullptr);
+  const Tensor& w = plain_weights.at(target->name);
+  dnnl_memory_desc_t md;
+  std::memset(&md, 0, sizeof md);
+  md.ndims = 4;
+  md.data_type = dnnl_f32;
+  md.format_kind = dnnl_blocked;
+  for (int i = 0; i < 4; ++i) md.dims[i] = md.padded_dims[i] = w.dim(static_cast<size_t>(i));
+  md.format_desc.blocking.strides[3] = 1;
+  for (int i = 2; i >= 0; --i)
+    md.format_desc.blocking.strides[i] = md.format_desc.blocking.strides[i + 1] * md.dims[i + 1];
+  Tensor md_attr(DataType::kUInt8, {static_cast<int64_t>(sizeof md)});
+  std::memcpy(md_attr.data(), &md, sizeof md);
+  target->attrs["cpu_weights_md"] = md_attr;
+  target->inputs[1]->constant = w.clone();
+  // Through a plan file: the descriptor is checked on load.
+  const std::string path = temp_plan("other_layout");
+  save_plan(*copy, path);
+  const auto [reorders, got] = reorders_of_run(load_plan(path));
+  std::filesystem::remove(path);
+  EXPECT_EQ(reorders, unchanged_reorders + 1);
+  expect_close(got, want, 1e-6f);
+}
+
+struct CliResult {
+  int exit_code;
+  std::string output;
+};
+
+CliResult qrt_cli(const std::string& env, const std::string& args) {
+  const std::string cmd = env + " " + std::string(QRT_BINARY_DIR) + "/qrt " + args + " 2>&1";
+  FILE* pipe = popen(cmd.c_str(), "r");
+  if (!pipe) return {-1, "popen failed"};
+  std::string out;
+  std::array<char, 4096> buf{};
+  while (fgets(buf.data(), buf.size(), pipe)) out += buf.data();
+  const int status = pclose(pipe);
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
+}
+
+size_t count_of(const std::string& text, const std::string& needle) {
+  size_t n = 0;
+  for (size_t at = text.find(needle); at != std::string::npos; at = text.find(needle, at + 1)) ++n;
+  return n;
+}
+
+// A plan built here (AVX-512) run where oneDNN may only use AVX2: its primitives want other
+// weight layouts than the stored ones, so they reorder from the stored layout (more weight
+// reorders in oneDNN's verbose log) and the logits stay those of the AVX-512 run.
+TEST(CpuLayout, PlanFromAnotherIsaReordersFromTheStoredLayout) {
+  const std::string models = std::string(QRT_SOURCE_DIR) + "/models/";
+  const std::string dir = temp_plan("isa");
+  std::filesystem::create_directories(dir + "/here");
+  std::filesystem::create_directories(dir + "/avx2");
+  const std::string plan = dir + "/cnn.plan";
+  const CliResult built = qrt_cli(
+      "", "build " + models + "fashion_cnn.onnx --backend cpu -o " + plan + " --batch 1:8:8");
+  ASSERT_EQ(built.exit_code, 0) << built.output;
+  const std::string run_args =
+      "run " + plan + " -i image=" + models + "fashion_sample.npy -d " + dir + "/";
+  const CliResult here = qrt_cli("DNNL_VERBOSE=1", run_args + "here");
+  ASSERT_EQ(here.exit_code, 0) << here.output;
+  const CliResult avx2 = qrt_cli("DNNL_VERBOSE=1 DNNL_MAX_CPU_ISA=AVX2", run_args + "avx2");
+  ASSERT_EQ(avx2.exit_code, 0) << avx2.output;
+  if (here.output.find("avx512") == std::string::npos)
+    GTEST_SKIP() << "this CPU has no AVX-512: both runs use the same ISA";
+  EXPECT_EQ(avx2.output.find("avx512"), std::string::npos);
+  EXPECT_GT(count_of(avx2.output, ",exec,cpu,reorder,"),
+            count_of(here.output, ",exec,cpu,reorder,"));
+  const Tensor a = io::load_npy(dir + "/here/logits.npy");
+  const Tensor b = io::load_npy(dir + "/avx2/logits.npy");
+  EXPECT_LT(max_rel_diff(b, a), 1e-4f);
+  std::filesystem::remove_all(dir);
+}
+
+// Corrupted stored layouts: a one-line error naming the node, on load.
+TEST(CpuLayout, CorruptStoredLayoutIsAOneLineError) {
+  const auto engine = build("fp32", {"cpu", "reference"});
+  const auto expect_load_error = [&](const std::function<void(ir::Node&)>& corrupt,
+                                     const std::string& want) {
+    auto copy = clone_engine(engine->impl());
+    for (ir::Node* n : copy->graph.nodes())
+      if (n->has_attr("cpu_weights_md")) {
+        corrupt(*n);
+        break;
+      }
+    const std::string path = temp_plan("corrupt");
+    save_plan(*copy, path);
+    try {
+      Engine::load(path);
+      ADD_FAILURE() << "expected an error containing: " << want;
+    } catch (const Error& e) {
+      const std::string msg = e.what();
+      EXPECT_NE(msg.find(want), std::string::npos) << msg;
+      EXPECT_NE(msg.find("corrupt plan"), std::string::npos) << msg;
+      EXPECT_EQ(msg.find('\n'), std::string::npos) << msg;
+    }
+    std::filesystem::remove(path);
+  };
+  expect_load_error([](ir::Node& n) { n.attrs["cpu_weights_md"] = Tensor(DataType::kUInt8, {10}); },
+                    "stored cpu weight layout is malformed");
+  expect_load_error(
+      [](ir::Node& n) {
+        Tensor md = std::get<Tensor>(n.attrs.at("cpu_weights_md")).clone();
+        // dims[0] of dnnl_memory_desc_t (after ndims, an int, and padding to 8 bytes).
+        int64_t dim0;
+        std::memcpy(&dim0, md.data_as<uint8_t>() + 8, sizeof dim0);
+        dim0 += 1;
+        std::memcpy(md.data_as<uint8_t>() + 8, &dim0, sizeof dim0);
+        n.attrs["cpu_weights_md"] = md;
+      },
+      "does not describe these weights");
+  expect_load_error(
+      [](ir::Node& n) {
+        Tensor md = std::get<Tensor>(n.attrs.at("cpu_weights_md")).clone();
+        std::memset(md.data_as<uint8_t>() + 8, 0xff, md.nbytes() - 8);  // garbage after ndims
+        n.attrs["cpu_weights_md"] = md;
+      },
+      "stored cpu weight layout");
+}
+
+}  // namespace
+}  // namespace qrt::test
