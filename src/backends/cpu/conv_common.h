@@ -37,6 +37,10 @@ bool conv_supported(const ir::Node& node, const NodeTypes& types,
 // (a no-activation node gets a linear x * scale when scale != 1).
 void append_activation(const ir::Node& node, float scale, dnnl::post_ops& ops);
 
+// The convolution algorithm for activations of type `src_dt` (convolution_auto for f32 unless
+// QRT_CPU_CONV=direct; direct otherwise).
+dnnl::algorithm conv_algorithm(dnnl::memory::data_type src_dt);
+
 // Makes the forward-inference convolution; weights (input 1, in the node's stored layout or
 // plain) used in place when they are in the layout oneDNN wants, else reordered once; `bias`
 // (f32, out_channels values) or null.

@@ -257,6 +257,9 @@ size_t weights_pass(ir::Graph& graph, const ir::ConcreteInference& inf) {
     // In place: the plain weights are already what the primitive wants.
     if (m.get_data_handle() == w.data()) continue;
     const dnnl::memory::desc md = m.get_desc();
+    // Winograd's weights (format_kind wino) have no reorder back to other layouts: they stay
+    // plain in the plan and are transformed once per context.
+    if (md.data.format_kind != dnnl_blocked) continue;
     const size_t elem = dtype_size(w.dtype());
     Tensor packed(w.dtype(), {static_cast<int64_t>(md.get_size() / elem)});
     std::memcpy(packed.data(), m.get_data_handle(), packed.nbytes());

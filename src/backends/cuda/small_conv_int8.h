@@ -10,8 +10,8 @@
 
 namespace qrt::cuda {
 
-// Ungrouped, input channels not a multiple of 16 or at most 16 output channels, 16 output
-// channels' weights within 32 KB, sizes within 32-bit indices; *reason says why not.
+// Ungrouped, input channels not a multiple of 16 or at most 16 output channels, all weights
+// within 32 KB, sizes within 32-bit indices; *reason says why not.
 bool small_conv_fits(const Int8ConvShape& s, std::string* reason = nullptr);
 
 // Enqueues Y = epilogue(conv(X, W)); weights in any Int8Weights order.
