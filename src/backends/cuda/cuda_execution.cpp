@@ -99,10 +99,11 @@ struct PlanState {
   GraphExec upload, download;
 };
 
-// Stream captures (shared) and a plan's first, uncaptured run (exclusive: cuDNN builds its
-// plans and CUDA loads kernel modules then) never overlap between threads. Seen on the H100: a
-// context's first run beside another thread's capture failed inside cuDNN
-// (CUDNN_STATUS_EXECUTION_FAILED, CudaEngine.ContextsOnSeveralThreadsGiveTheSerialResults).
+// Stream captures (shared) never overlap, between threads, what a context does outside its
+// replays (exclusive): a plan's first, uncaptured run (cuDNN builds its plans, CUDA loads kernel
+// modules), creating and destroying contexts, (re)allocating arenas, uploading constants. Seen
+// on the H100: a context's run beside another thread's capture failed inside cuDNN or cuBLASLt
+// (EXECUTION_FAILED, CudaEngine.ContextsOnSeveralThreadsGiveTheSerialResults).
 std::shared_mutex& capture_gate() {
   static std::shared_mutex gate;
   return gate;
@@ -134,11 +135,17 @@ cudaGraphExec_t capture(cudaStream_t stream, const Enqueue& enqueue) {
 
 class CudaDeviceContext final : public DeviceContext {
  public:
+  // Creating and destroying a context (stream, handles, workspace, arenas) holds the capture
+  // gate exclusively too: allocations and frees stay out of other threads' captures.
   CudaDeviceContext(const EngineImpl& engine, const DeviceContextOptions& options)
-      : engine_(engine),
+      : gate_(capture_gate()),
+        engine_(engine),
         options_(options),
         resources_(static_cast<cudaStream_t>(options.stream), kDefaultWorkspaceBytes,
-                   engine.allow_tf32) {}
+                   engine.allow_tf32) {
+    gate_.unlock();
+  }
+  ~CudaDeviceContext() override { gate_.lock(); }  // released after the members are gone
 
   std::map<std::string, Tensor> run(const ExecPlan& plan, const std::vector<const Tensor*>& inputs,
                                     const ExecutionContext::TensorCallback& each_tensor) override {
@@ -269,6 +276,9 @@ class CudaDeviceContext final : public DeviceContext {
 
   // Grows the arenas to the plan's needs; a new arena invalidates every plan's views and graphs.
   void ensure_arenas(const ExecPlan& plan) {
+    if (host_arena_.size() >= plan.arena_bytes && device_arena_.size() >= plan.device_arena_bytes)
+      return;
+    const std::unique_lock<std::shared_mutex> gate(capture_gate());  // frees and allocations
     if (host_arena_.size() < plan.arena_bytes) {
       host_arena_ = PinnedBuffer(plan.arena_bytes);
       ++generation_;
@@ -298,6 +308,8 @@ class CudaDeviceContext final : public DeviceContext {
     if (!slot) slot = std::make_unique<PlanState>();
     PlanState& ps = *slot;
     if (ps.arena_generation == generation_ && !ps.inputs.empty()) return ps;
+    // Uploads constants and drops old graphs: outside other threads' captures.
+    const std::unique_lock<std::shared_mutex> gate(capture_gate());
     ps.upload.reset(nullptr);
     ps.segments.clear();
     ps.download.reset(nullptr);
@@ -460,6 +472,7 @@ class CudaDeviceContext final : public DeviceContext {
     graph.launch(resources_.stream());
   }
 
+  std::unique_lock<std::shared_mutex> gate_;  // first: unlocked last, after every member
   const EngineImpl& engine_;
   DeviceContextOptions options_;
   StreamResources resources_;
