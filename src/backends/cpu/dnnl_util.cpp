@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cstring>
+#include <type_traits>
 
 #include "backends/reference/thread_pool.h"
 #include "runtime/engine_impl.h"
@@ -119,7 +120,13 @@ dnnl::memory::desc stored_weights_desc(const ir::Node& node, const dnnl::memory:
   dnnl_memory_desc_t raw;
   std::memcpy(&raw, attr->data(), sizeof raw);
   const dnnl_memory_desc_t& want = plain.data;
-  if (raw.ndims != want.ndims || raw.data_type != want.data_type ||
+  // The enum fields as integers: a corrupt plan's bytes must not be loaded as enum values.
+  const auto bits = [](const auto& field) {
+    std::underlying_type_t<std::remove_cvref_t<decltype(field)>> value;
+    std::memcpy(&value, &field, sizeof value);
+    return static_cast<int64_t>(value);
+  };
+  if (raw.ndims != want.ndims || bits(raw.data_type) != bits(want.data_type) ||
       !std::equal(raw.dims, raw.dims + raw.ndims, want.dims))
     return fail("does not describe these weights (dims or type differ)");
   // int8 weights carry oneDNN's s8s8 compensation (and a scale adjustment) after the values;
@@ -127,9 +134,9 @@ dnnl::memory::desc stored_weights_desc(const ir::Node& node, const dnnl::memory:
   const uint64_t known_extra =
       dnnl_memory_extra_flag_compensation_conv_s8s8 | dnnl_memory_extra_flag_scale_adjust;
   const int all_dims_mask = (1 << raw.ndims) - 1;
-  if (raw.format_kind != dnnl_blocked || raw.offset0 != 0 || (raw.extra.flags & ~known_extra) ||
-      raw.extra.compensation_mask < 0 || raw.extra.compensation_mask > all_dims_mask ||
-      raw.format_desc.blocking.inner_nblks < 0 ||
+  if (bits(raw.format_kind) != dnnl_blocked || raw.offset0 != 0 ||
+      (raw.extra.flags & ~known_extra) || raw.extra.compensation_mask < 0 ||
+      raw.extra.compensation_mask > all_dims_mask || raw.format_desc.blocking.inner_nblks < 0 ||
       raw.format_desc.blocking.inner_nblks > DNNL_MAX_NDIMS)
     return fail("is not a blocked layout this qrt reads");
   for (int i = 0; i < raw.ndims; ++i)
