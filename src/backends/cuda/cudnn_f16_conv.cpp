@@ -7,9 +7,7 @@
 #include <cmath>
 #include <cstring>
 #include <limits>
-#include <map>
 #include <memory>
-#include <mutex>
 #include <vector>
 
 #include "backends/cuda/cuda_check.h"
@@ -41,9 +39,7 @@ std::unique_ptr<OpGraph> build_graph(const Int8ConvShape& s, const F16ConvForm& 
     return g->tensor(kY, CUDNN_DATA_HALF, out_dims, out_strides);
   };
   const Desc* v = &step_out();
-  g->convolution({s.n, s.c, s.h, s.w, s.k, s.out_h, s.out_w, s.kernel_h, s.kernel_w, s.stride_h,
-                  s.stride_w, s.pad_h, s.pad_w, s.dilation_h, s.dilation_w},
-                 CUDNN_DATA_FLOAT, x, w, *v);
+  g->convolution(s, CUDNN_DATA_FLOAT, x, w, *v);
   if (f.bias) {
     const Desc& bias = g->tensor(kBias, CUDNN_DATA_HALF, {1, s.k, 1, 1}, {s.k, 1, s.k, s.k});
     const Desc* prev = v;
@@ -81,46 +77,17 @@ std::vector<void*> data_pointers(const OpGraph& g, const void* x, const void* w,
   return p;
 }
 
-struct CachedPlan {
-  std::unique_ptr<OpGraph> graph;
-  std::unique_ptr<Desc> plan;  // null: cuDNN has none (reason says why)
-  size_t workspace = 0;
-  std::string reason;
-};
+using cudnn_graph::CachedPlan;
 
 std::vector<int64_t> key_of(const Int8ConvShape& s, const F16ConvForm& f) {
-  int32_t lo = 0, hi = 0;
-  std::memcpy(&lo, &f.lo, 4);
-  std::memcpy(&hi, &f.hi, 4);
-  return {s.n,
-          s.h,
-          s.w,
-          s.c,
-          s.out_h,
-          s.out_w,
-          s.k,
-          s.kernel_h,
-          s.kernel_w,
-          s.stride_h,
-          s.stride_w,
-          s.pad_h,
-          s.pad_w,
-          s.dilation_h,
-          s.dilation_w,
-          s.group,
-          f.bias,
-          f.residual,
-          f.clamps,
-          f.clamps ? lo : 0,
-          f.clamps ? hi : 0};
+  std::vector<int64_t> key = cudnn_graph::shape_key(s);
+  key.insert(key.end(), {f.bias, f.residual, f.clamps, f.clamps ? cudnn_graph::float_bits(f.lo) : 0,
+                         f.clamps ? cudnn_graph::float_bits(f.hi) : 0});
+  return key;
 }
 
-std::mutex& cache_mutex() {
-  static std::mutex mutex;
-  return mutex;
-}
-std::map<std::vector<int64_t>, CachedPlan>& cache() {
-  static std::map<std::vector<int64_t>, CachedPlan> plans;
+cudnn_graph::PlanCache& cache() {
+  static cudnn_graph::PlanCache plans;
   return plans;
 }
 
@@ -162,31 +129,21 @@ bool cudnn_f16_conv_ready(const Int8ConvShape& s, const F16ConvForm& f, bool bui
     if (reason) *reason = "grouped";
     return false;
   }
-  const std::vector<int64_t> key = key_of(s, f);
-  std::lock_guard<std::mutex> lock(cache_mutex());
-  auto it = cache().find(key);
-  if (it == cache().end()) {
-    if (!build) {
-      if (reason) *reason = "no cuDNN plan built for the shape yet";
-      return false;
-    }
-    it = cache().try_emplace(key).first;
-    build_plan(s, f, it->second);
+  const CachedPlan* cached =
+      cache().get(key_of(s, f), build, [&](CachedPlan& out) { build_plan(s, f, out); });
+  if (!cached) {
+    if (reason) *reason = "no cuDNN plan built for the shape yet";
+    return false;
   }
-  if (reason) *reason = it->second.reason;
-  return it->second.plan != nullptr;
+  if (reason) *reason = cached->reason;
+  return cached->plan != nullptr;
 }
 
 bool cudnn_f16_conv_run(const Int8ConvShape& s, const F16ConvForm& f, const void* x,
                         const void* w_ohwi, const void* bias, const void* residual, void* y,
                         const Resources& res) {
-  const CachedPlan* cached = nullptr;
-  {
-    std::lock_guard<std::mutex> lock(cache_mutex());
-    const auto it = cache().find(key_of(s, f));
-    if (it != cache().end() && it->second.plan) cached = &it->second;  // entries never move
-  }
-  if (!cached || cached->workspace > res.workspace_bytes) return false;
+  const CachedPlan* cached = cache().get(key_of(s, f), false);
+  if (!cached || !cached->plan || cached->workspace > res.workspace_bytes) return false;
   cudnn_graph::execute(res.cudnn, *cached->plan, *cached->graph,
                        data_pointers(*cached->graph, x, w_ohwi, bias, residual, y), res.workspace);
   ++runs;

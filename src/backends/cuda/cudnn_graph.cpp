@@ -3,6 +3,7 @@
 #include <cuda_runtime.h>
 
 #include <algorithm>
+#include <cstring>
 #include <limits>
 
 #include "backends/cuda/cuda_device.h"
@@ -75,7 +76,7 @@ void OpGraph::pointwise(cudnnPointwiseMode_t mode, const Desc& x, const Desc* b,
   ops.push_back(op.finalize().get());
 }
 
-void OpGraph::convolution(const ConvGeometry& s, cudnnDataType_t compute, const Desc& x,
+void OpGraph::convolution(const Int8ConvShape& s, cudnnDataType_t compute, const Desc& x,
                           const Desc& w, const Desc& y) {
   Desc& conv = keep.emplace_back(CUDNN_BACKEND_CONVOLUTION_DESCRIPTOR);
   // The end padding that yields exactly the output size.
@@ -260,6 +261,35 @@ TimedPlan fastest_plan(const OpGraph& g, const std::vector<void*>& ptrs, size_t 
   out.workspace =
       static_cast<size_t>(out.plan->get_int64(CUDNN_ATTR_EXECUTION_PLAN_WORKSPACE_SIZE));
   return out;
+}
+
+const CachedPlan* PlanCache::get(const std::vector<int64_t>& key, bool may_build,
+                                 const std::function<void(CachedPlan&)>& build) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  auto it = plans_.find(key);
+  if (it == plans_.end()) {
+    if (!may_build || !build) return nullptr;
+    it = plans_.try_emplace(key).first;
+    build(it->second);
+  }
+  return &it->second;
+}
+
+void PlanCache::clear() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  plans_.clear();
+}
+
+std::vector<int64_t> shape_key(const Int8ConvShape& s) {
+  return {s.n,     s.h,          s.w,          s.c,        s.out_h,    s.out_w,
+          s.k,     s.kernel_h,   s.kernel_w,   s.stride_h, s.stride_w, s.pad_h,
+          s.pad_w, s.dilation_h, s.dilation_w, s.group};
+}
+
+int64_t float_bits(float v) {
+  int32_t bits = 0;
+  std::memcpy(&bits, &v, sizeof bits);
+  return bits;
 }
 
 std::string probe(const OpGraph& g) {

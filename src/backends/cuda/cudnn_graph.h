@@ -9,13 +9,17 @@
 #include <cstddef>
 #include <cstdint>
 #include <deque>
+#include <functional>
+#include <map>
 #include <memory>
+#include <mutex>
 #include <sstream>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "backends/cuda/cuda_check.h"
+#include "backends/cuda/int8_gemm.h"
 
 namespace qrt::cuda::cudnn_graph {
 
@@ -72,12 +76,6 @@ std::vector<int64_t> nhwc_strides(int64_t c, int64_t h, int64_t w);
 // Tensors with ids from kFirstVirtual up are virtual (intermediate, never in memory).
 inline constexpr int64_t kFirstVirtual = 100;
 
-// A 2-D convolution's geometry in the graph's terms.
-struct ConvGeometry {
-  int64_t n, c, h, w, k, out_h, out_w, kernel_h, kernel_w;
-  int64_t stride_h, stride_w, pad_h, pad_w, dilation_h, dilation_w;
-};
-
 // Built descriptors, kept alive together with the operation graph that refers to them.
 struct OpGraph {
   std::deque<Desc> keep;
@@ -93,8 +91,8 @@ struct OpGraph {
   // y = x (op) b, computed in f32; RELU_FWD clamps to [lo, hi].
   void pointwise(cudnnPointwiseMode_t mode, const Desc& x, const Desc* b, const Desc& y,
                  double lo = 0.0, double hi = 0.0);
-  // y = conv(x, w) with `compute` accumulation.
-  void convolution(const ConvGeometry& g, cudnnDataType_t compute, const Desc& x, const Desc& w,
+  // y = conv(x, w) of the NHWC problem `s` (ungrouped) with `compute` accumulation.
+  void convolution(const Int8ConvShape& s, cudnnDataType_t compute, const Desc& x, const Desc& w,
                    const Desc& y);
   // Finalizes the graph over the operations added so far.
   void finish(cudnnHandle_t handle);
@@ -122,6 +120,33 @@ struct TimedPlan {
 };
 TimedPlan fastest_plan(const OpGraph& g, const std::vector<void*>& ptrs, size_t max_workspace,
                        std::ostringstream& log);
+
+// A graph with its chosen plan, or why there is none.
+struct CachedPlan {
+  std::unique_ptr<OpGraph> graph;
+  std::unique_ptr<Desc> plan;  // null: cuDNN has none (reason says why)
+  size_t workspace = 0;
+  std::string reason;
+};
+
+// Plans by key, process-wide (one per convolution kind); entries never move once made.
+class PlanCache {
+ public:
+  // The entry for `key`; when there is none, made by `build` if `may_build`, else null.
+  // Building runs under the cache's lock.
+  const CachedPlan* get(const std::vector<int64_t>& key, bool may_build,
+                        const std::function<void(CachedPlan&)>& build = {});
+  void clear();
+
+ private:
+  std::mutex mutex_;
+  std::map<std::vector<int64_t>, CachedPlan> plans_;
+};
+
+// The start of a cache key: every field of the convolution problem.
+std::vector<int64_t> shape_key(const Int8ConvShape& s);
+// A float's bits, for keys (so that -0 and 0, or NaN payloads, stay apart).
+int64_t float_bits(float v);
 
 // Diagnostics: what heuristics A and FALLBACK return for the graph and what every engine says
 // when finalized (engine id, behaviour notes, status, workspace), line by line.

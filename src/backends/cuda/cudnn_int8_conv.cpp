@@ -11,9 +11,7 @@
 #include <cstring>
 #include <deque>
 #include <limits>
-#include <map>
 #include <memory>
-#include <mutex>
 #include <sstream>
 #include <utility>
 #include <vector>
@@ -68,9 +66,7 @@ std::unique_ptr<OpGraph> build_graph(const Int8ConvShape& s, const Form& f, int 
   auto next_float = [&]() -> Desc& { return g->virtual_float(out_dims, out_strides); };
 
   const Desc& acc = next_float();
-  g->convolution({s.n, s.c, s.h, s.w, s.k, s.out_h, s.out_w, s.kernel_h, s.kernel_w, s.stride_h,
-                  s.stride_w, s.pad_h, s.pad_w, s.dilation_h, s.dilation_w},
-                 CUDNN_DATA_INT32, x, w, acc);
+  g->convolution(s, CUDNN_DATA_INT32, x, w, acc);
 
   const std::vector<int64_t> channel_dims{1, s.k, 1, 1}, channel_strides{s.k, 1, s.k, s.k};
   const std::vector<int64_t> scalar{1, 1, 1, 1};
@@ -138,46 +134,18 @@ std::vector<void*> data_pointers(const OpGraph& g, const int8_t* x, const int8_t
   return p;
 }
 
-struct CachedPlan {
-  std::unique_ptr<OpGraph> graph;
-  std::unique_ptr<Desc> plan;  // null: cuDNN has none (reason says why)
-  size_t workspace = 0;
-  std::string reason;
-};
+using cudnn_graph::CachedPlan;
 
 std::vector<int64_t> key_of(const Int8ConvShape& s, const Form& f) {
-  int32_t lo = 0, hi = 0;
-  std::memcpy(&lo, &f.lo, 4);
-  std::memcpy(&hi, &f.hi, 4);
-  return {s.n,
-          s.h,
-          s.w,
-          s.c,
-          s.out_h,
-          s.out_w,
-          s.k,
-          s.kernel_h,
-          s.kernel_w,
-          s.stride_h,
-          s.stride_w,
-          s.pad_h,
-          s.pad_w,
-          s.dilation_h,
-          s.dilation_w,
-          s.group,
-          f.residual,
-          f.int8_out,
-          f.clamps,
-          f.clamps ? lo : 0,
-          f.clamps ? hi : 0};
+  std::vector<int64_t> key = cudnn_graph::shape_key(s);
+  key.insert(key.end(),
+             {f.residual, f.int8_out, f.clamps, f.clamps ? cudnn_graph::float_bits(f.lo) : 0,
+              f.clamps ? cudnn_graph::float_bits(f.hi) : 0});
+  return key;
 }
 
-std::mutex& cache_mutex() {
-  static std::mutex mutex;
-  return mutex;
-}
-std::map<std::vector<int64_t>, CachedPlan>& cache() {
-  static std::map<std::vector<int64_t>, CachedPlan> plans;
+cudnn_graph::PlanCache& cache() {
+  static cudnn_graph::PlanCache plans;
   return plans;
 }
 
@@ -259,48 +227,34 @@ bool cudnn_int8_conv_ready(const Int8ConvShape& s, const Int8Epilogue& e, bool b
     if (reason) *reason = "f32 output: cuDNN's epilogue is not bit-exact (FMA)";
     return false;
   }
-  const std::vector<int64_t> key = key_of(s, f);
-  std::lock_guard<std::mutex> lock(cache_mutex());
-  auto it = cache().find(key);
-  if (it == cache().end()) {
-    if (!build) {
-      if (reason) *reason = "no cuDNN plan built for the shape yet";
-      return false;
-    }
-    it = cache().try_emplace(key).first;
-    build_plan(s, f, it->second);
+  const CachedPlan* cached =
+      cache().get(key_of(s, f), build, [&](CachedPlan& out) { build_plan(s, f, out); });
+  if (!cached) {
+    if (reason) *reason = "no cuDNN plan built for the shape yet";
+    return false;
   }
-  if (reason) *reason = it->second.reason;
-  return it->second.plan != nullptr;
+  if (reason) *reason = cached->reason;
+  return cached->plan != nullptr;
 }
 
 namespace {
 std::atomic<int64_t> capture_fallbacks{0};
 }  // namespace
 
-void cudnn_int8_conv_forget_plans() {
-  std::lock_guard<std::mutex> lock(cache_mutex());
-  cache().clear();
-}
+void cudnn_int8_conv_forget_plans() { cache().clear(); }
 int64_t cudnn_int8_conv_capture_fallbacks() { return capture_fallbacks.load(); }
 void count_cudnn_int8_capture_fallback() { ++capture_fallbacks; }
 
 size_t cudnn_int8_conv_workspace(const Int8ConvShape& s, const Int8Epilogue& e) {
-  std::lock_guard<std::mutex> lock(cache_mutex());
-  const auto it = cache().find(key_of(s, form_of(e)));
-  return it == cache().end() ? 0 : it->second.workspace;
+  const CachedPlan* cached = cache().get(key_of(s, form_of(e)), false);
+  return cached ? cached->workspace : 0;
 }
 
 void cudnn_int8_conv_run(const Int8ConvShape& s, const int8_t* x, const int8_t* w_ohwi,
                          const Int8Epilogue& e, const void* constants, void* workspace,
                          size_t workspace_bytes, const Resources& res) {
-  const CachedPlan* cached = nullptr;
-  {
-    std::lock_guard<std::mutex> lock(cache_mutex());
-    const auto it = cache().find(key_of(s, form_of(e)));
-    if (it != cache().end() && it->second.plan) cached = &it->second;  // entries never move
-  }
-  if (!cached) throw Error("int8 convolution: no cuDNN plan for the shape");
+  const CachedPlan* cached = cache().get(key_of(s, form_of(e)), false);
+  if (!cached || !cached->plan) throw Error("int8 convolution: no cuDNN plan for the shape");
   if (cached->workspace > workspace_bytes)
     throw Error("int8 convolution: cuDNN's plan needs " + std::to_string(cached->workspace) +
                 " bytes of workspace, " + std::to_string(workspace_bytes) + " are left");
