@@ -117,31 +117,10 @@ __global__ void __launch_bounds__(kThreads) depthwise16_kernel(const DepthwisePa
     const Int8Epilogue& e = p.e;
     // int8: one 16-byte store; f32: four 16-byte stores.
     if (vector_aligned(e, idx, e.y_i8 ? 16 : 4)) {
-      if (e.y_i8) {
-        uint32_t packed[4];
+      float r[kChannels];
 #pragma unroll
-        for (int q = 0; q < 4; ++q) {
-          uint32_t word = 0;
-#pragma unroll
-          for (int j = 0; j < 4; ++j) {
-            const int ch = 4 * q + j;
-            const int8_t v = quantize(e, epilogue_value(e, idx + ch, c0 + ch, acc[ch]));
-            word |= static_cast<uint32_t>(static_cast<uint8_t>(v)) << (8 * j);
-          }
-          packed[q] = word;
-        }
-        *reinterpret_cast<int4*>(e.y_i8 + idx) =
-            make_int4(static_cast<int>(packed[0]), static_cast<int>(packed[1]),
-                      static_cast<int>(packed[2]), static_cast<int>(packed[3]));
-      } else {
-#pragma unroll
-        for (int q = 0; q < 4; ++q)
-          *reinterpret_cast<float4*>(e.y_f32 + idx + 4 * q) =
-              make_float4(epilogue_value(e, idx + 4 * q, c0 + 4 * q, acc[4 * q]),
-                          epilogue_value(e, idx + 4 * q + 1, c0 + 4 * q + 1, acc[4 * q + 1]),
-                          epilogue_value(e, idx + 4 * q + 2, c0 + 4 * q + 2, acc[4 * q + 2]),
-                          epilogue_value(e, idx + 4 * q + 3, c0 + 4 * q + 3, acc[4 * q + 3]));
-      }
+      for (int ch = 0; ch < kChannels; ++ch) r[ch] = epilogue_value(e, idx + ch, c0 + ch, acc[ch]);
+      store16(e, idx, r);
     } else {
 #pragma unroll
       for (int ch = 0; ch < kChannels; ++ch) finish(e, idx + ch, c0 + ch, acc[ch]);

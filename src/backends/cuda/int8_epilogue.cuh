@@ -88,4 +88,28 @@ __device__ __forceinline__ bool vector_aligned(const Int8Epilogue& e, int64_t i,
   return address % (static_cast<uintptr_t>(n) * (e.y_i8 ? 1 : 4)) == 0;
 }
 
+// Stores 16 finished values (residual and activation applied) of channels i .. i + 15: one
+// 16-byte int8 store or four float4 stores; Y + i must be 16-byte aligned.
+__device__ __forceinline__ void store16(const Int8Epilogue& e, int64_t i, const float (&r)[16]) {
+  if (e.y_i8) {
+    uint32_t packed[4];
+#pragma unroll
+    for (int q = 0; q < 4; ++q) {
+      uint32_t word = 0;
+#pragma unroll
+      for (int j = 0; j < 4; ++j)
+        word |= static_cast<uint32_t>(static_cast<uint8_t>(quantize(e, r[4 * q + j]))) << (8 * j);
+      packed[q] = word;
+    }
+    *reinterpret_cast<int4*>(e.y_i8 + i) =
+        make_int4(static_cast<int>(packed[0]), static_cast<int>(packed[1]),
+                  static_cast<int>(packed[2]), static_cast<int>(packed[3]));
+  } else {
+#pragma unroll
+    for (int q = 0; q < 4; ++q)
+      *reinterpret_cast<float4*>(e.y_f32 + i + 4 * q) =
+          make_float4(r[4 * q], r[4 * q + 1], r[4 * q + 2], r[4 * q + 3]);
+  }
+}
+
 }  // namespace qrt::cuda

@@ -303,25 +303,7 @@ __global__ void scatter_phase16_kernel(const float* v, const Int8ConvShape s, in
       r[4 * q + 2] = residual_activation(e, o + 4 * q + 2, x.z);
       r[4 * q + 3] = residual_activation(e, o + 4 * q + 3, x.w);
     }
-    if (e.y_i8) {
-      uint32_t packed[4];
-#pragma unroll
-      for (int q = 0; q < 4; ++q) {
-        uint32_t word = 0;
-#pragma unroll
-        for (int j = 0; j < 4; ++j)
-          word |= static_cast<uint32_t>(static_cast<uint8_t>(quantize(e, r[4 * q + j]))) << (8 * j);
-        packed[q] = word;
-      }
-      *reinterpret_cast<int4*>(e.y_i8 + o) =
-          make_int4(static_cast<int>(packed[0]), static_cast<int>(packed[1]),
-                    static_cast<int>(packed[2]), static_cast<int>(packed[3]));
-    } else {
-#pragma unroll
-      for (int q = 0; q < 4; ++q)
-        *reinterpret_cast<float4*>(e.y_f32 + o + 4 * q) =
-            make_float4(r[4 * q], r[4 * q + 1], r[4 * q + 2], r[4 * q + 3]);
-    }
+    store16(e, o, r);
   }
 }
 
