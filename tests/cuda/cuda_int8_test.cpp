@@ -376,15 +376,17 @@ struct TransposeCase {
 TEST(CudaInt8, ConvTransposeMatchesReference) {
   QRT_SKIP_WITHOUT_GPU();
   const TransposeCase cases[] = {
-      {2, 32, 16, 7, 9, 2, 2, 0, 0, 1, 1},  // the U-Net's upsampling
-      {1, 5, 3, 6, 5, 3, 2, 1, 1, 1, 1},    // pads, output padding
-      {2, 8, 12, 5, 5, 3, 1, 1, 0, 1, 2},   // grouped
-      {1, 6, 4, 4, 6, 3, 2, 2, 1, 2, 1},    // dilation 2
-      {64, 16, 8, 4, 4, 2, 2, 0, 0, 1, 1},  // batch 64
-      {1, 32, 80, 3, 5, 2, 2, 0, 0, 1, 1},  // more than 64 output channels
-      {3, 48, 24, 5, 4, 3, 3, 0, 0, 1, 1},  // 3x3, stride 3
-      {2, 64, 32, 6, 5, 2, 2, 0, 0, 1, 1},  // phases, 16 channels per thread
-      {3, 16, 48, 4, 7, 2, 2, 0, 0, 1, 1},  // phases, 16 channels per thread
+      {2, 32, 16, 7, 9, 2, 2, 0, 0, 1, 1},     // the U-Net's upsampling
+      {1, 5, 3, 6, 5, 3, 2, 1, 1, 1, 1},       // pads, output padding
+      {2, 8, 12, 5, 5, 3, 1, 1, 0, 1, 2},      // grouped
+      {1, 6, 4, 4, 6, 3, 2, 2, 1, 2, 1},       // dilation 2
+      {64, 16, 8, 4, 4, 2, 2, 0, 0, 1, 1},     // batch 64
+      {1, 32, 80, 3, 5, 2, 2, 0, 0, 1, 1},     // more than 64 output channels
+      {3, 48, 24, 5, 4, 3, 3, 0, 0, 1, 1},     // 3x3, stride 3
+      {2, 64, 32, 6, 5, 2, 2, 0, 0, 1, 1},     // phases, 16 channels per thread
+      {3, 16, 48, 4, 7, 2, 2, 0, 0, 1, 1},     // phases, 16 channels per thread
+      {2, 128, 64, 17, 13, 2, 2, 0, 0, 1, 1},  // phases: several row tiles, the U-Net's last
+      {1, 64, 192, 9, 11, 2, 2, 0, 0, 1, 1},   // phases: two 128-channel tiles, one partial
   };
   uint32_t seed = 50;
   for (const TransposeCase& t : cases) {
@@ -419,8 +421,9 @@ TEST(CudaInt8, ConvTransposeMatchesReference) {
     s.pad_h = s.pad_w = t.pad;
     s.dilation_h = s.dilation_w = t.dilation;
     s.group = t.group;
-    for (const char* tactic : {"", "phases"}) {
-      if (*tactic && !cuda::conv_transpose_phases_fit(s)) continue;
+    const std::vector<std::string> tactics = cuda::conv_transpose_int8_tactics(s);
+    EXPECT_EQ(tactics.size(), cuda::conv_transpose_phases_fit(s) ? 3u : 1u);
+    for (const std::string& tactic : tactics) {
       expect_same(run_cuda_nhwc("ConvTransposeInt8", inputs, attrs, {want.dtype(), want.shape()},
                                 tactic, true),
                   want,
@@ -458,53 +461,58 @@ TEST(CudaInt8, WeightPassRepacksOnlyCudaNodes) {
             orig.data_as<int8_t>()[((1 * 3 + 2) * 2 + 1) * 2 + 0]);
 }
 
-// The U-Net's first upsampling (ConvTranspose 2x2 stride 2, 1024 -> 512 channels, 32x32 ->
-// 64x64, batch 1 and 16): the direct gather against one GEMM per output phase.
+// The U-Net's first and last upsamplings (ConvTranspose 2x2 stride 2, 1024 -> 512 channels at
+// 32x32 and 128 -> 64 at 256x256, batch 1 and 16): the direct gather against the phase GEMMs.
 void bench_unet_upsampling(const cuda::Resources& res) {
-  for (int64_t batch : {1, 16}) {
-    cuda::Int8ConvShape s;
-    s.n = batch;
-    s.h = s.w = 32;
-    s.c = 1024;
-    s.k = 512;
-    s.out_h = s.out_w = 64;
-    s.kernel_h = s.kernel_w = s.stride_h = s.stride_w = 2;
-    cuda::DeviceBuffer x(static_cast<size_t>(s.n * s.h * s.w * s.c));
-    cuda::DeviceBuffer w(static_cast<size_t>(s.c * s.k * 4));
-    cuda::DeviceBuffer scales(static_cast<size_t>(s.k) * sizeof(float));
-    cuda::DeviceBuffer y(static_cast<size_t>(s.pixels() * s.k));
-    QRT_CUDA_CHECK(cudaMemset(x.get(), 1, x.size()));
-    QRT_CUDA_CHECK(cudaMemset(w.get(), 1, w.size()));
-    QRT_CUDA_CHECK(cudaMemset(scales.get(), 0, scales.size()));
-    cuda::Int8Epilogue e;
-    e.scales = static_cast<const float*>(scales.get());
-    e.in_scale = 1.f;
-    e.y_i8 = static_cast<int8_t*>(y.get());
-    e.inv_y_scale = 1.f;
-    const double ops = 2.0 * static_cast<double>(s.n * s.h * s.w * s.c * s.k * 4);
-    std::cout << "[ BENCH    ] ConvTranspose 2x2 s2 1024->512 32x32 batch " << batch << ":";
-    for (const char* tactic : {"", "phases"}) {
-      const auto run = [&] {
-        cuda::conv_transpose_int8_nhwc(s, static_cast<const int8_t*>(x.get()),
-                                       static_cast<const int8_t*>(w.get()), e, tactic, res);
-      };
-      run();
-      cudaEvent_t start, stop;
-      QRT_CUDA_CHECK(cudaEventCreate(&start));
-      QRT_CUDA_CHECK(cudaEventCreate(&stop));
-      QRT_CUDA_CHECK(cudaEventRecord(start, res.stream));
-      for (int i = 0; i < 10; ++i) run();
-      QRT_CUDA_CHECK(cudaEventRecord(stop, res.stream));
-      QRT_CUDA_CHECK(cudaEventSynchronize(stop));
-      float ms = 0.f;
-      QRT_CUDA_CHECK(cudaEventElapsedTime(&ms, start, stop));
-      QRT_CUDA_CHECK(cudaEventDestroy(start));
-      QRT_CUDA_CHECK(cudaEventDestroy(stop));
-      ms /= 10.f;
-      std::cout << "  '" << tactic << "' " << ms << " ms " << ops / (ms * 1e-3) / 1e12 << " TOPS";
+  struct Up {
+    int64_t c, k, h;
+  };
+  for (const Up up : {Up{1024, 512, 32}, Up{128, 64, 256}})
+    for (int64_t batch : {1, 16}) {
+      cuda::Int8ConvShape s;
+      s.n = batch;
+      s.h = s.w = up.h;
+      s.c = up.c;
+      s.k = up.k;
+      s.out_h = s.out_w = 2 * up.h;
+      s.kernel_h = s.kernel_w = s.stride_h = s.stride_w = 2;
+      cuda::DeviceBuffer x(static_cast<size_t>(s.n * s.h * s.w * s.c));
+      cuda::DeviceBuffer w(static_cast<size_t>(s.c * s.k * 4));
+      cuda::DeviceBuffer scales(static_cast<size_t>(s.k) * sizeof(float));
+      cuda::DeviceBuffer y(static_cast<size_t>(s.pixels() * s.k));
+      QRT_CUDA_CHECK(cudaMemset(x.get(), 1, x.size()));
+      QRT_CUDA_CHECK(cudaMemset(w.get(), 1, w.size()));
+      QRT_CUDA_CHECK(cudaMemset(scales.get(), 0, scales.size()));
+      cuda::Int8Epilogue e;
+      e.scales = static_cast<const float*>(scales.get());
+      e.in_scale = 1.f;
+      e.y_i8 = static_cast<int8_t*>(y.get());
+      e.inv_y_scale = 1.f;
+      const double ops = 2.0 * static_cast<double>(s.n * s.h * s.w * s.c * s.k * 4);
+      std::cout << "[ BENCH    ] ConvTranspose 2x2 s2 " << s.c << "->" << s.k << " " << s.h << "x"
+                << s.w << " batch " << batch << ":";
+      for (const char* tactic : {"", "phases", "phases_s"}) {
+        const auto run = [&] {
+          cuda::conv_transpose_int8_nhwc(s, static_cast<const int8_t*>(x.get()),
+                                         static_cast<const int8_t*>(w.get()), e, tactic, res);
+        };
+        run();
+        cudaEvent_t start, stop;
+        QRT_CUDA_CHECK(cudaEventCreate(&start));
+        QRT_CUDA_CHECK(cudaEventCreate(&stop));
+        QRT_CUDA_CHECK(cudaEventRecord(start, res.stream));
+        for (int i = 0; i < 10; ++i) run();
+        QRT_CUDA_CHECK(cudaEventRecord(stop, res.stream));
+        QRT_CUDA_CHECK(cudaEventSynchronize(stop));
+        float ms = 0.f;
+        QRT_CUDA_CHECK(cudaEventElapsedTime(&ms, start, stop));
+        QRT_CUDA_CHECK(cudaEventDestroy(start));
+        QRT_CUDA_CHECK(cudaEventDestroy(stop));
+        ms /= 10.f;
+        std::cout << "  '" << tactic << "' " << ms << " ms " << ops / (ms * 1e-3) / 1e12 << " TOPS";
+      }
+      std::cout << "\n";
     }
-    std::cout << "\n";
-  }
 }
 
 // ResNet-50 layers at batch 256: TOPS of each tactic beside cuDNN's legacy int8 convolution

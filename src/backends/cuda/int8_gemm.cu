@@ -261,52 +261,6 @@ __global__ void pack_phases_kernel(const Int8ConvShape s, const int8_t* w, int8_
   }
 }
 
-// One phase's GEMM result (float(acc) * m + bias, f32 [images, h, w, k]) -> the residual,
-// activation and store at output pixel (iy * stride + ky, ix * stride + kx).
-__global__ void scatter_phase_kernel(const float* v, const Int8ConvShape s, int64_t first_image,
-                                     int64_t images, int64_t ky, int64_t kx, const Int8Epilogue e) {
-  const int64_t total = images * s.h * s.w * s.k;
-  for (int64_t i = blockIdx.x * int64_t{blockDim.x} + threadIdx.x; i < total;
-       i += int64_t{gridDim.x} * blockDim.x) {
-    const int64_t oc = i % s.k, ix = i / s.k % s.w, iy = i / (s.k * s.w) % s.h,
-                  n = first_image + i / (s.k * s.w * s.h);
-    const int64_t o =
-        ((n * s.out_h + iy * s.stride_h + ky) * s.out_w + ix * s.stride_w + kx) * s.k + oc;
-    const float r = residual_activation(e, o, v[i]);
-    if (e.y_i8)
-      e.y_i8[o] = quantize(e, r);
-    else
-      e.y_f32[o] = r;
-  }
-}
-
-// The same for channels in multiples of 16: one thread per 16 channels of a pixel (four float4
-// loads, one 16-byte int8 store or four float4 stores), so the index arithmetic is paid once per
-// 16 elements. v, Y and the output pixel offsets must be 16-byte aligned (the caller checks).
-__global__ void scatter_phase16_kernel(const float* v, const Int8ConvShape s, int64_t first_image,
-                                       int64_t images, int64_t ky, int64_t kx,
-                                       const Int8Epilogue e) {
-  const int64_t blocks = s.k / 16, total = images * s.h * s.w * blocks;
-  for (int64_t t = blockIdx.x * int64_t{blockDim.x} + threadIdx.x; t < total;
-       t += int64_t{gridDim.x} * blockDim.x) {
-    const int64_t c0 = t % blocks * 16, pixel = t / blocks;
-    const int64_t ix = pixel % s.w, iy = pixel / s.w % s.h, n = first_image + pixel / (s.w * s.h);
-    const int64_t o =
-        ((n * s.out_h + iy * s.stride_h + ky) * s.out_w + ix * s.stride_w + kx) * s.k + c0;
-    float r[16];
-    const float4* src = reinterpret_cast<const float4*>(v + pixel * s.k + c0);
-#pragma unroll
-    for (int q = 0; q < 4; ++q) {
-      const float4 x = src[q];
-      r[4 * q] = residual_activation(e, o + 4 * q, x.x);
-      r[4 * q + 1] = residual_activation(e, o + 4 * q + 1, x.y);
-      r[4 * q + 2] = residual_activation(e, o + 4 * q + 2, x.z);
-      r[4 * q + 3] = residual_activation(e, o + 4 * q + 3, x.w);
-    }
-    store16(e, o, r);
-  }
-}
-
 // The operands of the cuDNN graph (cudnn_int8_conv.h): m[c] = in_scale * scales[c] rounded once
 // in f32 as in the fused epilogue, the bias or zeros, 1 / y_scale and r_scale.
 __global__ void cudnn_constants_kernel(const Int8Epilogue e, int64_t k,
@@ -340,13 +294,34 @@ __global__ void epilogue_kernel(const int32_t* acc, int64_t rows, int64_t k, int
 // ldmatrix phase reads hit 8 different bank groups.
 constexpr int kBM = 128, kBK = 64, kStages = 4, kThreads = 256;
 
+// A transposed convolution with stride = kernel and no pads run as one 1x1 GEMM per output phase
+// (tap ky, kx), all phases in one launch: blockIdx.z is the tap, whose weights lie tap_bytes
+// apart, and GEMM row (n, iy, ix) is output pixel (n, iy * stride_h + ky, ix * stride_w + kx) of
+// an out_h x out_w image. kernel_w = 0: an ordinary convolution (blockIdx.z is the group).
+struct PhaseMap {
+  int kernel_w = 0, stride_h = 1, stride_w = 1, out_h = 0, out_w = 0, taps = 1;
+  int64_t tap_bytes = 0;
+};
+
 struct IgemmParams {
   Int8ConvShape s;
   const int8_t* x;
   const int8_t* w;  // OHWI
   Int8Epilogue e;
   int pixels, depth, cg, kg;
+  PhaseMap phase;
 };
+
+// The output pixel GEMM row `pixel` is written to (itself, unless the GEMM is a phase).
+__device__ __forceinline__ int64_t output_pixel(const IgemmParams& p, int pixel) {
+  if (p.phase.kernel_w == 0) return pixel;
+  const int tap = static_cast<int>(blockIdx.z);
+  const int ky = tap / p.phase.kernel_w, kx = tap - ky * p.phase.kernel_w;
+  const int w = static_cast<int>(p.s.w), h = static_cast<int>(p.s.h);
+  const int ix = pixel % w, iy = pixel / w % h, n = pixel / (w * h);
+  return (static_cast<int64_t>(n) * p.phase.out_h + iy * p.phase.stride_h + ky) * p.phase.out_w +
+         ix * p.phase.stride_w + kx;
+}
 
 __device__ __forceinline__ uint32_t smem_addr(const void* p) {
   return static_cast<uint32_t>(__cvta_generic_to_shared(p));
@@ -408,7 +383,9 @@ __global__ void __launch_bounds__(kThreads, 2) igemm_kernel(const IgemmParams p)
   extern __shared__ __align__(128) uint8_t smem[];
   const Int8ConvShape& s = p.s;
   const int tid = threadIdx.x, lane = tid & 31, warp = tid >> 5;
-  const int m0 = blockIdx.x * kBM, n0 = blockIdx.y * BN, g = blockIdx.z;
+  const bool phased = p.phase.kernel_w != 0;
+  const int m0 = blockIdx.x * kBM, n0 = blockIdx.y * BN, g = phased ? 0 : blockIdx.z;
+  const int8_t* w_base = phased ? p.w + blockIdx.z * p.phase.tap_bytes : p.w;
   const int chunk = tid & 3, load_row = tid >> 2;
 
   // Per A row this thread loads: the image, and the window's top-left corner.
@@ -430,7 +407,7 @@ __global__ void __launch_bounds__(kThreads, 2) igemm_kernel(const IgemmParams p)
   for (int r = 0; r < T::kBPasses; ++r) {
     const int o = n0 + load_row + r * T::kARows;
     b_valid[r] = o < p.kg;
-    b_rows[r] = p.w + static_cast<int64_t>(g * p.kg + (b_valid[r] ? o : 0)) * p.depth;
+    b_rows[r] = w_base + static_cast<int64_t>(g * p.kg + (b_valid[r] ? o : 0)) * p.depth;
   }
 
   const int k_tiles = (p.depth + kBK - 1) / kBK;
@@ -453,7 +430,7 @@ __global__ void __launch_bounds__(kThreads, 2) igemm_kernel(const IgemmParams p)
     for (int r = 0; r < T::kBPasses; ++r) {
       const bool valid = k_valid && b_valid[r];
       cp_async16(smem_addr(b_s + swizzle(load_row + r * T::kARows, chunk)),
-                 valid ? b_rows[r] + k : p.w, valid);
+                 valid ? b_rows[r] + k : w_base, valid);
     }
   };
 
@@ -523,7 +500,7 @@ __global__ void __launch_bounds__(kThreads, 2) igemm_kernel(const IgemmParams p)
       if (pixel >= p.pixels || o >= p.kg) continue;
       const int4 a = *reinterpret_cast<const int4*>(tile + row * T::kTileStride + col);
       const int64_t oc = static_cast<int64_t>(g) * p.kg + o;
-      const int64_t idx = static_cast<int64_t>(pixel) * s.k + oc;
+      const int64_t idx = output_pixel(p, pixel) * s.k + oc;
       if (o + 3 < p.kg && vector_aligned(p.e, idx, 4)) {
         finish_quad(p.e, idx, oc, a);
       } else {
@@ -541,11 +518,12 @@ __global__ void __launch_bounds__(kThreads, 2) igemm_kernel(const IgemmParams p)
       for (int half = 0; half < 2; ++half) {
         const int pixel = m0 + warp_m * (T::kMi * 16) + i * 16 + (lane >> 2) + half * 8;
         if (pixel >= p.pixels) continue;
+        const int64_t row = output_pixel(p, pixel) * s.k;
 #pragma unroll
         for (int j = 0; j < T::kNj; ++j) {
           const int o = n0 + warp_n * 32 + j * 8 + (lane & 3) * 2;
           const int64_t oc = static_cast<int64_t>(g) * p.kg + o;
-          const int64_t idx = static_cast<int64_t>(pixel) * s.k + oc;
+          const int64_t idx = row + oc;
           const int32_t* c = acc[i][j] + half * 2;
           if (o + 1 < p.kg && vector_aligned(p.e, idx, 2)) {
             finish_pair(p.e, idx, oc, c[0], c[1]);
@@ -560,7 +538,7 @@ __global__ void __launch_bounds__(kThreads, 2) igemm_kernel(const IgemmParams p)
 
 template <int BN, bool kStaged>
 void launch_igemm(const Int8ConvShape& s, const int8_t* x, const int8_t* w_ohwi,
-                  const Int8Epilogue& e, cudaStream_t stream) {
+                  const Int8Epilogue& e, cudaStream_t stream, const PhaseMap& phase = {}) {
   using T = IgemmTile<BN>;
   constexpr int kBytes = kStaged ? T::kSmemBytesStaged : T::kSmemBytes;
   static std::once_flag configured;
@@ -575,10 +553,11 @@ void launch_igemm(const Int8ConvShape& s, const int8_t* x, const int8_t* w_ohwi,
                 static_cast<int>(s.pixels()),
                 static_cast<int>(s.depth()),
                 static_cast<int>(s.group_in()),
-                static_cast<int>(s.group_out())};
+                static_cast<int>(s.group_out()),
+                phase};
   const dim3 grid(static_cast<unsigned>((s.pixels() + kBM - 1) / kBM),
                   static_cast<unsigned>((s.group_out() + BN - 1) / BN),
-                  static_cast<unsigned>(s.group));
+                  static_cast<unsigned>(phase.kernel_w ? phase.taps : s.group));
   igemm_kernel<BN, kStaged><<<grid, kThreads, kBytes, stream>>>(p);
   QRT_CUDA_CHECK_LAUNCH();
 }
@@ -1131,55 +1110,42 @@ void conv_transpose_int8_nhwc(const Int8ConvShape& s, const int8_t* x, const int
                               const Int8Epilogue& e, const std::string& tactic,
                               const Resources& res) {
   if (s.pixels() == 0 || s.k == 0) return;
-  if (tactic == "phases") {
+  if (tactic == "phases" || tactic == "phases_s") {
     std::string why;
     if (!conv_transpose_phases_fit(s, &why))
-      throw Error("int8 transposed convolution: tactic 'phases' does not fit: " + why);
-    // Each output phase (ky, kx) is a 1x1 GEMM over the input pixels; its dequantised sums go
-    // through an f32 buffer in the workspace (a chunk of images at a time) and are finished at
-    // the phase's output pixels: the same arithmetic as the fused epilogue.
+      throw Error("int8 transposed convolution: tactic '" + tactic + "' does not fit: " + why);
+    // Each output phase (ky, kx) is a 1x1 GEMM over the input pixels whose epilogue writes its
+    // rows straight to the phase's output pixels; one launch covers every phase.
     const int64_t taps = s.kernel_h * s.kernel_w;
-    const size_t w_bytes = align_up(static_cast<size_t>(taps * s.k * s.c));
-    const size_t image_bytes = static_cast<size_t>(s.h * s.w * s.k) * sizeof(float);
-    const int64_t images_per_chunk = images_fitting(res.workspace_bytes, w_bytes, image_bytes, s.n);
-    if (images_per_chunk <= 0)
-      throw Error("int8 transposed convolution: the workspace is too small for one image");
+    const size_t w_bytes = static_cast<size_t>(taps * s.k * s.c);
+    if (w_bytes > res.workspace_bytes)
+      throw Error("int8 transposed convolution: the workspace is too small for the weights");
     auto* phases = static_cast<int8_t*>(res.workspace);
-    auto* values = reinterpret_cast<float*>(phases + w_bytes);
     pack_phases_kernel<<<grid_for(taps * s.k * s.c, 256), 256, 0, res.stream>>>(s, w, phases);
     QRT_CUDA_CHECK_LAUNCH();
-    const uintptr_t y_address =
-        e.y_i8 ? reinterpret_cast<uintptr_t>(e.y_i8) : reinterpret_cast<uintptr_t>(e.y_f32);
-    const bool vectorised =
-        s.k % 16 == 0 && y_address % 16 == 0 && reinterpret_cast<uintptr_t>(values) % 16 == 0;
-    Int8Epilogue dequant;
-    dequant.scales = e.scales;
-    dequant.bias = e.bias;
-    dequant.in_scale = e.in_scale;
-    dequant.y_f32 = values;
-    for (int64_t first = 0; first < s.n; first += images_per_chunk) {
-      Int8ConvShape gemm;
-      gemm.n = std::min(images_per_chunk, s.n - first);
-      gemm.h = gemm.out_h = s.h;
-      gemm.w = gemm.out_w = s.w;
-      gemm.c = s.c;
-      gemm.k = s.k;
-      const int8_t* xs = x + first * s.h * s.w * s.c;
-      for (int64_t tap = 0; tap < taps; ++tap) {
-        const int8_t* wp = phases + tap * s.k * s.c;
-        if (s.k <= 64)
-          launch_igemm<64, false>(gemm, xs, wp, dequant, res.stream);
-        else
-          launch_igemm<128, false>(gemm, xs, wp, dequant, res.stream);
-        if (vectorised)
-          scatter_phase16_kernel<<<grid_for(gemm.pixels() * s.k / 16, 256), 256, 0, res.stream>>>(
-              values, s, first, gemm.n, tap / s.kernel_w, tap % s.kernel_w, e);
-        else
-          scatter_phase_kernel<<<grid_for(gemm.pixels() * s.k, 256), 256, 0, res.stream>>>(
-              values, s, first, gemm.n, tap / s.kernel_w, tap % s.kernel_w, e);
-        QRT_CUDA_CHECK_LAUNCH();
-      }
-    }
+    Int8ConvShape gemm;
+    gemm.n = s.n;
+    gemm.h = gemm.out_h = s.h;
+    gemm.w = gemm.out_w = s.w;
+    gemm.c = s.c;
+    gemm.k = s.k;
+    PhaseMap map;
+    map.kernel_w = static_cast<int>(s.kernel_w);
+    map.stride_h = static_cast<int>(s.stride_h);
+    map.stride_w = static_cast<int>(s.stride_w);
+    map.out_h = static_cast<int>(s.out_h);
+    map.out_w = static_cast<int>(s.out_w);
+    map.taps = static_cast<int>(taps);
+    map.tap_bytes = s.k * s.c;
+    const bool staged = tactic == "phases_s";
+    if (s.k <= 64 && staged)
+      launch_igemm<64, true>(gemm, x, phases, e, res.stream, map);
+    else if (s.k <= 64)
+      launch_igemm<64, false>(gemm, x, phases, e, res.stream, map);
+    else if (staged)
+      launch_igemm<128, true>(gemm, x, phases, e, res.stream, map);
+    else
+      launch_igemm<128, false>(gemm, x, phases, e, res.stream, map);
     return;
   }
   conv_transpose_direct_kernel<<<grid_for(s.pixels() * s.k, 256), 256, 0, res.stream>>>(
@@ -1187,8 +1153,12 @@ void conv_transpose_int8_nhwc(const Int8ConvShape& s, const int8_t* x, const int
   QRT_CUDA_CHECK_LAUNCH();
 }
 
-float time_int8_conv(const Int8ConvShape& s, const std::string& tactic, const Resources& res,
-                     int runs, const Int8Epilogue* form) {
+namespace {
+
+// Times `run(x, w, epilogue)` on scratch operands of the shape (see time_int8_conv).
+template <typename Run>
+float time_int8_kernel(const Int8ConvShape& s, const Resources& res, int runs,
+                       const Int8Epilogue* form, const Run& run) {
   const size_t x_bytes = static_cast<size_t>(s.n * s.h * s.w * s.c);
   const size_t y_elems = static_cast<size_t>(s.pixels() * s.k);
   DeviceBuffer x(std::max<size_t>(x_bytes, 1), "tuning input");
@@ -1219,19 +1189,14 @@ float time_int8_conv(const Int8ConvShape& s, const std::string& tactic, const Re
       e.y_f32 = static_cast<float*>(y.get());
     }
   }
-  std::string why;
-  if (tactic == "cudnn" && !cudnn_int8_conv_ready(s, e, true, &why))
-    throw Error("int8 convolution: no cuDNN plan: " + why);
-  if (tactic == "cudnn_pad" && !padded_cudnn_ready(s, e, res.workspace_bytes, true, &why))
-    throw Error("int8 convolution: no cuDNN plan for the padded channels: " + why);
-  const Int8Weights weights = Int8Weights::ohwi(static_cast<const int8_t*>(w.get()), s);
   const auto* xp = static_cast<const int8_t*>(x.get());
-  conv_int8_nhwc(s, xp, weights, e, tactic, res);  // warm-up (and cuBLASLt's plan)
+  const auto* wp = static_cast<const int8_t*>(w.get());
+  run(xp, wp, e);  // warm-up (and cuBLASLt's plan)
   cudaEvent_t start, stop;
   QRT_CUDA_CHECK(cudaEventCreate(&start));
   QRT_CUDA_CHECK(cudaEventCreate(&stop));
   QRT_CUDA_CHECK(cudaEventRecord(start, res.stream));
-  for (int i = 0; i < runs; ++i) conv_int8_nhwc(s, xp, weights, e, tactic, res);
+  for (int i = 0; i < runs; ++i) run(xp, wp, e);
   QRT_CUDA_CHECK(cudaEventRecord(stop, res.stream));
   QRT_CUDA_CHECK(cudaEventSynchronize(stop));
   float ms = 0.f;
@@ -1239,6 +1204,44 @@ float time_int8_conv(const Int8ConvShape& s, const std::string& tactic, const Re
   QRT_CUDA_CHECK(cudaEventDestroy(start));
   QRT_CUDA_CHECK(cudaEventDestroy(stop));
   return ms / static_cast<float>(runs);
+}
+
+}  // namespace
+
+float time_int8_conv(const Int8ConvShape& s, const std::string& tactic, const Resources& res,
+                     int runs, const Int8Epilogue* form) {
+  return time_int8_kernel(
+      s, res, runs, form, [&](const int8_t* x, const int8_t* w, const Int8Epilogue& e) {
+        std::string why;
+        if (tactic == "cudnn" && !cudnn_int8_conv_ready(s, e, true, &why))
+          throw Error("int8 convolution: no cuDNN plan: " + why);
+        if (tactic == "cudnn_pad" && !padded_cudnn_ready(s, e, res.workspace_bytes, true, &why))
+          throw Error("int8 convolution: no cuDNN plan for the padded channels: " + why);
+        conv_int8_nhwc(s, x, Int8Weights::ohwi(w, s), e, tactic, res);
+      });
+}
+
+std::vector<std::string> conv_transpose_int8_tactics(const Int8ConvShape& s) {
+  std::vector<std::string> out{""};
+  if (conv_transpose_phases_fit(s)) out.insert(out.end(), {"phases", "phases_s"});
+  return out;
+}
+
+std::string tune_conv_transpose_int8(const Int8ConvShape& s, const Resources& res,
+                                     const Int8Epilogue* form) {
+  std::string best;
+  float best_ms = std::numeric_limits<float>::infinity();
+  for (const std::string& t : conv_transpose_int8_tactics(s)) {
+    const float ms = time_int8_kernel(s, res, 10, form,
+                                      [&](const int8_t* x, const int8_t* w, const Int8Epilogue& e) {
+                                        conv_transpose_int8_nhwc(s, x, w, e, t, res);
+                                      });
+    if (ms < best_ms) {
+      best_ms = ms;
+      best = t;
+    }
+  }
+  return best;
 }
 
 std::string tune_int8_conv(const Int8ConvShape& s, const Resources& res, const Int8Epilogue* form) {

@@ -114,12 +114,18 @@ void conv_int8_nhwc(const Int8ConvShape& s, const int8_t* x, const Int8Weights& 
 
 // ConvTransposeInt8 in NHWC: X [n, h, w, c], W [c, k/g, kh, kw] (ONNX order), Y [n, out_h,
 // out_w, k]; `s` holds the transposed convolution's strides, begin pads and dilations.
-// Tactics: "" (a direct gather per output element) or "phases" (stride = kernel, no pads,
-// group 1, c a multiple of 16: one 1x1 GEMM per output phase; the kernel's choice when it fits).
+// Tactics: "" (a direct gather per output element) or "phases" / "phases_s" (stride = kernel,
+// no pads, group 1, c a multiple of 16: a 1x1 tensor-core GEMM per output phase, all phases in
+// one launch, the epilogue writing each phase's pixels in place; "_s": staged epilogue).
 void conv_transpose_int8_nhwc(const Int8ConvShape& s, const int8_t* x, const int8_t* w,
                               const Int8Epilogue& e, const std::string& tactic,
                               const Resources& res);
 bool conv_transpose_phases_fit(const Int8ConvShape& s, std::string* reason = nullptr);
+// The tactics that fit the shape, the direct gather first.
+std::vector<std::string> conv_transpose_int8_tactics(const Int8ConvShape& s);
+// The fastest of them on the device (`form` as for time_int8_conv).
+std::string tune_conv_transpose_int8(const Int8ConvShape& s, const Resources& res,
+                                     const Int8Epilogue* form = nullptr);
 
 // Times `tactic` on the shape with scratch buffers (build time: allocates); milliseconds per run.
 // `form` (optional) gives the node's epilogue form: the residual kind (residual_i8 / residual_f32
