@@ -254,6 +254,14 @@ TEST(CudaOps, Pooling) {
       }
       expect_pool("MaxPool", random_i8(shape, seed++), w, 0, "i8");
     }
+  // Dilated max pooling (the int8 2-D fast path and the generic kernel).
+  const Attrs dilated = {{"kernel_shape", std::vector<int64_t>{3, 2}},
+                         {"dilations", std::vector<int64_t>{2, 3}},
+                         {"pads", std::vector<int64_t>{2, 1, 1, 3}}};
+  for (const Shape& shape : shapes) {
+    expect_pool("MaxPool", random_tensor(shape, seed++), dilated, 0, "f32 dilated");
+    expect_pool("MaxPool", random_i8(shape, seed++), dilated, 0, "i8 dilated");
+  }
   for (const Shape& shape : shapes) {
     for (bool half : {false, true}) {
       const Tensor x = as(half, random_tensor(shape, seed++));

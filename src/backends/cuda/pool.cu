@@ -6,6 +6,7 @@
 // divisor counts the taps inside the input, or with count_include_pad those inside the
 // explicitly padded input.
 #include <limits>
+#include <type_traits>
 
 #include "backends/cuda/elementwise.cuh"
 #include "backends/reference/window3d.h"
@@ -141,6 +142,49 @@ __global__ void pool_nhwc(const T* __restrict__ x, T* __restrict__ y, PoolGeomet
   }
 }
 
+// 2-D MaxPool of int8 NHWC, 16 channels a thread: 32-bit index arithmetic and a byte-wise SIMD
+// max (__vmaxs4). The generic kernel's 64-bit divisions per item cost ~3.5x the memory time on
+// ResNet-50's pool (0.305 ms at batch 256, H100). Taps outside the input are skipped, as there.
+struct Pool2d {
+  int in_h, in_w, out_h, out_w, kernel_h, kernel_w, stride_h, stride_w, dilation_h, dilation_w,
+      pad_h, pad_w, packs;
+};
+
+__global__ void max_pool2d_nhwc_i8(const int4* __restrict__ x, int4* __restrict__ y, Pool2d g,
+                                   int total) {
+  for (int i = blockIdx.x * blockDim.x + threadIdx.x; i < total; i += gridDim.x * blockDim.x) {
+    const int c = i % g.packs, pos = i / g.packs;
+    const int ow = pos % g.out_w, oh = pos / g.out_w % g.out_h, n = pos / (g.out_w * g.out_h);
+    const int h0 = oh * g.stride_h - g.pad_h, w0 = ow * g.stride_w - g.pad_w;
+    const int4* image = x + n * g.in_h * g.in_w * g.packs + c;
+    constexpr unsigned kLowest = 0x80808080u;  // -128 in every byte
+    unsigned acc[4] = {kLowest, kLowest, kLowest, kLowest};
+    for (int kh = 0; kh < g.kernel_h; ++kh) {
+      const int ih = h0 + kh * g.dilation_h;
+      if (ih < 0 || ih >= g.in_h) continue;
+      for (int kw = 0; kw < g.kernel_w; ++kw) {
+        const int iw = w0 + kw * g.dilation_w;
+        if (iw < 0 || iw >= g.in_w) continue;
+        const int4 v = image[(ih * g.in_w + iw) * g.packs];
+        acc[0] = __vmaxs4(acc[0], static_cast<unsigned>(v.x));
+        acc[1] = __vmaxs4(acc[1], static_cast<unsigned>(v.y));
+        acc[2] = __vmaxs4(acc[2], static_cast<unsigned>(v.z));
+        acc[3] = __vmaxs4(acc[3], static_cast<unsigned>(v.w));
+      }
+    }
+    y[i] = make_int4(static_cast<int>(acc[0]), static_cast<int>(acc[1]), static_cast<int>(acc[2]),
+                     static_cast<int>(acc[3]));
+  }
+}
+
+// Whether the int8 fast path takes the shape: 2-D, 16-byte channel packs, 32-bit sizes.
+bool fits_max_pool2d_i8(const PoolGeometry& g, const void* x, const void* y, int64_t in_numel,
+                        int64_t out_numel) {
+  constexpr int64_t kLimit = int64_t{1} << 31;
+  return g.in[0] == 1 && g.kernel[0] == 1 && g.channels % 16 == 0 && aligned16(x) && aligned16(y) &&
+         in_numel < kLimit && out_numel < kLimit;
+}
+
 template <typename Reduce, typename T>
 void pool(const KernelArgs& args) {
   const Resources& res = resources(args);
@@ -149,6 +193,19 @@ void pool(const KernelArgs& args) {
   T* y = device_ptr<T>(args.out(0));
   const int64_t total = args.out(0).numel();
   if (!channels_last(args.node)) return launch(res, total, pool_nchw<Reduce, T>, x, y, g, total);
+  if constexpr (std::is_same_v<Reduce, MaxReduce> && std::is_same_v<T, int8_t>) {
+    if (fits_max_pool2d_i8(g, x, y, args.in(0).numel(), total)) {
+      const auto i32 = [](int64_t v) { return static_cast<int>(v); };
+      const Pool2d p{i32(g.in[1]),        i32(g.in[2]),        i32(g.out[1]),
+                     i32(g.out[2]),       i32(g.kernel[1]),    i32(g.kernel[2]),
+                     i32(g.stride[1]),    i32(g.stride[2]),    i32(g.dilation[1]),
+                     i32(g.dilation[2]),  i32(g.pad_begin[1]), i32(g.pad_begin[2]),
+                     i32(g.channels / 16)};
+      const int packs = i32(total / 16);
+      return launch(res, packs, max_pool2d_nhwc_i8, reinterpret_cast<const int4*>(x),
+                    reinterpret_cast<int4*>(y), p, packs);
+    }
+  }
   constexpr int N = kPackOf<T>;
   if (g.channels % N == 0 && aligned16(x) && aligned16(y))
     return launch(res, total / N, pool_nhwc<Reduce, T, N>, x, y, g, total / N);
