@@ -10,7 +10,7 @@
 #
 # Usage: bench/cpu_models.sh QRT OUT_DIR        (QRT: the qrt binary, e.g. build-cpu/qrt)
 # Environment (defaults in brackets):
-#   MODELS ["resnet50 mobilenet_v2 fashion_resnet fashion_cnn"]  PRECISIONS ["fp32 bf16 int8"]
+#   MODELS ["resnet50 mobilenet_v2 fashion_resnet fashion_mobilenetv2 fashion_cnn"]  PRECISIONS ["fp32 bf16 int8"]
 #   BACKENDS ["cpu,reference reference"]  BATCH [64]  THREADS [2]  ITER [5]  WARMUP [1]
 #   CALIB_N [32] random calibration images (Fashion-MNIST models: the bundled sample)
 #   ORT [1] run onnxruntime too   WORK_DIR [/tmp/qrt_cpu_bench] exports, data and plans
@@ -21,7 +21,7 @@ QRT=$(realpath "$1")
 OUT_DIR=$2
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(dirname "$HERE")
-MODELS=${MODELS:-resnet50 mobilenet_v2 fashion_resnet fashion_cnn}
+MODELS=${MODELS:-resnet50 mobilenet_v2 fashion_resnet fashion_mobilenetv2 fashion_cnn}
 PRECISIONS=${PRECISIONS:-fp32 bf16 int8}
 BACKENDS=${BACKENDS:-cpu,reference reference}
 BATCH=${BATCH:-64}
