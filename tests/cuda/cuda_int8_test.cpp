@@ -9,6 +9,7 @@
 #include <iostream>
 #include <limits>
 #include <random>
+#include <span>
 
 #include "backends/cuda/cuda_check.h"
 #include "backends/cuda/cuda_stream_resources.h"
@@ -555,20 +556,13 @@ TEST(CudaInt8Bench, ResNet50Layers) {
   }
 }
 
-// The first layers of the benchmark models (few input channels) on every tactic that fits, int8
-// out with ReLU as in the models: the explicit im2col against the padded implicit GEMM and
-// cuDNN's padded graph, and what tuning picks.
-TEST(CudaInt8Bench, Stems) {
-  QRT_SKIP_WITHOUT_GPU();
-  struct Layer {
-    const char* name;
-    ConvCase conv;
-  };
-  const Layer layers[] = {
-      {"ResNet-50 7x7 s2 C=3 K=64 224x224 batch 256", {256, 3, 64, 224, 224, 7, 7, 2, 3, 1, 1}},
-      {"MobileNetV2 3x3 s2 C=3 K=32 224x224 batch 64", {64, 3, 32, 224, 224, 3, 3, 2, 1, 1, 1}},
-      {"U-Net 3x3 C=1 K=64 512x512 batch 16", {16, 1, 64, 512, 512, 3, 3, 1, 1, 1, 1}},
-  };
+struct BenchLayer {
+  const char* name;
+  ConvCase conv;
+};
+
+// Every tactic that fits each layer, int8 out with ReLU as in the models, and what tuning picks.
+void bench_layers_with_relu(std::span<const BenchLayer> layers) {
   cuda::StreamResources res;
   static int8_t out_marker = 0;
   cuda::Int8Epilogue form;
@@ -576,7 +570,7 @@ TEST(CudaInt8Bench, Stems) {
   form.clamps = 1;
   form.lo = 0.f;
   form.hi = std::numeric_limits<float>::infinity();
-  for (const Layer& l : layers) {
+  for (const BenchLayer& l : layers) {
     const cuda::Int8ConvShape s = shape_of(l.conv);
     const double ops = 2.0 * static_cast<double>(s.pixels()) * static_cast<double>(s.k) *
                        static_cast<double>(s.depth());
@@ -594,6 +588,32 @@ TEST(CudaInt8Bench, Stems) {
     }
     std::cout << "  -> tuned: " << cuda::tune_int8_conv(s, res.get(), &form) << "\n";
   }
+}
+
+// The first layers of the benchmark models (few input channels): the explicit im2col against the
+// padded implicit GEMM and cuDNN's padded graph.
+TEST(CudaInt8Bench, Stems) {
+  QRT_SKIP_WITHOUT_GPU();
+  const BenchLayer layers[] = {
+      {"ResNet-50 7x7 s2 C=3 K=64 224x224 batch 256", {256, 3, 64, 224, 224, 7, 7, 2, 3, 1, 1}},
+      {"MobileNetV2 3x3 s2 C=3 K=32 224x224 batch 64", {64, 3, 32, 224, 224, 3, 3, 2, 1, 1, 1}},
+      {"U-Net 3x3 C=1 K=64 512x512 batch 16", {16, 1, 64, 512, 512, 3, 3, 1, 1, 1, 1}},
+  };
+  bench_layers_with_relu(layers);
+}
+
+// MobileNetV2's slowest pointwise layers at batch 64 (H100 profile: 0.11-0.12 ms each on cuDNN,
+// 4-10x their memory time): few channels in or out at 112x112 and 56x56.
+TEST(CudaInt8Bench, MobileNetV2Pointwise) {
+  QRT_SKIP_WITHOUT_GPU();
+  const BenchLayer layers[] = {
+      {"1x1 C=16 K=96 112x112 batch 64", {64, 16, 96, 112, 112, 1, 1, 1, 0, 1, 1}},
+      {"1x1 C=24 K=144 56x56 batch 64", {64, 24, 144, 56, 56, 1, 1, 1, 0, 1, 1}},
+      {"1x1 C=32 K=16 112x112 batch 64", {64, 32, 16, 112, 112, 1, 1, 1, 0, 1, 1}},
+      {"1x1 C=144 K=24 56x56 batch 64", {64, 144, 24, 56, 56, 1, 1, 1, 0, 1, 1}},
+      {"1x1 C=96 K=24 56x56 batch 64", {64, 96, 24, 56, 56, 1, 1, 1, 0, 1, 1}},
+  };
+  bench_layers_with_relu(layers);
 }
 
 }  // namespace
