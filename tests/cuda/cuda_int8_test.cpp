@@ -423,7 +423,8 @@ TEST(CudaInt8, ConvTransposeMatchesReference) {
     s.dilation_h = s.dilation_w = t.dilation;
     s.group = t.group;
     const std::vector<std::string> tactics = cuda::conv_transpose_int8_tactics(s);
-    EXPECT_EQ(tactics.size(), cuda::conv_transpose_phases_fit(s) ? 3u : 1u);
+    EXPECT_EQ(std::count(tactics.begin(), tactics.end(), "phases"),
+              cuda::conv_transpose_phases_fit(s) ? 1 : 0);
     for (const std::string& tactic : tactics) {
       expect_same(run_cuda_nhwc("ConvTransposeInt8", inputs, attrs, {want.dtype(), want.shape()},
                                 tactic, true),

@@ -291,8 +291,11 @@ __global__ void epilogue_kernel(const int32_t* acc, int64_t rows, int64_t k, int
 // Implicit GEMM on the tensor cores. Block tile kBM pixels x BN channels x kBK depth, 8 warps,
 // kStages-deep cp.async pipeline in shared memory; each smem tile row holds 64 bytes of K (four
 // 16-byte chunks) with the chunk index XOR-swizzled by (row / 2) % 4, so that the 8 rows an
-// ldmatrix phase reads hit 8 different bank groups.
+// ldmatrix phase reads hit 8 different bank groups. The "few k-tiles" variants (tactics
+// igemm64f / igemm64fs) keep 2 stages and 3 blocks per SM: with a shallow depth a block is mostly
+// prologue and epilogue, which only more resident blocks overlap.
 constexpr int kBM = 128, kBK = 64, kStages = 4, kThreads = 256;
+constexpr int kFewStages = 2, kFewMinBlocks = 3, kFewMaxDepth = 256;
 
 // A transposed convolution with stride = kernel and no pads run as one 1x1 GEMM per output phase
 // (tap ky, kx), all phases in one launch: blockIdx.z is the tap, whose weights lie tap_bytes
@@ -357,7 +360,7 @@ __device__ __forceinline__ void mma_s8(int32_t (&c)[4], const uint32_t (&a)[4], 
       : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b0), "r"(b1));
 }
 
-template <int BN>
+template <int BN, int kPipe>
 struct IgemmTile {
   static constexpr int kWarpsN = BN / 32;           // each warp: 32 channels
   static constexpr int kWarpsM = 8 / kWarpsN;       // and kBM / kWarpsM pixels
@@ -367,7 +370,7 @@ struct IgemmTile {
   static constexpr int kAPasses = kBM / kARows;     // 2
   static constexpr int kBPasses = BN / kARows;      // 1 or 2
   static constexpr int kStageBytes = (kBM + BN) * kBK;
-  static constexpr int kSmemBytes = kStages * kStageBytes;
+  static constexpr int kSmemBytes = kPipe * kStageBytes;
   // The staged epilogue's int32 tile, rows padded by 4 words against bank conflicts.
   static constexpr int kTileStride = BN + 4;
   static constexpr int kStagedBytes = kBM * kTileStride * 4;
@@ -377,9 +380,9 @@ struct IgemmTile {
 // kStaged: the epilogue goes through shared memory, each thread finishing 4 consecutive channels
 // of a pixel (vector loads and stores along the NHWC row); otherwise straight from the
 // accumulator fragments (2 channels per store).
-template <int BN, bool kStaged>
-__global__ void __launch_bounds__(kThreads, 2) igemm_kernel(const IgemmParams p) {
-  using T = IgemmTile<BN>;
+template <int BN, bool kStaged, int kPipe, int kMinBlocks>
+__global__ void __launch_bounds__(kThreads, kMinBlocks) igemm_kernel(const IgemmParams p) {
+  using T = IgemmTile<BN, kPipe>;
   extern __shared__ __align__(128) uint8_t smem[];
   const Int8ConvShape& s = p.s;
   const int tid = threadIdx.x, lane = tid & 31, warp = tid >> 5;
@@ -439,18 +442,18 @@ __global__ void __launch_bounds__(kThreads, 2) igemm_kernel(const IgemmParams p)
     for (int j = 0; j < T::kNj; ++j)
       for (int v = 0; v < 4; ++v) acc[i][j][v] = 0;
 
-  for (int st = 0; st < kStages - 1; ++st) {
+  for (int st = 0; st < kPipe - 1; ++st) {
     if (st < k_tiles) load_tile(st, st);
     cp_async_commit();
   }
   const int warp_m = warp / T::kWarpsN, warp_n = warp % T::kWarpsN;
   for (int kt = 0; kt < k_tiles; ++kt) {
-    cp_async_wait<kStages - 2>();
+    cp_async_wait<kPipe - 2>();
     __syncthreads();
-    const int next = kt + kStages - 1;
-    if (next < k_tiles) load_tile(next, next % kStages);
+    const int next = kt + kPipe - 1;
+    if (next < k_tiles) load_tile(next, next % kPipe);
     cp_async_commit();
-    const uint8_t* a_s = smem + (kt % kStages) * T::kStageBytes;
+    const uint8_t* a_s = smem + (kt % kPipe) * T::kStageBytes;
     const uint8_t* b_s = a_s + kBM * kBK;
 #pragma unroll
     for (int ks = 0; ks < 2; ++ks) {
@@ -536,15 +539,16 @@ __global__ void __launch_bounds__(kThreads, 2) igemm_kernel(const IgemmParams p)
   }
 }
 
-template <int BN, bool kStaged>
+template <int BN, bool kStaged, int kPipe = kStages, int kMinBlocks = 2>
 void launch_igemm(const Int8ConvShape& s, const int8_t* x, const int8_t* w_ohwi,
                   const Int8Epilogue& e, cudaStream_t stream, const PhaseMap& phase = {}) {
-  using T = IgemmTile<BN>;
+  using T = IgemmTile<BN, kPipe>;
   constexpr int kBytes = kStaged ? T::kSmemBytesStaged : T::kSmemBytes;
+  constexpr auto kernel = igemm_kernel<BN, kStaged, kPipe, kMinBlocks>;
   static std::once_flag configured;
   std::call_once(configured, [] {
-    QRT_CUDA_CHECK(cudaFuncSetAttribute(igemm_kernel<BN, kStaged>,
-                                        cudaFuncAttributeMaxDynamicSharedMemorySize, kBytes));
+    QRT_CUDA_CHECK(
+        cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, kBytes));
   });
   IgemmParams p{s,
                 x,
@@ -558,7 +562,7 @@ void launch_igemm(const Int8ConvShape& s, const int8_t* x, const int8_t* w_ohwi,
   const dim3 grid(static_cast<unsigned>((s.pixels() + kBM - 1) / kBM),
                   static_cast<unsigned>((s.group_out() + BN - 1) / BN),
                   static_cast<unsigned>(phase.kernel_w ? phase.taps : s.group));
-  igemm_kernel<BN, kStaged><<<grid, kThreads, kBytes, stream>>>(p);
+  kernel<<<grid, kThreads, kBytes, stream>>>(p);
   QRT_CUDA_CHECK_LAUNCH();
 }
 
@@ -964,7 +968,10 @@ bool int8_conv_tactic_fits(const Int8ConvShape& s, const std::string& tactic, st
     return true;
   }
   if (tactic == "igemm64" || tactic == "igemm128" || tactic == "igemm64s" ||
-      tactic == "igemm128s") {
+      tactic == "igemm128s" || tactic == "igemm64f" || tactic == "igemm64fs") {
+    if ((tactic == "igemm64f" || tactic == "igemm64fs") && s.depth() > kFewMaxDepth)
+      return fail(reason,
+                  "deeper than " + std::to_string(kFewMaxDepth) + ": the 4-stage pipeline's shape");
     if (s.group_in() % 16 != 0)
       return fail(reason, "input channels per group " + std::to_string(s.group_in()) +
                               " are not a multiple of 16");
@@ -995,9 +1002,9 @@ bool int8_conv_tactic_fits(const Int8ConvShape& s, const std::string& tactic, st
 
 std::vector<std::string> int8_conv_tactics(const Int8ConvShape& s) {
   std::vector<std::string> out{default_int8_conv_tactic(s)};
-  for (const char* t :
-       {"igemm64", "igemm128", "cublaslt", "igemm64s", "igemm128s", "depthwise", "dw16x2", "dw16x4",
-        "igemm_pad", "cudnn", "cudnn_pad", "im2col", "im2col_s", "im2col_l2"})
+  for (const char* t : {"igemm64", "igemm128", "cublaslt", "igemm64s", "igemm128s", "igemm64f",
+                        "igemm64fs", "depthwise", "dw16x2", "dw16x4", "igemm_pad", "cudnn",
+                        "cudnn_pad", "im2col", "im2col_s", "im2col_l2"})
     if (t != out[0] && int8_conv_tactic_fits(s, t)) out.push_back(t);
   return out;
 }
@@ -1091,6 +1098,10 @@ void conv_int8_nhwc(const Int8ConvShape& s, const int8_t* x, const Int8Weights& 
     launch_igemm<64, true>(s, x, packed, e, res.stream);
   else if (tactic == "igemm128s")
     launch_igemm<128, true>(s, x, packed, e, res.stream);
+  else if (tactic == "igemm64f")
+    launch_igemm<64, false, kFewStages, kFewMinBlocks>(s, x, packed, e, res.stream);
+  else if (tactic == "igemm64fs")
+    launch_igemm<64, true, kFewStages, kFewMinBlocks>(s, x, packed, e, res.stream);
   else
     launch_cublaslt(s, x, packed, e, res, used);
 }
@@ -1110,7 +1121,7 @@ void conv_transpose_int8_nhwc(const Int8ConvShape& s, const int8_t* x, const int
                               const Int8Epilogue& e, const std::string& tactic,
                               const Resources& res) {
   if (s.pixels() == 0 || s.k == 0) return;
-  if (tactic == "phases" || tactic == "phases_s") {
+  if (tactic == "phases" || tactic == "phases_s" || tactic == "phases_f" || tactic == "phases_fs") {
     std::string why;
     if (!conv_transpose_phases_fit(s, &why))
       throw Error("int8 transposed convolution: tactic '" + tactic + "' does not fit: " + why);
@@ -1137,8 +1148,12 @@ void conv_transpose_int8_nhwc(const Int8ConvShape& s, const int8_t* x, const int
     map.out_w = static_cast<int>(s.out_w);
     map.taps = static_cast<int>(taps);
     map.tap_bytes = s.k * s.c;
-    const bool staged = tactic == "phases_s";
-    if (s.k <= 64 && staged)
+    const bool staged = tactic == "phases_s" || tactic == "phases_fs";
+    if (tactic == "phases_f")
+      launch_igemm<64, false, kFewStages, kFewMinBlocks>(gemm, x, phases, e, res.stream, map);
+    else if (tactic == "phases_fs")
+      launch_igemm<64, true, kFewStages, kFewMinBlocks>(gemm, x, phases, e, res.stream, map);
+    else if (s.k <= 64 && staged)
       launch_igemm<64, true>(gemm, x, phases, e, res.stream, map);
     else if (s.k <= 64)
       launch_igemm<64, false>(gemm, x, phases, e, res.stream, map);
@@ -1223,7 +1238,10 @@ float time_int8_conv(const Int8ConvShape& s, const std::string& tactic, const Re
 
 std::vector<std::string> conv_transpose_int8_tactics(const Int8ConvShape& s) {
   std::vector<std::string> out{""};
-  if (conv_transpose_phases_fit(s)) out.insert(out.end(), {"phases", "phases_s"});
+  if (conv_transpose_phases_fit(s)) {
+    out.insert(out.end(), {"phases", "phases_s"});
+    if (s.c <= kFewMaxDepth) out.insert(out.end(), {"phases_f", "phases_fs"});
+  }
   return out;
 }
 

@@ -87,7 +87,8 @@ struct Int8Weights {
 };
 
 // Tactics of ConvInt8 / MatMulInt8: "igemm64" / "igemm128" (our tensor-core kernel with a 64- or
-// 128-channel tile), "cublaslt" (1x1 only), "direct" (any shape). Empty: the default for the
+// 128-channel tile; "igemm64f" / "igemm64fs": its 2-stage, 3-blocks-per-SM variant for depths up
+// to 256), "cublaslt" (1x1 only), "direct" (any shape). Empty: the default for the
 // shape (default_int8_conv_tactic). Also "igemm64s" / "igemm128s" (the same GEMM, its epilogue
 // staged through shared memory for vector stores), "depthwise" (4 channels per thread), "dw16x2" /
 // "dw16x4" (3x3 depthwise, 16 channels and 2 or 4 pixels per thread on dp4a: depthwise_int8.h) and
@@ -116,7 +117,8 @@ void conv_int8_nhwc(const Int8ConvShape& s, const int8_t* x, const Int8Weights& 
 // out_w, k]; `s` holds the transposed convolution's strides, begin pads and dilations.
 // Tactics: "" (a direct gather per output element) or "phases" / "phases_s" (stride = kernel,
 // no pads, group 1, c a multiple of 16: a 1x1 tensor-core GEMM per output phase, all phases in
-// one launch, the epilogue writing each phase's pixels in place; "_s": staged epilogue).
+// one launch, the epilogue writing each phase's pixels in place; "_s": staged epilogue),
+// "phases_f" / "phases_fs" (the same on the few-k-tiles GEMM of igemm64f / igemm64fs).
 void conv_transpose_int8_nhwc(const Int8ConvShape& s, const int8_t* x, const int8_t* w,
                               const Int8Epilogue& e, const std::string& tactic,
                               const Resources& res);
