@@ -151,6 +151,7 @@ class ChannelsLast {
     }
     if (converted == 0) return 0;
     cancel_inverse_transposes();
+    skip_size1_transposes();
     graph_.remove_unused_values();
     graph_.topological_sort();
     return converted;
@@ -463,6 +464,68 @@ class ChannelsLast {
         removed = true;
       }
     }
+  }
+
+  // A Transpose that only moves dims of size 1 (GlobalAveragePool's [N, 1, 1, C] into NCHW
+  // [N, C, 1, 1]) leaves the bytes as they are: a Flatten, or a Reshape to a constant shape
+  // without 0 entries, reads its input instead when its output shape stays the same. The
+  // Transpose goes when nothing else reads it.
+  void skip_size1_transposes() {
+    const auto consumers = graph_.consumers();
+    bool skipped = false;
+    for (ir::Node* t : graph_.nodes()) {
+      ir::Value* b = t->output(0);
+      auto it = consumers.find(b);
+      if (t->op_type != "Transpose" || !t->domain.empty() || graph_.is_graph_output(b) ||
+          it == consumers.end() || !moves_only_size1(*t))
+        continue;
+      for (ir::Node* n : it->second)
+        if (n->input(0) == b && reads_bytes_only(*n, t->input(0)->shape, b->shape)) {
+          n->inputs[0] = t->inputs[0];
+          skipped = true;
+        }
+    }
+    if (skipped) cancel_inverse_transposes();  // drops the Transposes left without consumers
+  }
+
+  static bool is_one(const ir::Dim& d) { return d.is_static() && d.value == 1; }
+
+  // Dims not known to be 1 keep their order.
+  static bool moves_only_size1(const ir::Node& t) {
+    const ir::SymShape& in = t.input(0)->shape;
+    const std::vector<int64_t> perm = t.attr_ints("perm");
+    if (perm.size() != in.size() || in.empty()) return false;
+    int64_t last = -1;
+    for (int64_t p : perm) {
+      if (p < 0 || p >= static_cast<int64_t>(in.size())) return false;
+      if (is_one(in[static_cast<size_t>(p)])) continue;
+      if (p < last) return false;
+      last = p;
+    }
+    return true;
+  }
+
+  // Node n (input 0 of shape `b`, a size-1-only transpose of `a`) gives the same output from
+  // `a`: the non-1 dims are the same in the same order, so only how they are grouped matters.
+  bool reads_bytes_only(const ir::Node& n, const ir::SymShape& a, const ir::SymShape& b) const {
+    if (!n.domain.empty() || n.inputs.size() > 2) return false;
+    if (n.op_type == "Flatten") {
+      if (n.inputs.size() != 1) return false;
+      const int64_t rank = static_cast<int64_t>(a.size());
+      int64_t axis = n.attr_int("axis", 1);
+      if (axis < 0) axis += rank;
+      if (axis < 0 || axis > rank) return false;
+      auto non_one_before = [&](const ir::SymShape& s) {
+        return std::count_if(s.begin(), s.begin() + axis,
+                             [](const ir::Dim& d) { return !is_one(d); });
+      };
+      return non_one_before(a) == non_one_before(b);
+    }
+    if (n.op_type == "Reshape") {
+      const auto shape = constant_ints(n.input(1));
+      return shape && std::none_of(shape->begin(), shape->end(), [](int64_t d) { return d == 0; });
+    }
+    return false;
   }
 
   ir::Graph& graph_;

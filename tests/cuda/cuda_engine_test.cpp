@@ -240,6 +240,67 @@ TEST(CudaEngine, LoadedInt8PlanCapturesItsCudnnConvolutions) {
   EXPECT_EQ(test::max_rel_error(replayed, first), 0.0);
 }
 
+// The INT8 engine quantizes its f32 NCHW input straight into int8 NHWC (qrt.QuantizeToNhwc on
+// the GPU) and gives the outputs bit for bit of the same plan with QuantizeLinear and the
+// Transpose to NHWC back in its place (what engines ran before the fusion; same tactics).
+TEST(CudaEngine, Int8InputQuantizedStraightIntoNhwc) {
+  QRT_SKIP_WITHOUT_GPU();
+  TempDir dir;
+  build("fashion_resnet_qat", "cuda", "int8")->save(dir.file("fused.plan"));
+  auto impl = std::const_pointer_cast<EngineImpl>(load_plan(dir.file("fused.plan")));
+  ir::Graph& g = impl->graph;
+  ir::Node* fused = nullptr;
+  for (ir::Node* n : g.nodes())
+    if (n->op_type == "QuantizeToNhwc") {
+      ASSERT_EQ(fused, nullptr) << "two QuantizeToNhwc nodes";
+      fused = n;
+    }
+  ASSERT_NE(fused, nullptr);
+  EXPECT_EQ(fused->backend, "cuda");
+  EXPECT_TRUE(g.is_graph_input(fused->input(0)));
+  for (const ir::Node* n : g.nodes())
+    EXPECT_FALSE(n->op_type == "QuantizeLinear" && g.is_graph_input(n->input(0)));
+
+  // Unfused: x -> QuantizeLinear -> q (NCHW) -> Transpose(0,2,3,1) -> the fused node's output.
+  ir::Value* y = fused->output(0);
+  ir::Value* q = g.add_value(g.unique_name("input_int8_nchw"));
+  q->dtype = y->dtype;
+  q->quant = y->quant;
+  q->shape = fused->input(0)->shape;
+  ir::Node* quantize =
+      g.add_node("QuantizeLinear", g.unique_name("input_quantize"), fused->inputs, {q});
+  quantize->attrs = fused->attrs;
+  quantize->backend = "cuda";
+  quantize->kernel_dtype = DataType::kFloat32;
+  g.remove_node(fused);
+  ir::Node* transpose = g.add_node("Transpose", g.unique_name("input_int8:nhwc"), {q}, {y});
+  transpose->attrs["perm"] = std::vector<int64_t>{0, 2, 3, 1};
+  transpose->backend = "cuda";
+  transpose->kernel_dtype = DataType::kInt8;
+  g.topological_sort();
+  impl->bind_kernels("the unfused plan");  // save_plan walks the cached node list
+  save_plan(*impl, dir.file("pair.plan"));
+
+  auto with_fusion = Engine::load(dir.file("fused.plan"));
+  auto with_pair = Engine::load(dir.file("pair.plan"));
+  for (int64_t batch : {1, 7, 32}) {
+    const auto inputs = random_inputs(*with_fusion, batch, 41 + static_cast<uint32_t>(batch));
+    for (bool graphs : {false, true}) {
+      auto a = with_fusion->create_context();
+      auto b = with_pair->create_context();
+      a->set_cuda_graph(graphs);
+      b->set_cuda_graph(graphs);
+      for (int rep = 0; rep < 2; ++rep) {
+        const Tensor fa = only_output(a->run(inputs));
+        const Tensor fb = only_output(b->run(inputs));
+        ASSERT_EQ(fa.nbytes(), fb.nbytes());
+        EXPECT_EQ(std::memcmp(fa.data(), fb.data(), fa.nbytes()), 0)
+            << "batch " << batch << " graphs " << graphs << " run " << rep;
+      }
+    }
+  }
+}
+
 TEST(CudaEngine, InputsInGpuMemoryAreAClearError) {
   QRT_SKIP_WITHOUT_GPU();
   auto gpu = build("fashion_cnn", "cuda");

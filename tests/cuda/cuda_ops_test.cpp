@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <iterator>
 #include <string>
 #include <vector>
 
@@ -187,6 +188,49 @@ TEST(CudaOps, QuantizeAndDequantizeLinear) {
   const Tensor q32 =
       Tensor::from_vector(DataType::kInt32, {4}, std::vector<int32_t>{-7, 0, 9, 123456});
   expect_match("DequantizeLinear", {q32, make_f32({}, {0.001f})}, {}, 0, "int32");
+}
+
+// qrt.QuantizeToNhwc (the INT8 engine's input): both kernels (C <= 4 per pixel, larger C
+// through shared memory; vector loads where H*W is a multiple of 4, word stores where C is)
+// bit for bit against the reference, ties, saturation, infinities and NaN included.
+TEST(CudaOps, QuantizeToNhwc) {
+  QRT_SKIP_WITHOUT_GPU();
+  const float scale = 0.05f;
+  const float special[] = {NAN,           INFINITY,       -INFINITY,       1e30f,
+                           -1e30f,        0.5f * scale,   -0.5f * scale,   1.5f * scale,
+                           -2.5f * scale, 126.5f * scale, -128.5f * scale, 127.5f * scale,
+                           -0.f,          127.4f * scale};
+  uint32_t seed = 40;
+  for (int64_t c : {1, 2, 3, 4, 6, 16, 20, 37, 64})
+    for (const Shape& hw : std::vector<Shape>{{7, 5}, {9, 11}, {8, 6}, {1, 1}, {33, 32}})
+      for (int64_t n : {1, 5}) {
+        Tensor x = random_tensor({n, c, hw[0], hw[1]}, seed++, -150.f * scale, 150.f * scale);
+        for (int64_t i = 0; i < x.numel(); i += 3)
+          x.data_as<float>()[i] = special[static_cast<size_t>(i / 3) % std::size(special)];
+        const std::string what = "C=" + std::to_string(c) + " " + std::to_string(hw[0]) + "x" +
+                                 std::to_string(hw[1]) + " N=" + std::to_string(n);
+        for (int8_t zero_point : {int8_t{0}, int8_t{-3}}) {
+          const Tensor zp =
+              Tensor::from_vector(DataType::kInt8, {}, std::vector<int8_t>{zero_point});
+          expect_match("QuantizeToNhwc", {x, make_f32({}, {scale}), zp}, {}, 0, what);
+          // And the pair it replaces.
+          const Tensor pair =
+              run_op("Transpose", {run_op("QuantizeLinear", {x, make_f32({}, {scale}), zp})[0]},
+                     {{"perm", std::vector<int64_t>{0, 2, 3, 1}}})[0];
+          expect_same(run_cuda_op("QuantizeToNhwc", {x, make_f32({}, {scale}), zp})[0], pair, 0,
+                      what + " against QuantizeLinear + Transpose");
+        }
+        expect_match("QuantizeToNhwc",
+                     {x, to_f16(make_f32({}, {0.0173f})),
+                      Tensor::from_vector(DataType::kInt8, {}, std::vector<int8_t>{5})},
+                     {}, 0, what + " f16 scale");
+      }
+  // A tensor larger than one grid's worth of blocks (grid-stride loops) and batch 256 (ResNet's
+  // first layer input, smaller).
+  expect_match("QuantizeToNhwc",
+               {random_tensor({256, 3, 32, 32}, 90, -10.f, 10.f), make_f32({}, {0.04f}),
+                Tensor::from_vector(DataType::kInt8, {}, std::vector<int8_t>{0})},
+               {}, 0, "batch 256");
 }
 
 TEST(CudaOps, AddInt8) {

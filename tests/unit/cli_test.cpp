@@ -127,7 +127,7 @@ TEST_F(Cli, Bf16WithoutOneDnnSupportFallsBackWithAReason) {
                                 "has no bf16 implementation on this CPU (instruction set avx2"),
             std::string::npos)
       << inspect.output;
-  EXPECT_NE(inspect.output.find("  0   reference   12      bf16\n"), std::string::npos)
+  EXPECT_NE(inspect.output.find("  0   reference   11      bf16\n"), std::string::npos)
       << inspect.output;
 }
 

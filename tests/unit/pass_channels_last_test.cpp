@@ -286,6 +286,33 @@ TEST(ChannelsLastPass, ValueUsedByConvAndFlattenGetsOneTransposeBack) {
   EXPECT_EQ(b.graph().find_value("Conv1_out")->shape.at(3).value, 3);  // kept its name, NHWC
 }
 
+// GlobalAveragePool's NHWC [N, 1, 1, C] has the bytes of NCHW [N, C, 1, 1]: a Flatten or a
+// Reshape to a constant shape reads it directly, the Transpose back goes.
+TEST(ChannelsLastPass, TransposeMovingOnlySize1DimsIsSkippedBeforeFlattenAndReshape) {
+  const Built b = build_both(
+      [](GraphMaker& m) {
+        ir::Value* p = m.op("GlobalAveragePool", {m.conv(m.input("x", {-1, 4, 10, 12}), 4, 5)});
+        m.output(m.op("Flatten", {p}));
+        m.output(m.op("Reshape", {p, m.constant(test::make_i64({2}, {-1, 5}))}));
+      },
+      kX);
+  EXPECT_EQ(count_op(b.graph(), "Transpose"), 1u);  // x:nhwc only
+  EXPECT_EQ(b.graph().find_value("GlobalAveragePool2_out:nchw"), nullptr);
+}
+
+TEST(ChannelsLastPass, TransposeMovingOnlySize1DimsStaysWhereTheGroupingDiffers) {
+  const Built b = build_both(
+      [](GraphMaker& m) {
+        ir::Value* p = m.op("GlobalAveragePool", {m.conv(m.input("x", {-1, 4, 10, 12}), 4, 5)});
+        // [N, 5, 1, 1] flattened at 2 is [N * 5, 1]; [N, 1, 1, 5] would give [N, 5].
+        m.output(m.op("Flatten", {p}, {{"axis", int64_t{2}}}));
+        // A 0 copies a dim of the input, which differs between the layouts.
+        m.output(m.op("Reshape", {p, m.constant(test::make_i64({3}, {0, 0, -1}))}));
+      },
+      kX);
+  EXPECT_EQ(count_op(b.graph(), "Transpose"), 2u);  // x:nhwc and the shared one back
+}
+
 TEST(ChannelsLastPass, GraphOutputsKeepTheirNamesAndLayout) {
   const Built b = build_both(
       [](GraphMaker& m) {

@@ -22,6 +22,20 @@ __device__ __forceinline__ Q saturate_int(float v) {
   return static_cast<Q>(__float2int_rn(fminf(fmaxf(v, kLo), kHi)));
 }
 
+// QuantizeLinear of one element (docs/quantization.md): saturate(rint(x / scale) + zero_point)
+// with a true f32 division, rint rounding half to even, NaN -> 0. The zero point is optional
+// (omitted: nothing is added). QuantizeLinear and the fused input quantization
+// (qrt.QuantizeToNhwc) both call it, so they round alike.
+template <typename Q>
+struct QuantizeLinearFn {
+  template <typename S, typename... Z>
+  __device__ __forceinline__ Q operator()(float x, S scale, Z... zero_point) const {
+    float r = rintf(__fdiv_rn(x, static_cast<float>(scale)));
+    ((r = __fadd_rn(r, static_cast<float>(zero_point))), ...);
+    return saturate_int<Q>(r);
+  }
+};
+
 // The activation and requantization of an int8 op's f32 result (attributes activation,
 // clip_min, clip_max, y_scale): relu is max(v, 0); clip is max(v, lo) then min(v, hi).
 struct Int8Epilogue {

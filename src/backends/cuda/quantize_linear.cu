@@ -21,16 +21,6 @@ Tensor channel_view(const KernelArgs& args, size_t i) {
   return Tensor::borrow(t.dtype(), shape, const_cast<void*>(t.data()));
 }
 
-template <typename Q>
-struct QuantizeFn {
-  template <typename S, typename... Z>
-  __device__ Q operator()(float x, S scale, Z... zero_point) const {
-    float r = rintf(__fdiv_rn(x, static_cast<float>(scale)));
-    ((r = __fadd_rn(r, static_cast<float>(zero_point))), ...);
-    return saturate_int<Q>(r);
-  }
-};
-
 struct DequantizeFn {
   template <typename X, typename S, typename... Z>
   __device__ float operator()(X x, S scale, Z... zero_point) const {
@@ -67,9 +57,9 @@ struct QuantizeKernel {
       visit_scale(args, [&](auto scale) {
         using S = decltype(scale);
         if (args.out(0).dtype() == DataType::kInt8)
-          run_linear<QuantizeFn<int8_t>, int8_t, X, S, int8_t>(args, {});
+          run_linear<QuantizeLinearFn<int8_t>, int8_t, X, S, int8_t>(args, {});
         else
-          run_linear<QuantizeFn<uint8_t>, uint8_t, X, S, uint8_t>(args, {});
+          run_linear<QuantizeLinearFn<uint8_t>, uint8_t, X, S, uint8_t>(args, {});
       });
     };
   }
