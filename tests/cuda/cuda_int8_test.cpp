@@ -180,8 +180,8 @@ void add_epilogue(std::vector<Tensor>& inputs, Attrs& attrs, const EpilogueCase&
 struct ConvCase {
   int64_t n, c, k, h, w, kh, kw, stride, pad, dilation, group;
   // Optional: another stride and begin pad along the width, other end (bottom, right) pads.
-  int64_t stride_w = 0;                    // 0: `stride`
-  int64_t pad_w = -1;                      // -1: `pad`
+  int64_t stride_w = 0;                     // 0: `stride`
+  int64_t pad_w = -1;                       // -1: `pad`
   int64_t pad_bottom = -1, pad_right = -1;  // -1: the begin pad of the axis
   int64_t sw() const { return stride_w > 0 ? stride_w : stride; }
   int64_t pw() const { return pad_w >= 0 ? pad_w : pad; }
@@ -243,8 +243,8 @@ void check_conv(const ConvCase& t, uint32_t seed, const std::vector<std::string>
                          : " stride_w " + std::to_string(t.sw()) + " pads " +
                                std::to_string(t.pad) + "," + std::to_string(t.pw()) + "," +
                                std::to_string(t.pb()) + "," + std::to_string(t.pr())) +
-          " tactic '" + tactic + "'" + (passes ? " packed" : "") +
-          " epilogue " + std::to_string(seed % std::size(kEpilogues));
+          " tactic '" + tactic + "'" + (passes ? " packed" : "") + " epilogue " +
+          std::to_string(seed % std::size(kEpilogues));
       expect_same(run_cuda_nhwc("ConvInt8", nhwc, attrs, out, tactic, passes, workspace_bytes),
                   want, what + " workspace " + std::to_string(workspace_bytes), tactic);
     }
@@ -318,16 +318,16 @@ TEST(CudaInt8, Im2colMatchesReference) {
 TEST(CudaInt8, SpaceToDepthMatchesReference) {
   QRT_SKIP_WITHOUT_GPU();
   const ConvCase cases[] = {
-      {1, 3, 64, 37, 29, 7, 7, 2, 3, 1, 1},  // ResNet's stem, odd sizes: 4x4 taps of 16 channels
-      {3, 3, 64, 37, 29, 7, 7, 2, 3, 1, 1},  // the same, batch 3
-      {3, 3, 32, 15, 17, 3, 3, 2, 1, 1, 1},  // MobileNetV2's stem: 2x2 taps
-      {1, 3, 32, 16, 16, 3, 3, 2, 1, 1, 1},  // even sizes
-      {2, 1, 64, 17, 19, 3, 3, 2, 1, 1, 1},  // grey: 4 real channels of 16
-      {3, 4, 40, 13, 11, 5, 5, 2, 2, 1, 1},  // 4 channels, 5x5
-      {1, 16, 24, 9, 13, 5, 5, 2, 2, 1, 1},  // 64 channels per block, 576 deep
-      {2, 3, 130, 14, 10, 7, 7, 2, 3, 1, 1},   // 130 output channels: a 128 tile with a tail
-      {2, 3, 20, 16, 17, 3, 3, 3, 1, 1, 1},    // stride 3: 27 channels -> 32
-      {1, 4, 16, 15, 15, 4, 4, 4, 0, 1, 1},    // stride = kernel 4 (patches), no pads
+      {1, 3, 64, 37, 29, 7, 7, 2, 3, 1, 1},     // ResNet's stem, odd sizes: 4x4 taps of 16 channels
+      {3, 3, 64, 37, 29, 7, 7, 2, 3, 1, 1},     // the same, batch 3
+      {3, 3, 32, 15, 17, 3, 3, 2, 1, 1, 1},     // MobileNetV2's stem: 2x2 taps
+      {1, 3, 32, 16, 16, 3, 3, 2, 1, 1, 1},     // even sizes
+      {2, 1, 64, 17, 19, 3, 3, 2, 1, 1, 1},     // grey: 4 real channels of 16
+      {3, 4, 40, 13, 11, 5, 5, 2, 2, 1, 1},     // 4 channels, 5x5
+      {1, 16, 24, 9, 13, 5, 5, 2, 2, 1, 1},     // 64 channels per block, 576 deep
+      {2, 3, 130, 14, 10, 7, 7, 2, 3, 1, 1},    // 130 output channels: a 128 tile with a tail
+      {2, 3, 20, 16, 17, 3, 3, 3, 1, 1, 1},     // stride 3: 27 channels -> 32
+      {1, 4, 16, 15, 15, 4, 4, 4, 0, 1, 1},     // stride = kernel 4 (patches), no pads
       {2, 3, 24, 19, 14, 7, 7, 2, 3, 1, 1, 1},  // stride 2 x 1: blocks of 2 x 1 pixels
       {3, 3, 32, 16, 15, 3, 3, 2, 0, 1, 1, 0, -1, 1, 1},  // pads 0 begin, 1 end (TF's SAME)
       {1, 2, 48, 11, 12, 3, 5, 2, 2, 1, 1, 3, 1, 0, 3},   // 3x5, stride 2x3, pads 2,1 / 0,3
@@ -429,17 +429,18 @@ std::vector<int32_t> space_to_depth_sums(const cuda::Int8ConvShape& s, const int
 // weights in ONNX order and in OHWI order.
 TEST(CudaInt8, SpaceToDepthSumsOnTheHost) {
   std::vector<ConvCase> cases{
-      {2, 3, 4, 37, 29, 7, 7, 2, 3, 1, 1},                // ResNet's stem
-      {2, 3, 4, 15, 17, 3, 3, 2, 1, 1, 1},                // MobileNetV2's stem
-      {1, 2, 3, 11, 12, 3, 5, 2, 2, 1, 1, 3, 1, 0, 3},    // per-axis strides and pads
-      {1, 3, 3, 16, 15, 3, 3, 2, 0, 1, 1, 0, -1, 1, 1},   // TF's SAME pads
-      {2, 3, 2, 1, 1, 7, 7, 2, 3, 1, 1},                  // a 1x1 image
+      {2, 3, 4, 37, 29, 7, 7, 2, 3, 1, 1},               // ResNet's stem
+      {2, 3, 4, 15, 17, 3, 3, 2, 1, 1, 1},               // MobileNetV2's stem
+      {1, 2, 3, 11, 12, 3, 5, 2, 2, 1, 1, 3, 1, 0, 3},   // per-axis strides and pads
+      {1, 3, 3, 16, 15, 3, 3, 2, 0, 1, 1, 0, -1, 1, 1},  // TF's SAME pads
+      {2, 3, 2, 1, 1, 7, 7, 2, 3, 1, 1},                 // a 1x1 image
   };
   std::mt19937 rng(7);
   auto pick = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
   while (cases.size() < 300) {
-    ConvCase t{pick(1, 2), pick(1, 16), pick(1, 3), pick(1, 13), pick(1, 13), pick(1, 7),
-               pick(1, 7), pick(1, 4), pick(0, 4), 1, 1};
+    ConvCase t{pick(1, 2),  pick(1, 16), pick(1, 3), pick(1, 13),
+               pick(1, 13), pick(1, 7),  pick(1, 7), pick(1, 4),
+               pick(0, 4),  1,           1};
     t.stride_w = pick(1, 4);
     t.pad_w = pick(0, 4);
     t.pad_bottom = pick(0, 4);
@@ -471,9 +472,9 @@ TEST(CudaInt8, SpaceToDepthSumsOnTheHost) {
     const std::string what = "n" + std::to_string(t.n) + " c" + std::to_string(t.c) + " " +
                              std::to_string(t.h) + "x" + std::to_string(t.w) + " kernel " +
                              std::to_string(t.kh) + "x" + std::to_string(t.kw) + " strides " +
-                             std::to_string(t.stride) + "," + std::to_string(t.sw()) +
-                             " pads " + std::to_string(t.pad) + "," + std::to_string(t.pw()) +
-                             "," + std::to_string(t.pb()) + "," + std::to_string(t.pr());
+                             std::to_string(t.stride) + "," + std::to_string(t.sw()) + " pads " +
+                             std::to_string(t.pad) + "," + std::to_string(t.pw()) + "," +
+                             std::to_string(t.pb()) + "," + std::to_string(t.pr());
     const std::vector<int32_t> want = strided_sums(s, x.data_as<int8_t>(), oihw);
     EXPECT_EQ(space_to_depth_sums(s, x.data_as<int8_t>(), oihw), want) << what << " (oihw)";
     EXPECT_EQ(space_to_depth_sums(s, x.data_as<int8_t>(), ohwi), want) << what << " (ohwi)";
@@ -569,8 +570,7 @@ TEST(CudaInt8, ChunkedTacticsOnASmallWorkspace) {
         << err.what();
   }
   try {  // the rearranged weights alone (8 x 256 bytes) exceed it
-    run_cuda_nhwc("ConvInt8", inputs, attrs, {DataType::kInt8, {1, 9, 9, 8}}, "s2d64", false,
-                  1024);
+    run_cuda_nhwc("ConvInt8", inputs, attrs, {DataType::kInt8, {1, 9, 9, 8}}, "s2d64", false, 1024);
     ADD_FAILURE() << "a workspace of 1024 bytes took the rearranged weights and input";
   } catch (const Error& err) {
     EXPECT_NE(std::string(err.what()).find("workspace is too small"), std::string::npos)
