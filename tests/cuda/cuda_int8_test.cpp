@@ -843,8 +843,9 @@ void bench_layers_with_relu(std::span<const BenchLayer> layers) {
   }
 }
 
-// The first layers of the benchmark models (few input channels): the explicit im2col against the
-// padded implicit GEMM and cuDNN's padded graph.
+// The first layers of the benchmark models (few input channels): the explicit im2col and
+// space-to-depth (s2d*, the strided stems) against the padded implicit GEMM and cuDNN's padded
+// graph.
 TEST(CudaInt8Bench, Stems) {
   QRT_SKIP_WITHOUT_GPU();
   const BenchLayer layers[] = {
