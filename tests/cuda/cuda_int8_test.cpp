@@ -14,6 +14,7 @@
 #include "backends/cuda/cuda_check.h"
 #include "backends/cuda/cuda_stream_resources.h"
 #include "backends/cuda/int8_gemm.h"
+#include "backends/cuda/space_to_depth_int8.h"
 #include "backends/kernel_registry.h"
 #include "cuda/cuda_test_util.h"
 #include "op_test_util.h"
@@ -139,10 +140,10 @@ void expect_same(const Tensor& got, const Tensor& want, const std::string& what,
 }
 
 // Every tactic, those not yet chosen by tuning (int8_gemm.h) too; "" is the default.
-constexpr const char* kTactics[] = {"",          "direct",    "igemm64",   "igemm128", "cublaslt",
-                                    "igemm64s",  "igemm128s", "depthwise", "dw16x2",   "dw16x4",
-                                    "igemm_pad", "cudnn",     "cudnn_pad", "im2col",   "im2col_s",
-                                    "im2col_l2", "small16"};
+constexpr const char* kTactics[] = {
+    "",          "direct",    "igemm64", "igemm128",  "cublaslt", "igemm64s",  "igemm128s",
+    "depthwise", "dw16x2",    "dw16x4",  "igemm_pad", "cudnn",    "cudnn_pad", "im2col",
+    "im2col_s",  "im2col_l2", "small16", "s2d64",     "s2d64s",   "s2d128s",   "s2d64fs"};
 
 struct EpilogueCase {
   bool int8_out;
@@ -178,6 +179,15 @@ void add_epilogue(std::vector<Tensor>& inputs, Attrs& attrs, const EpilogueCase&
 
 struct ConvCase {
   int64_t n, c, k, h, w, kh, kw, stride, pad, dilation, group;
+  // Optional: another stride and begin pad along the width, other end (bottom, right) pads.
+  int64_t stride_w = 0;                     // 0: `stride`
+  int64_t pad_w = -1;                       // -1: `pad`
+  int64_t pad_bottom = -1, pad_right = -1;  // -1: the begin pad of the axis
+  int64_t sw() const { return stride_w > 0 ? stride_w : stride; }
+  int64_t pw() const { return pad_w >= 0 ? pad_w : pad; }
+  int64_t pb() const { return pad_bottom >= 0 ? pad_bottom : pad; }
+  int64_t pr() const { return pad_right >= 0 ? pad_right : pw(); }
+  bool symmetric() const { return sw() == stride && pw() == pad && pb() == pad && pr() == pad; }
 };
 
 cuda::Int8ConvShape shape_of(const ConvCase& t) {
@@ -189,12 +199,14 @@ cuda::Int8ConvShape shape_of(const ConvCase& t) {
   s.k = t.k;
   s.kernel_h = t.kh;
   s.kernel_w = t.kw;
-  s.stride_h = s.stride_w = t.stride;
-  s.pad_h = s.pad_w = t.pad;
+  s.stride_h = t.stride;
+  s.stride_w = t.sw();
+  s.pad_h = t.pad;
+  s.pad_w = t.pw();
   s.dilation_h = s.dilation_w = t.dilation;
   s.group = t.group;
-  s.out_h = (t.h + 2 * t.pad - (t.kh - 1) * t.dilation - 1) / t.stride + 1;
-  s.out_w = (t.w + 2 * t.pad - (t.kw - 1) * t.dilation - 1) / t.stride + 1;
+  s.out_h = (t.h + t.pad + t.pb() - (t.kh - 1) * t.dilation - 1) / t.stride + 1;
+  s.out_w = (t.w + t.pw() + t.pr() - (t.kw - 1) * t.dilation - 1) / t.sw() + 1;
   return s;
 }
 
@@ -206,8 +218,8 @@ void check_conv(const ConvCase& t, uint32_t seed, const std::vector<std::string>
   const EpilogueCase& e = kEpilogues[seed % std::size(kEpilogues)];
   std::vector<Tensor> inputs{random_i8({t.n, t.c, t.h, t.w}, seed),
                              random_i8({t.k, t.c / t.group, t.kh, t.kw}, seed + 7)};
-  Attrs attrs{{"strides", std::vector<int64_t>{t.stride, t.stride}},
-              {"pads", std::vector<int64_t>{t.pad, t.pad, t.pad, t.pad}},
+  Attrs attrs{{"strides", std::vector<int64_t>{t.stride, t.sw()}},
+              {"pads", std::vector<int64_t>{t.pad, t.pw(), t.pb(), t.pr()}},
               {"dilations", std::vector<int64_t>{t.dilation, t.dilation}},
               {"group", t.group}};
   add_epilogue(inputs, attrs, e, t.k, s.depth(), {t.n, t.k, s.out_h, s.out_w}, seed, "x_scale");
@@ -226,8 +238,13 @@ void check_conv(const ConvCase& t, uint32_t seed, const std::vector<std::string>
           " " + std::to_string(t.h) + "x" + std::to_string(t.w) + " kernel " +
           std::to_string(t.kh) + "x" + std::to_string(t.kw) + " s" + std::to_string(t.stride) +
           " p" + std::to_string(t.pad) + " d" + std::to_string(t.dilation) + " g" +
-          std::to_string(t.group) + " tactic '" + tactic + "'" + (passes ? " packed" : "") +
-          " epilogue " + std::to_string(seed % std::size(kEpilogues));
+          std::to_string(t.group) +
+          (t.symmetric() ? std::string()
+                         : " stride_w " + std::to_string(t.sw()) + " pads " +
+                               std::to_string(t.pad) + "," + std::to_string(t.pw()) + "," +
+                               std::to_string(t.pb()) + "," + std::to_string(t.pr())) +
+          " tactic '" + tactic + "'" + (passes ? " packed" : "") + " epilogue " +
+          std::to_string(seed % std::size(kEpilogues));
       expect_same(run_cuda_nhwc("ConvInt8", nhwc, attrs, out, tactic, passes, workspace_bytes),
                   want, what + " workspace " + std::to_string(workspace_bytes), tactic);
     }
@@ -294,8 +311,237 @@ TEST(CudaInt8, Im2colMatchesReference) {
     for (int i = 0; i < 2; ++i) check_conv(t, seed++, tactics);
 }
 
-// A workspace that holds two images' padded input or patch matrix: the chunked tactics take
-// three chunks, the last one partial (5 images); one that holds none gives a clear error.
+// The space-to-depth tactics (space_to_depth_int8.h) on first layers with few channels:
+// ResNet's and MobileNetV2's stems at small odd sizes, grey and 4-channel inputs, strides 2 to 4,
+// a rearranged pixel of 64 channels, more than one 128-channel tile, different strides and pads
+// per axis, end pads other than the begin pads, a 1x1 image, batches 1 to 3, every epilogue.
+TEST(CudaInt8, SpaceToDepthMatchesReference) {
+  QRT_SKIP_WITHOUT_GPU();
+  const ConvCase cases[] = {
+      {1, 3, 64, 37, 29, 7, 7, 2, 3, 1, 1},     // ResNet's stem, odd sizes: 4x4 taps of 16 channels
+      {3, 3, 64, 37, 29, 7, 7, 2, 3, 1, 1},     // the same, batch 3
+      {3, 3, 32, 15, 17, 3, 3, 2, 1, 1, 1},     // MobileNetV2's stem: 2x2 taps
+      {1, 3, 32, 16, 16, 3, 3, 2, 1, 1, 1},     // even sizes
+      {2, 1, 64, 17, 19, 3, 3, 2, 1, 1, 1},     // grey: 4 real channels of 16
+      {3, 4, 40, 13, 11, 5, 5, 2, 2, 1, 1},     // 4 channels, 5x5
+      {1, 16, 24, 9, 13, 5, 5, 2, 2, 1, 1},     // 64 channels per block, 576 deep
+      {2, 3, 130, 14, 10, 7, 7, 2, 3, 1, 1},    // 130 output channels: a 128 tile with a tail
+      {2, 3, 20, 16, 17, 3, 3, 3, 1, 1, 1},     // stride 3: 27 channels -> 32
+      {1, 4, 16, 15, 15, 4, 4, 4, 0, 1, 1},     // stride = kernel 4 (patches), no pads
+      {2, 3, 24, 19, 14, 7, 7, 2, 3, 1, 1, 1},  // stride 2 x 1: blocks of 2 x 1 pixels
+      {3, 3, 32, 16, 15, 3, 3, 2, 0, 1, 1, 0, -1, 1, 1},  // pads 0 begin, 1 end (TF's SAME)
+      {1, 2, 48, 11, 12, 3, 5, 2, 2, 1, 1, 3, 1, 0, 3},   // 3x5, stride 2x3, pads 2,1 / 0,3
+      {1, 3, 8, 3, 3, 3, 3, 2, 1, 1, 1},                  // 2x2 output pixels
+      {2, 3, 64, 1, 1, 7, 7, 2, 3, 1, 1},                 // a 1x1 image
+  };
+  const std::vector<std::string> tactics{"im2col_s", "s2d64", "s2d64s", "s2d128s", "s2d64fs"};
+  uint32_t seed = 500;
+  for (const ConvCase& t : cases) {
+    std::string why;
+    ASSERT_TRUE(cuda::int8_conv_tactic_fits(shape_of(t), "s2d64", &why)) << why;
+    for (int i = 0; i < 2; ++i) check_conv(t, seed++, tactics);
+  }
+}
+
+// The int32 sums of a group-1 convolution without dilation over X NHWC and W in `w`'s order:
+// [n, out_h, out_w, k].
+std::vector<int32_t> strided_sums(const cuda::Int8ConvShape& s, const int8_t* x,
+                                  const cuda::Int8Weights& w) {
+  std::vector<int32_t> out(static_cast<size_t>(s.pixels() * s.k));
+  for (int64_t n = 0; n < s.n; ++n)
+    for (int64_t oh = 0; oh < s.out_h; ++oh)
+      for (int64_t ow = 0; ow < s.out_w; ++ow)
+        for (int64_t o = 0; o < s.k; ++o) {
+          int32_t acc = 0;
+          for (int64_t kh = 0; kh < s.kernel_h; ++kh) {
+            const int64_t ih = oh * s.stride_h - s.pad_h + kh;
+            if (ih < 0 || ih >= s.h) continue;
+            for (int64_t kw = 0; kw < s.kernel_w; ++kw) {
+              const int64_t iw = ow * s.stride_w - s.pad_w + kw;
+              if (iw < 0 || iw >= s.w) continue;
+              for (int64_t ci = 0; ci < s.c; ++ci)
+                acc += int32_t{x[((n * s.h + ih) * s.w + iw) * s.c + ci]} *
+                       int32_t{w.data[o * w.out + ci * w.in + kh * w.tap_h + kw * w.tap_w]};
+            }
+          }
+          out[static_cast<size_t>(((n * s.out_h + oh) * s.out_w + ow) * s.k + o)] = acc;
+        }
+  return out;
+}
+
+// The same sums as the space-to-depth tactics compute them: X' from the kernel's own chunk
+// function, W' from its own weight offsets, then the stride-1 convolution over X' with the
+// implicit GEMM's bounds (taps outside X' read zeros).
+std::vector<int32_t> space_to_depth_sums(const cuda::Int8ConvShape& s, const int8_t* x,
+                                         const cuda::Int8Weights& w) {
+  const cuda::SpaceToDepth g = cuda::space_to_depth_geometry(s);
+  const cuda::Int8ConvShape& t = g.gemm;
+  EXPECT_EQ(t.c % 16, 0);
+  EXPECT_EQ(t.stride_h, 1);
+  EXPECT_EQ(t.stride_w, 1);
+  std::vector<int8_t> xs(static_cast<size_t>(t.n * t.h * t.w * t.c), 99);
+  for (int64_t n = 0; n < t.n; ++n)
+    for (int64_t i = 0; i < t.h; ++i)
+      for (int64_t j = 0; j < t.w; ++j)
+        for (int64_t q = 0; q < t.c / 16; ++q) {
+          uint32_t words[4];
+          cuda::space_to_depth_chunk(s, g, x + n * s.h * s.w * s.c, static_cast<int>(i),
+                                     static_cast<int>(j), static_cast<int>(q), words);
+          for (int b = 0; b < 16; ++b)  // the int4 store's byte order (little-endian)
+            xs[static_cast<size_t>(((n * t.h + i) * t.w + j) * t.c + q * 16 + b)] =
+                static_cast<int8_t>(words[b / 4] >> (8 * (b % 4)));
+        }
+  std::vector<int8_t> ws(static_cast<size_t>(t.k * t.depth()), 99);
+  for (int64_t o = 0; o < t.k; ++o)
+    for (int64_t th = 0; th < t.kernel_h; ++th)
+      for (int64_t tw = 0; tw < t.kernel_w; ++tw)
+        for (int64_t cc = 0; cc < t.c; ++cc) {
+          const int64_t from = cuda::space_to_depth_weight_offset(s, g, w, o, th, tw, cc);
+          ws[static_cast<size_t>(((o * t.kernel_h + th) * t.kernel_w + tw) * t.c + cc)] =
+              from < 0 ? int8_t{0} : w.data[from];
+        }
+  std::vector<int32_t> out(static_cast<size_t>(t.pixels() * t.k));
+  for (int64_t n = 0; n < t.n; ++n)
+    for (int64_t oh = 0; oh < t.out_h; ++oh)
+      for (int64_t ow = 0; ow < t.out_w; ++ow)
+        for (int64_t o = 0; o < t.k; ++o) {
+          int32_t acc = 0;
+          for (int64_t th = 0; th < t.kernel_h; ++th) {
+            const int64_t i = oh - t.pad_h + th;
+            if (i < 0 || i >= t.h) continue;
+            for (int64_t tw = 0; tw < t.kernel_w; ++tw) {
+              const int64_t j = ow - t.pad_w + tw;
+              if (j < 0 || j >= t.w) continue;
+              for (int64_t cc = 0; cc < t.c; ++cc)
+                acc += int32_t{xs[static_cast<size_t>(((n * t.h + i) * t.w + j) * t.c + cc)]} *
+                       int32_t{ws[static_cast<size_t>(
+                           ((o * t.kernel_h + th) * t.kernel_w + tw) * t.c + cc)]};
+            }
+          }
+          out[static_cast<size_t>(((n * t.out_h + oh) * t.out_w + ow) * t.k + o)] = acc;
+        }
+  return out;
+}
+
+// The space-to-depth index arithmetic on the host (no GPU needed): the rearranged convolution
+// gives the strided one's sums for ResNet's and MobileNetV2's stems and for random shapes
+// (strides 1 to 4 per axis, kernels 1 to 7, pads 0 to 4 per side, 1 to 16 channels), with the
+// weights in ONNX order and in OHWI order.
+TEST(CudaInt8, SpaceToDepthSumsOnTheHost) {
+  std::vector<ConvCase> cases{
+      {2, 3, 4, 37, 29, 7, 7, 2, 3, 1, 1},               // ResNet's stem
+      {2, 3, 4, 15, 17, 3, 3, 2, 1, 1, 1},               // MobileNetV2's stem
+      {1, 2, 3, 11, 12, 3, 5, 2, 2, 1, 1, 3, 1, 0, 3},   // per-axis strides and pads
+      {1, 3, 3, 16, 15, 3, 3, 2, 0, 1, 1, 0, -1, 1, 1},  // TF's SAME pads
+      {2, 3, 2, 1, 1, 7, 7, 2, 3, 1, 1},                 // a 1x1 image
+  };
+  std::mt19937 rng(7);
+  auto pick = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
+  while (cases.size() < 300) {
+    ConvCase t{pick(1, 2),  pick(1, 16), pick(1, 3), pick(1, 13),
+               pick(1, 13), pick(1, 7),  pick(1, 7), pick(1, 4),
+               pick(0, 4),  1,           1};
+    t.stride_w = pick(1, 4);
+    t.pad_w = pick(0, 4);
+    t.pad_bottom = pick(0, 4);
+    t.pad_right = pick(0, 4);
+    const cuda::Int8ConvShape s = shape_of(t);
+    if (t.h + t.pad + t.pb() < t.kh || t.w + t.pw() + t.pr() < t.kw) continue;  // no output
+    if (!cuda::space_to_depth_fits(s)) continue;
+    cases.push_back(t);
+  }
+  uint32_t seed = 900;
+  int64_t checked = 0;
+  for (const ConvCase& t : cases) {
+    const cuda::Int8ConvShape s = shape_of(t);
+    std::string why;
+    ASSERT_TRUE(cuda::space_to_depth_fits(s, &why)) << why;
+    ASSERT_GT(s.pixels(), 0);
+    const Tensor x = random_i8({t.n, t.h, t.w, t.c}, seed++);
+    const Tensor w = random_i8({t.k, t.c, t.kh, t.kw}, seed++);
+    const cuda::Int8Weights oihw = cuda::Int8Weights::oihw(w.data_as<int8_t>(), s);
+    // The same weights in OHWI order, as the backend pass packs them.
+    std::vector<int8_t> packed(static_cast<size_t>(w.numel()));
+    for (int64_t o = 0; o < t.k; ++o)
+      for (int64_t ci = 0; ci < t.c; ++ci)
+        for (int64_t kh = 0; kh < t.kh; ++kh)
+          for (int64_t kw = 0; kw < t.kw; ++kw)
+            packed[static_cast<size_t>(((o * t.kh + kh) * t.kw + kw) * t.c + ci)] =
+                w.data_as<int8_t>()[((o * t.c + ci) * t.kh + kh) * t.kw + kw];
+    const cuda::Int8Weights ohwi = cuda::Int8Weights::ohwi(packed.data(), s);
+    const std::string what = "n" + std::to_string(t.n) + " c" + std::to_string(t.c) + " " +
+                             std::to_string(t.h) + "x" + std::to_string(t.w) + " kernel " +
+                             std::to_string(t.kh) + "x" + std::to_string(t.kw) + " strides " +
+                             std::to_string(t.stride) + "," + std::to_string(t.sw()) + " pads " +
+                             std::to_string(t.pad) + "," + std::to_string(t.pw()) + "," +
+                             std::to_string(t.pb()) + "," + std::to_string(t.pr());
+    const std::vector<int32_t> want = strided_sums(s, x.data_as<int8_t>(), oihw);
+    EXPECT_EQ(space_to_depth_sums(s, x.data_as<int8_t>(), oihw), want) << what << " (oihw)";
+    EXPECT_EQ(space_to_depth_sums(s, x.data_as<int8_t>(), ohwi), want) << what << " (ohwi)";
+    ++checked;
+  }
+  EXPECT_EQ(checked, 300);
+}
+
+// The rearranged problems of the two stems, and the fit rule (pure host logic: runs without a GPU
+// too).
+TEST(CudaInt8, SpaceToDepthGeometryAndFit) {
+  const cuda::Int8ConvShape resnet = shape_of({256, 3, 64, 224, 224, 7, 7, 2, 3, 1, 1});
+  const cuda::SpaceToDepth r = cuda::space_to_depth_geometry(resnet);
+  // a in [floor(-3 / 2), floor(3 / 2)] = [-2, 1]: 4 taps, begin pad 2, over 112 x 112 blocks.
+  EXPECT_EQ(r.block_channels, 12);
+  EXPECT_EQ(r.gemm.c, 16);
+  EXPECT_EQ(r.gemm.kernel_h, 4);
+  EXPECT_EQ(r.gemm.kernel_w, 4);
+  EXPECT_EQ(r.gemm.pad_h, 2);
+  EXPECT_EQ(r.gemm.pad_w, 2);
+  EXPECT_EQ(r.gemm.h, 112);
+  EXPECT_EQ(r.gemm.w, 112);
+  EXPECT_EQ(r.gemm.out_h, 112);
+  EXPECT_EQ(r.gemm.depth(), 256);
+  const cuda::Int8ConvShape mobilenet = shape_of({64, 3, 32, 224, 224, 3, 3, 2, 1, 1, 1});
+  const cuda::SpaceToDepth m = cuda::space_to_depth_geometry(mobilenet);
+  // a in [floor(-1 / 2), floor(1 / 2)] = [-1, 0]: 2 taps, begin pad 1.
+  EXPECT_EQ(m.gemm.kernel_h, 2);
+  EXPECT_EQ(m.gemm.kernel_w, 2);
+  EXPECT_EQ(m.gemm.pad_h, 1);
+  EXPECT_EQ(m.gemm.pad_w, 1);
+  EXPECT_EQ(m.gemm.depth(), 64);
+
+  for (const cuda::Int8ConvShape& s : {resnet, mobilenet}) {
+    const std::vector<std::string> tactics = cuda::int8_conv_tactics(s);
+    for (const char* t : {"s2d64", "s2d64s", "s2d128s", "s2d64fs"})
+      EXPECT_NE(std::find(tactics.begin(), tactics.end(), t), tactics.end()) << t;
+  }
+  // 11x11 stride 2 over 4 channels: 6x6 taps of 16 = 576 deep, beyond the 2-stage GEMM's 256.
+  const cuda::Int8ConvShape deep = shape_of({1, 4, 8, 64, 64, 11, 11, 2, 5, 1, 1});
+  EXPECT_TRUE(cuda::int8_conv_tactic_fits(deep, "s2d64s"));
+  std::string deep_why;
+  EXPECT_FALSE(cuda::int8_conv_tactic_fits(deep, "s2d64fs", &deep_why));
+  EXPECT_NE(deep_why.find("deeper than 256"), std::string::npos) << deep_why;
+  const struct {
+    ConvCase conv;
+    const char* reason;
+  } misfits[] = {
+      {{1, 3, 64, 32, 32, 3, 3, 1, 1, 1, 1}, "stride 1"},
+      {{1, 4, 8, 16, 16, 3, 3, 2, 1, 1, 2}, "grouped"},
+      {{1, 3, 8, 16, 16, 3, 3, 2, 2, 2, 1}, "dilated"},
+      {{1, 17, 8, 16, 16, 3, 3, 2, 1, 1, 1}, "not few channels"},
+      {{1, 16, 8, 64, 64, 11, 11, 2, 5, 1, 1}, "deep"},  // 6x6 taps of 64 channels
+  };
+  for (const auto& m2 : misfits) {
+    const cuda::Int8ConvShape s = shape_of(m2.conv);
+    for (const char* t : {"s2d64", "s2d64s", "s2d128s", "s2d64fs"}) {
+      std::string why;
+      EXPECT_FALSE(cuda::int8_conv_tactic_fits(s, t, &why)) << m2.reason;
+      EXPECT_NE(why.find(m2.reason), std::string::npos) << why;
+    }
+  }
+}
+
+// A workspace that holds two images' padded input, patch matrix or rearranged input: the
+// chunked tactics take three chunks, the last one partial (5 images); one that holds none gives
+// a clear error.
 TEST(CudaInt8, ChunkedTacticsOnASmallWorkspace) {
   QRT_SKIP_WITHOUT_GPU();
   const ConvCase t{5, 3, 24, 20, 18, 7, 7, 2, 3, 1, 1};
@@ -307,6 +553,12 @@ TEST(CudaInt8, ChunkedTacticsOnASmallWorkspace) {
   ASSERT_EQ((workspace - 18944) / 5760, 2u);
   for (uint32_t seed = 400; seed < 400 + std::size(kEpilogues); ++seed)
     check_conv(t, seed, {"igemm_pad", "im2col", "im2col_s", "im2col_l2"}, workspace);
+  // s2d: weights 24 x 4 x 4 x 16 = 6144 bytes, a rearranged image 10 x 9 x 16 = 1440.
+  const cuda::SpaceToDepth g = cuda::space_to_depth_geometry(s);
+  ASSERT_EQ(g.gemm.k * g.gemm.depth(), 6144);
+  ASSERT_EQ(g.gemm.h * g.gemm.w * g.gemm.c, 1440);
+  for (uint32_t seed = 400; seed < 400 + std::size(kEpilogues); ++seed)
+    check_conv(t, seed, {"s2d64", "s2d64s", "s2d128s", "s2d64fs"}, 6144 + 2 * 1440 + 100);
 
   std::vector<Tensor> inputs{random_i8({1, 18, 18, 3}, 1), random_i8({8, 3, 7, 7}, 2),
                              test::random_tensor({8}, 3, 0.001f, 0.01f)};
@@ -319,6 +571,13 @@ TEST(CudaInt8, ChunkedTacticsOnASmallWorkspace) {
     run_cuda_nhwc("ConvInt8", inputs, attrs, {DataType::kInt8, {1, 9, 9, 8}}, "im2col", false,
                   1024);
     ADD_FAILURE() << "a workspace of 1024 bytes took a 9x9x160 patch matrix";
+  } catch (const Error& err) {
+    EXPECT_NE(std::string(err.what()).find("workspace is too small"), std::string::npos)
+        << err.what();
+  }
+  try {  // the rearranged weights alone (8 x 256 bytes) exceed it
+    run_cuda_nhwc("ConvInt8", inputs, attrs, {DataType::kInt8, {1, 9, 9, 8}}, "s2d64", false, 1024);
+    ADD_FAILURE() << "a workspace of 1024 bytes took the rearranged weights and input";
   } catch (const Error& err) {
     EXPECT_NE(std::string(err.what()).find("workspace is too small"), std::string::npos)
         << err.what();
@@ -591,8 +850,9 @@ void bench_layers_with_relu(std::span<const BenchLayer> layers) {
   }
 }
 
-// The first layers of the benchmark models (few input channels): the explicit im2col against the
-// padded implicit GEMM and cuDNN's padded graph.
+// The first layers of the benchmark models (few input channels): the explicit im2col and
+// space-to-depth (s2d*, the strided stems) against the padded implicit GEMM and cuDNN's padded
+// graph.
 TEST(CudaInt8Bench, Stems) {
   QRT_SKIP_WITHOUT_GPU();
   const BenchLayer layers[] = {

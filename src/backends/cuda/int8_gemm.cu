@@ -21,6 +21,7 @@
 #include "backends/cuda/int8_epilogue.cuh"
 #include "backends/cuda/int8_gemm.h"
 #include "backends/cuda/small_conv_int8.h"
+#include "backends/cuda/space_to_depth_int8.h"
 
 namespace qrt::cuda {
 namespace {
@@ -939,6 +940,12 @@ std::string default_int8_conv_tactic(const Int8ConvShape& s) {
 
 bool int8_conv_tactic_fits(const Int8ConvShape& s, const std::string& tactic, std::string* reason) {
   if (tactic == "direct") return true;
+  if (is_space_to_depth_tactic(tactic)) {
+    if (!space_to_depth_fits(s, reason)) return false;
+    // The 2-stage GEMM takes depths up to kFewMaxDepth.
+    return tactic != "s2d64fs" ||
+           int8_conv_tactic_fits(space_to_depth_geometry(s).gemm, "igemm64fs", reason);
+  }
   if (tactic == "dw16x2" || tactic == "dw16x4") return depthwise16_fits(s, reason);
   if (tactic == "small16") return small_conv_fits(s, reason);
   if (tactic == "depthwise") {
@@ -1002,9 +1009,10 @@ bool int8_conv_tactic_fits(const Int8ConvShape& s, const std::string& tactic, st
 
 std::vector<std::string> int8_conv_tactics(const Int8ConvShape& s) {
   std::vector<std::string> out{default_int8_conv_tactic(s)};
-  for (const char* t : {"igemm64", "igemm128", "cublaslt", "igemm64s", "igemm128s", "igemm64f",
-                        "igemm64fs", "depthwise", "dw16x2", "dw16x4", "igemm_pad", "cudnn",
-                        "cudnn_pad", "im2col", "im2col_s", "im2col_l2"})
+  for (const char* t :
+       {"igemm64",   "igemm128",  "cublaslt", "igemm64s",  "igemm128s", "igemm64f",  "igemm64fs",
+        "depthwise", "dw16x2",    "dw16x4",   "igemm_pad", "cudnn",     "cudnn_pad", "im2col",
+        "im2col_s",  "im2col_l2", "s2d64",    "s2d64s",    "s2d128s",   "s2d64fs"})
     if (t != out[0] && int8_conv_tactic_fits(s, t)) out.push_back(t);
   return out;
 }
@@ -1020,6 +1028,10 @@ void conv_int8_nhwc(const Int8ConvShape& s, const int8_t* x, const Int8Weights& 
   // 4-channel kernel runs.
   if (tactic == "small16") {
     launch_small_conv(s, x, w, e, res.stream);
+    return;
+  }
+  if (is_space_to_depth_tactic(tactic)) {
+    launch_space_to_depth(s, x, w, e, tactic, res);
     return;
   }
   const bool dw16 = tactic == "dw16x2" || tactic == "dw16x4";
@@ -1104,6 +1116,30 @@ void conv_int8_nhwc(const Int8ConvShape& s, const int8_t* x, const Int8Weights& 
     launch_igemm<64, true, kFewStages, kFewMinBlocks>(s, x, packed, e, res.stream);
   else
     launch_cublaslt(s, x, packed, e, res, used);
+}
+
+void implicit_gemm_int8(const Int8ConvShape& s, const int8_t* x, const int8_t* w_ohwi,
+                        const Int8Epilogue& e, int block_n, bool staged, cudaStream_t stream,
+                        bool few_stages) {
+  std::string why;
+  if (!int8_conv_tactic_fits(s, few_stages ? "igemm64fs" : "igemm64", &why))
+    throw Error("implicit int8 GEMM: the shape does not fit: " + why);
+  if (few_stages && block_n != 64)
+    throw Error("implicit int8 GEMM: the 2-stage variant has 64-channel tiles only");
+  if (few_stages && staged)
+    launch_igemm<64, true, kFewStages, kFewMinBlocks>(s, x, w_ohwi, e, stream);
+  else if (few_stages)
+    launch_igemm<64, false, kFewStages, kFewMinBlocks>(s, x, w_ohwi, e, stream);
+  else if (block_n == 64 && staged)
+    launch_igemm<64, true>(s, x, w_ohwi, e, stream);
+  else if (block_n == 64)
+    launch_igemm<64, false>(s, x, w_ohwi, e, stream);
+  else if (block_n == 128 && staged)
+    launch_igemm<128, true>(s, x, w_ohwi, e, stream);
+  else if (block_n == 128)
+    launch_igemm<128, false>(s, x, w_ohwi, e, stream);
+  else
+    throw Error("implicit int8 GEMM: no tile of " + std::to_string(block_n) + " channels");
 }
 
 bool conv_transpose_phases_fit(const Int8ConvShape& s, std::string* reason) {

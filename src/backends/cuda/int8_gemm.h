@@ -100,7 +100,9 @@ struct Int8Weights {
 // to 16] in the workspace, a chunk of images at a time, then the GEMM as a 1x1 convolution over
 // it), "im2col_s" (that with the staged epilogue), "im2col_l2" (staged, chunks small enough to
 // stay in L2), "small16" (few input or output channels, 16 output channels per thread:
-// small_conv_int8.h).
+// small_conv_int8.h), "s2d64" / "s2d64s" / "s2d128s" (a strided convolution over few channels
+// as a stride-1 one over the input rearranged space-to-depth in the workspace, then the GEMM:
+// space_to_depth_int8.h).
 std::string default_int8_conv_tactic(const Int8ConvShape& s);
 // Whether `tactic` can run the shape; *reason says why not.
 bool int8_conv_tactic_fits(const Int8ConvShape& s, const std::string& tactic,
@@ -112,6 +114,14 @@ std::vector<std::string> int8_conv_tactics(const Int8ConvShape& s);
 // order are repacked there first).
 void conv_int8_nhwc(const Int8ConvShape& s, const int8_t* x, const Int8Weights& w,
                     const Int8Epilogue& e, const std::string& tactic, const Resources& res);
+
+// The implicit GEMM alone (the "igemm*" tactics' kernel) for other files' tactics: X NHWC with
+// c a multiple of 16 (group_in() for grouped shapes), W packed OHWI, both 16-byte aligned;
+// block_n 64 or 128 output channels per tile, `staged`: the epilogue through shared memory.
+// `few_stages`: the 2-stage variant of igemm64f / igemm64fs (block_n 64, depth <= 256).
+void implicit_gemm_int8(const Int8ConvShape& s, const int8_t* x, const int8_t* w_ohwi,
+                        const Int8Epilogue& e, int block_n, bool staged, cudaStream_t stream,
+                        bool few_stages = false);
 
 // ConvTransposeInt8 in NHWC: X [n, h, w, c], W [c, k/g, kh, kw] (ONNX order), Y [n, out_h,
 // out_w, k]; `s` holds the transposed convolution's strides, begin pads and dilations.
