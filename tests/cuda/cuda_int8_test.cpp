@@ -141,9 +141,9 @@ void expect_same(const Tensor& got, const Tensor& want, const std::string& what,
 
 // Every tactic, those not yet chosen by tuning (int8_gemm.h) too; "" is the default.
 constexpr const char* kTactics[] = {
-    "",          "direct",    "igemm64", "igemm128",  "cublaslt", "igemm64s",  "igemm128s",
-    "depthwise", "dw16x2",    "dw16x4",  "igemm_pad", "cudnn",    "cudnn_pad", "im2col",
-    "im2col_s",  "im2col_l2", "small16", "s2d64",     "s2d64s",   "s2d128s",   "s2d64fs"};
+    "",        "direct", "igemm64",   "igemm128", "cublaslt",  "igemm64s", "igemm128s", "depthwise",
+    "dw16x2",  "dw16x4", "igemm_pad", "cudnn",    "cudnn_pad", "im2col",   "im2col_s",  "im2col_l2",
+    "small16", "s2d64",  "s2d64s",    "s2d128s",  "s2d64fs",   "igemm64f", "igemm64fs", "pw16"};
 
 struct EpilogueCase {
   bool int8_out;
@@ -282,6 +282,11 @@ TEST(CudaInt8, ConvMatchesReference) {
       {3, 64, 2, 9, 7, 1, 1, 1, 0, 1, 1},         // a 2-class 1x1 classifier (small16)
       {1, 32, 16, 6, 6, 3, 3, 2, 1, 1, 1},        // 16 output channels, 3x3 stride 2 (small16)
       {2, 48, 20, 5, 5, 3, 3, 1, 1, 2, 1},        // 20 outputs: two channel blocks, dilation 2
+      {3, 24, 144, 9, 7, 1, 1, 1, 0, 1, 1},       // MobileNetV2's expansion (pw16: 9 blocks)
+      {2, 16, 96, 11, 13, 1, 1, 1, 0, 1, 1},      // MobileNetV2's first expansion (pw16)
+      {1, 20, 37, 17, 15, 1, 1, 1, 0, 1, 1},      // pw16: 5 words, a 5-channel tail block
+      {4, 4, 16, 9, 9, 1, 1, 1, 0, 1, 1},         // pw16: one word, one block
+      {2, 64, 24, 7, 9, 1, 1, 1, 0, 1, 1},        // pw16: 16 words, a tail block of 8
   };
   uint32_t seed = 1;
   for (const ConvCase& t : cases) check_conv(t, seed++);

@@ -20,6 +20,7 @@
 #include "backends/cuda/depthwise_int8.h"
 #include "backends/cuda/int8_epilogue.cuh"
 #include "backends/cuda/int8_gemm.h"
+#include "backends/cuda/pointwise_int8.h"
 #include "backends/cuda/small_conv_int8.h"
 #include "backends/cuda/space_to_depth_int8.h"
 
@@ -948,6 +949,7 @@ bool int8_conv_tactic_fits(const Int8ConvShape& s, const std::string& tactic, st
   }
   if (tactic == "dw16x2" || tactic == "dw16x4") return depthwise16_fits(s, reason);
   if (tactic == "small16") return small_conv_fits(s, reason);
+  if (tactic == "pw16") return pointwise16_fits(s, reason);
   if (tactic == "depthwise") {
     if (s.group != s.c || s.k != s.c)
       return fail(reason, "not a depthwise convolution with one output channel per group");
@@ -1012,7 +1014,7 @@ std::vector<std::string> int8_conv_tactics(const Int8ConvShape& s) {
   for (const char* t :
        {"igemm64",   "igemm128",  "cublaslt", "igemm64s",  "igemm128s", "igemm64f",  "igemm64fs",
         "depthwise", "dw16x2",    "dw16x4",   "igemm_pad", "cudnn",     "cudnn_pad", "im2col",
-        "im2col_s",  "im2col_l2", "s2d64",    "s2d64s",    "s2d128s",   "s2d64fs"})
+        "im2col_s",  "im2col_l2", "s2d64",    "s2d64s",    "s2d128s",   "s2d64fs",   "pw16"})
     if (t != out[0] && int8_conv_tactic_fits(s, t)) out.push_back(t);
   return out;
 }
@@ -1028,6 +1030,11 @@ void conv_int8_nhwc(const Int8ConvShape& s, const int8_t* x, const Int8Weights& 
   // 4-channel kernel runs.
   if (tactic == "small16") {
     launch_small_conv(s, x, w, e, res.stream);
+    return;
+  }
+  if (tactic == "pw16") {
+    if (!launch_pointwise16(s, x, w, e, res.stream))
+      conv_int8_nhwc(s, x, w, e, "direct", res);  // X not 4-byte aligned
     return;
   }
   if (is_space_to_depth_tactic(tactic)) {

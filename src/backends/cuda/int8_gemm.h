@@ -102,7 +102,8 @@ struct Int8Weights {
 // stay in L2), "small16" (few input or output channels, 16 output channels per thread:
 // small_conv_int8.h), "s2d64" / "s2d64s" / "s2d128s" (a strided convolution over few channels
 // as a stride-1 one over the input rearranged space-to-depth in the workspace, then the GEMM:
-// space_to_depth_int8.h).
+// space_to_depth_int8.h; "s2d64fs" on the 2-stage GEMM), "pw16" (1x1 over at most 64 input
+// channels, a thread per pixel and 16 output channels on dp4a: pointwise_int8.h).
 std::string default_int8_conv_tactic(const Int8ConvShape& s);
 // Whether `tactic` can run the shape; *reason says why not.
 bool int8_conv_tactic_fits(const Int8ConvShape& s, const std::string& tactic,
