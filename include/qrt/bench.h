@@ -41,13 +41,18 @@ struct BenchResult {
   int iterations = 0;
   double total_seconds = 0;
   double throughput = 0;  // samples (batch items) per second
-  LatencyStats latency;   // host wall clock per run, end to end
+  // Host wall clock per run, end to end: inputs already in the context's input_buffers (pinned
+  // host memory on a GPU), copied to the device, the compute, outputs copied back to the host.
+  LatencyStats latency;
   bool on_gpu = false;
   GpuStats gpu;  // on_gpu only
 };
 
 // Inputs of the engine's types at the given batch: floats uniform in [-1, 1), integers 0.
 std::map<std::string, Tensor> random_inputs(const Engine& engine, int64_t batch, uint32_t seed);
+// The same values written into existing tensors, one per engine input (ExecutionContext::
+// input_buffers, say); throws qrt::Error naming an input that is missing or of another type.
+void fill_random_inputs(const Engine& engine, std::map<std::string, Tensor>& inputs, uint32_t seed);
 
 BenchResult benchmark(const Engine& engine, const BenchOptions& options);
 

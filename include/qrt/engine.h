@@ -193,6 +193,28 @@ class ExecutionContext {
   std::map<std::string, Tensor> run(const std::map<std::string, Tensor>& inputs,
                                     const TensorCallback& each_tensor);
 
+  // Tensors for the engine's inputs at `batch` (names, element types and shapes as run()
+  // expects them) that live where run() would copy the inputs to: fill them in place and pass
+  // them to run(), which then skips its host copy (what TensorRT users do with pinned bindings).
+  //   auto in = context->input_buffers(1);
+  //   write_image(in.at("input").data_as<float>());
+  //   auto out = context->run(in);
+  // GPU engines: views of the context's pinned host arena, where run() stages each input for
+  // this batch's execution plan before its host-to-device copy. Runs on them at this batch leave
+  // them as they are (fill once, run many times); a run with other tensors at this batch copies
+  // those over them, and a run at another batch size may reuse their bytes (plans share the
+  // arena): write them before a run that follows either. They stay valid (they keep their
+  // memory alive) but stop being the staging place when the arena grows (a run or input_buffers
+  // at a batch that needs more memory), the context rebuilds for a larger batch, or the context
+  // dies: run() then sees the address differ and copies from them as from any tensor, so call
+  // input_buffers again after any of these to keep the copy-free path. Makes the context's GPU
+  // side, like the first run does (set_cuda_stream and set_cuda_graph come before it).
+  // Engines that run on the host read inputs where they are: fresh zero-filled tensors. So do
+  // inputs whose values decide shapes (the plan depends on them).
+  // Throws qrt::Error naming the batch and the profile when the batch is outside the profile
+  // (above MAX with rebuild on overflow on, the engine is rebuilt first, as run() does).
+  std::map<std::string, Tensor> input_buffers(int64_t batch);
+
   // A batch above the profile's MAX: rebuild the engine for it (Engine::rebuild_for_batch), once
   // per new maximum, calling `notice` with one line saying so (unset: printed to stderr),
   // instead of failing. Off by default.
@@ -204,10 +226,11 @@ class ExecutionContext {
 
   // GPU engines (a node on the cuda backend) -------------------------------------------------
   // Runs on the caller's CUDA stream (a cudaStream_t) instead of the context's own; call before
-  // the first run.
+  // the first run (and before input_buffers).
   void set_cuda_stream(void* stream);
   // Capture each execution plan (one per input shape) into a CUDA graph and replay it; on by
-  // default. Runs with a TensorCallback never use graphs.
+  // default. Runs with a TensorCallback never use graphs. Call before the first run (and before
+  // input_buffers).
   void set_cuda_graph(bool enabled);
   // Runs the engine again on the inputs of the last run(), which are still in device memory,
   // without copying inputs in or outputs out (what trtexec's --noDataTransfers times).

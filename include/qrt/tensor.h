@@ -21,6 +21,10 @@ class Tensor {
   Tensor(DataType dtype, std::vector<int64_t> shape);
   // A view on memory owned by someone else; the caller keeps it alive.
   static Tensor borrow(DataType dtype, std::vector<int64_t> shape, void* data);
+  // A view on memory that `owner` keeps alive: every copy of the tensor shares it, so the
+  // memory outlives whoever handed the view out for as long as some copy is in use.
+  static Tensor view(DataType dtype, std::vector<int64_t> shape, void* data,
+                     std::shared_ptr<void> owner);
   // A tensor holding the given values.
   template <typename T>
   static Tensor from_vector(DataType dtype, std::vector<int64_t> shape, const std::vector<T>& v) {
@@ -60,6 +64,7 @@ class Tensor {
   std::vector<float> to_float_vector() const;
 
  private:
+  Tensor(DataType dtype, std::vector<int64_t> shape, bool zero_fill);
   DataType dtype_ = DataType::kUndefined;
   std::vector<int64_t> shape_;
   std::shared_ptr<void> storage_;

@@ -1,5 +1,6 @@
 #include "qrt/tensor.h"
 
+#include <cstddef>
 #include <cstdlib>
 #include <cstring>
 #include <sstream>
@@ -21,6 +22,9 @@ std::string shape_to_string(std::span<const int64_t> shape) {
 }
 
 Tensor::Tensor(DataType dtype, std::vector<int64_t> shape)
+    : Tensor(dtype, std::move(shape), true) {}
+
+Tensor::Tensor(DataType dtype, std::vector<int64_t> shape, bool zero_fill)
     : dtype_(dtype), shape_(std::move(shape)) {
   for (int64_t d : shape_)
     if (d < 0) throw Error("tensor shape " + shape_to_string(shape_) + " has a negative dimension");
@@ -28,7 +32,11 @@ Tensor::Tensor(DataType dtype, std::vector<int64_t> shape)
   const size_t bytes = (nbytes() + 63) / 64 * 64 + 64;
   void* p = std::aligned_alloc(64, bytes);
   if (!p) throw Error("out of host memory allocating " + std::to_string(bytes) + " bytes");
-  std::memset(p, 0, bytes);
+  // clone() fills the data itself: only the padding needs zeros then.
+  if (zero_fill)
+    std::memset(p, 0, bytes);
+  else
+    std::memset(static_cast<std::byte*>(p) + nbytes(), 0, bytes - nbytes());
   storage_ = std::shared_ptr<void>(p, std::free);
   data_ = p;
 }
@@ -41,8 +49,15 @@ Tensor Tensor::borrow(DataType dtype, std::vector<int64_t> shape, void* data) {
   return t;
 }
 
+Tensor Tensor::view(DataType dtype, std::vector<int64_t> shape, void* data,
+                    std::shared_ptr<void> owner) {
+  Tensor t = borrow(dtype, std::move(shape), data);
+  t.storage_ = std::move(owner);
+  return t;
+}
+
 Tensor Tensor::clone() const {
-  Tensor t(dtype_, shape_);
+  Tensor t(dtype_, shape_, false);
   if (nbytes()) std::memcpy(t.data_, data_, nbytes());
   return t;
 }

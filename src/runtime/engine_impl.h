@@ -100,6 +100,10 @@ class DeviceContext {
   virtual std::map<std::string, Tensor> run(
       const ExecPlan& plan, const std::vector<const Tensor*>& inputs,
       const ExecutionContext::TensorCallback& each_tensor) = 0;
+  // Per graph input: the pinned host memory where run() stages it for this plan (a view that
+  // keeps that memory alive), or an undefined tensor where the plan stages none; run() skips the
+  // copy of an input whose data already is there (ExecutionContext::input_buffers).
+  virtual std::vector<Tensor> input_staging(const ExecPlan& plan) = 0;
   // Runs the plan's compute again on the inputs already on the device.
   virtual void run_without_transfers(const ExecPlan& plan) = 0;
   virtual ExecutionContext::GpuTimes last_times() const = 0;

@@ -92,7 +92,9 @@ ExecPlan make_exec_plan(const EngineImpl& engine, const std::vector<ir::TensorTy
   ArenaRequests host, device;
   std::map<const ir::Value*, Location> home;
   // Device plans stage graph inputs and outputs in the (pinned) host arena: copies to and from
-  // the device then read and write fixed addresses, which a captured CUDA graph needs.
+  // the device then read and write fixed addresses, which a captured CUDA graph needs. Inputs
+  // keep their place for the whole run (extended below): callers may fill them in place once
+  // and run again (ExecutionContext::input_buffers), so nothing else may reuse that memory.
   if (plan.uses_device)
     for (const ir::Value* in : graph.inputs)
       if (!known(in)) host.add(in, bytes_of(in), 0);
@@ -155,6 +157,7 @@ ExecPlan make_exec_plan(const EngineImpl& engine, const std::vector<ir::TensorTy
     }
     const int end = static_cast<int>(plan.steps.size());
     for (const ir::Value* out : graph.outputs) host.extend(out, end);
+    for (const ir::Value* in : graph.inputs) host.extend(in, end);
   }
   plan.arena_bytes = host.plan(plan.arena_offset, &plan.unshared_bytes, 64);
   // 256-byte alignment on the device: vectorised and tensor-core loads want aligned rows.

@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
 #include <iostream>
@@ -21,10 +22,23 @@ struct ContextState {
   std::shared_ptr<void> cpu_backend = make_cpu_backend_state();
   bool rebuild_on_overflow = false;
   std::function<void(const std::string&)> rebuild_notice;
+  std::vector<int64_t> signature;  // scratch for plan keys, kept to reuse its memory
+
+  DeviceContext& device_context(const EngineImpl& engine) {
+    if (!device) {
+      device_options.cpu_backend_state = cpu_backend.get();
+      device = make_cuda_device_context(engine, device_options);
+    }
+    return *device;
+  }
 };
 
 namespace {
 constexpr size_t kMaxCachedPlans = 16;
+
+std::string profile_text(const BatchProfile& p) {
+  return std::to_string(p.min) + ":" + std::to_string(p.opt) + ":" + std::to_string(p.max);
+}
 
 // Checks user inputs against the engine; returns them in graph-input order.
 std::vector<const Tensor*> check_inputs(const EngineImpl& engine,
@@ -41,24 +55,25 @@ std::vector<const Tensor*> check_inputs(const EngineImpl& engine,
     }
   }
   std::vector<const Tensor*> ordered;
+  ordered.reserve(graph_inputs.size());
   int64_t batch = -1;
   for (size_t i = 0; i < graph_inputs.size(); ++i) {
     const ir::Value* v = graph_inputs[i];
     auto it = inputs.find(v->name);
     if (it == inputs.end()) throw Error("missing input '" + v->name + "'");
     const Tensor& t = it->second;
-    const std::string what = "input '" + v->name + "'";
+    auto what = [&] { return "input '" + v->name + "'"; };
     if (t.dtype() != v->dtype)
-      throw Error(what + ": element type " + std::string(dtype_name(t.dtype())) +
+      throw Error(what() + ": element type " + std::string(dtype_name(t.dtype())) +
                   " does not match the engine's " + std::string(dtype_name(v->dtype)));
     if (t.rank() != v->shape.size())
-      throw Error(what + ": shape " + shape_to_string(t.shape()) + " has rank " +
+      throw Error(what() + ": shape " + shape_to_string(t.shape()) + " has rank " +
                   std::to_string(t.rank()) + ", the engine expects " +
                   ir::sym_shape_to_string(v->shape));
     for (size_t d = 0; d < t.rank(); ++d) {
       if (d == 0 && engine.input_batched[i]) continue;
       if (t.dim(d) != v->shape[d].value)
-        throw Error(what + ": shape " + shape_to_string(t.shape()) +
+        throw Error(what() + ": shape " + shape_to_string(t.shape()) +
                     " does not match the engine's " + ir::sym_shape_to_string(v->shape) +
                     " (dimension " + std::to_string(d) + ")");
     }
@@ -66,19 +81,70 @@ std::vector<const Tensor*> check_inputs(const EngineImpl& engine,
       const int64_t b = t.dim(0);
       if (b < engine.batch.min || b > engine.batch.max)
         throw Error(
-            what + ": batch " + std::to_string(b) + " is outside the engine's batch range [" +
+            what() + ": batch " + std::to_string(b) + " is outside the engine's batch range [" +
             std::to_string(engine.batch.min) + ", " + std::to_string(engine.batch.max) +
-            "] (profile " + std::to_string(engine.batch.min) + ":" +
-            std::to_string(engine.batch.opt) + ":" + std::to_string(engine.batch.max) + ")" +
+            "] (profile " + profile_text(engine.batch) + ")" +
             (b > engine.batch.max ? "; rebuild on overflow (--rebuild-on-overflow) is off" : ""));
       if (batch >= 0 && b != batch)
-        throw Error(what + ": batch " + std::to_string(b) + " differs from another input's batch " +
-                    std::to_string(batch));
+        throw Error(what() + ": batch " + std::to_string(b) +
+                    " differs from another input's batch " + std::to_string(batch));
       batch = b;
     }
     ordered.push_back(&t);
   }
   return ordered;
+}
+
+// With rebuild on overflow on, a batch above the profile's MAX makes this context's engine one
+// rebuilt for it (plans and device state were made for the old one).
+void rebuild_if_overflowing(ContextState& state, std::shared_ptr<const EngineImpl>& engine,
+                            int64_t batch) {
+  if (!state.rebuild_on_overflow || !engine->has_batch || batch <= engine->batch.max) return;
+  const std::string notice = rebuild_notice(*engine, batch);
+  if (state.rebuild_notice)
+    state.rebuild_notice(notice);
+  else
+    std::cerr << "qrt: " << notice << "\n";
+  state.last_device_plan = nullptr;
+  state.device.reset();
+  state.plans.clear();
+  engine = rebuild_for_batch(*engine, batch);
+}
+
+// The plan for these (checked) inputs, in graph-input order: keyed by their shapes, plus the
+// values of inputs whose values decide shapes; made on first use.
+const ExecPlan& find_plan(ContextState& state, const EngineImpl& engine,
+                          const std::vector<const Tensor*>& ordered) {
+  std::vector<int64_t>& signature = state.signature;
+  signature.clear();
+  auto value_matters = [&](size_t i) {
+    return engine.input_values_matter[i] && ordered[i]->numel() <= ir::kMaxPropagatedElements;
+  };
+  for (size_t i = 0; i < ordered.size(); ++i) {
+    const Tensor* t = ordered[i];
+    signature.insert(signature.end(), t->shape().begin(), t->shape().end());
+    signature.push_back(-1);
+    if (value_matters(i)) {
+      const auto* bytes = static_cast<const unsigned char*>(t->data());
+      signature.insert(signature.end(), bytes, bytes + t->nbytes());
+      signature.push_back(-1);
+    }
+  }
+  auto found = state.plans.find(signature);
+  if (found != state.plans.end()) return *found->second;
+  if (state.plans.size() >= kMaxCachedPlans) {
+    state.plans.clear();
+    state.last_device_plan = nullptr;
+  }
+  std::vector<ir::TensorType> types;
+  std::vector<const Tensor*> values(ordered.size(), nullptr);
+  for (size_t i = 0; i < ordered.size(); ++i) {
+    types.push_back({ordered[i]->dtype(), ordered[i]->shape()});
+    if (value_matters(i)) values[i] = ordered[i];
+  }
+  return *state.plans
+              .emplace(signature, std::make_unique<ExecPlan>(make_exec_plan(engine, types, values)))
+              .first->second;
 }
 }  // namespace
 
@@ -108,56 +174,15 @@ std::map<std::string, Tensor> ExecutionContext::run(const std::map<std::string, 
       if (engine_->input_batched[i] && it != inputs.end() && it->second.rank() > 0)
         batch = std::max(batch, it->second.dim(0));
     }
-    if (batch > engine_->batch.max) {
-      const std::string notice = rebuild_notice(*engine_, batch);
-      if (state_->rebuild_notice)
-        state_->rebuild_notice(notice);
-      else
-        std::cerr << "qrt: " << notice << "\n";
-      // This context's own engine from now on; plans and device state were made for the old.
-      state_->last_device_plan = nullptr;
-      state_->device.reset();
-      state_->plans.clear();
-      engine_ = rebuild_for_batch(*engine_, batch);
-    }
+    rebuild_if_overflowing(*state_, engine_, batch);
   }
   const EngineImpl& engine = *engine_;
   const auto ordered = check_inputs(engine, inputs);
-  // Plans are keyed by input shapes, plus the values of inputs whose values decide shapes.
-  std::vector<int64_t> signature;
-  std::vector<ir::TensorType> types;
-  std::vector<const Tensor*> values(ordered.size(), nullptr);
-  for (size_t i = 0; i < ordered.size(); ++i) {
-    const Tensor* t = ordered[i];
-    signature.insert(signature.end(), t->shape().begin(), t->shape().end());
-    signature.push_back(-1);
-    types.push_back({t->dtype(), t->shape()});
-    if (engine.input_values_matter[i] && t->numel() <= ir::kMaxPropagatedElements) {
-      values[i] = t;
-      const auto* bytes = static_cast<const unsigned char*>(t->data());
-      signature.insert(signature.end(), bytes, bytes + t->nbytes());
-      signature.push_back(-1);
-    }
-  }
-  auto found = state_->plans.find(signature);
-  if (found == state_->plans.end()) {
-    if (state_->plans.size() >= kMaxCachedPlans) {
-      state_->plans.clear();
-      state_->last_device_plan = nullptr;
-    }
-    found =
-        state_->plans
-            .emplace(signature, std::make_unique<ExecPlan>(make_exec_plan(engine, types, values)))
-            .first;
-  }
-  const ExecPlan& plan = *found->second;
+  const ExecPlan& plan = find_plan(*state_, engine, ordered);
   if (plan.uses_device) {
-    if (!state_->device) {
-      state_->device_options.cpu_backend_state = state_->cpu_backend.get();
-      state_->device = make_cuda_device_context(engine, state_->device_options);
-    }
+    DeviceContext& device = state_->device_context(engine);
     state_->last_device_plan = &plan;
-    return state_->device->run(plan, ordered, each_tensor);
+    return device.run(plan, ordered, each_tensor);
   }
   if (state_->arena_size < plan.arena_bytes) {
     void* p = std::aligned_alloc(64, (plan.arena_bytes + 63) / 64 * 64);
@@ -213,13 +238,49 @@ std::map<std::string, Tensor> ExecutionContext::run(const std::map<std::string, 
   return outputs;
 }
 
+std::map<std::string, Tensor> ExecutionContext::input_buffers(int64_t batch) {
+  rebuild_if_overflowing(*state_, engine_, batch);
+  const EngineImpl& engine = *engine_;
+  if (batch < engine.batch.min || batch > engine.batch.max)
+    throw Error(
+        "input_buffers: batch " + std::to_string(batch) +
+        " is outside the engine's batch profile " + profile_text(engine.batch) +
+        (batch > engine.batch.max && engine.has_batch ? " (rebuild on overflow is off)" : ""));
+  const std::vector<ir::TensorType> types = engine.input_types_for_batch(batch);
+  std::vector<Tensor> staging;
+  const bool values_matter =
+      std::find(engine.input_values_matter.begin(), engine.input_values_matter.end(), true) !=
+      engine.input_values_matter.end();
+  if (!values_matter) {
+    // The plan run() will use for inputs of these shapes (shapes alone key it here).
+    std::vector<Tensor> shapes;
+    std::vector<const Tensor*> ordered;
+    shapes.reserve(types.size());
+    for (const ir::TensorType& t : types) {
+      shapes.push_back(Tensor::borrow(t.dtype, t.shape, nullptr));
+      ordered.push_back(&shapes.back());
+    }
+    const ExecPlan& plan = find_plan(*state_, engine, ordered);
+    if (plan.uses_device) staging = state_->device_context(engine).input_staging(plan);
+  }
+  std::map<std::string, Tensor> buffers;
+  for (size_t i = 0; i < types.size(); ++i) {
+    const bool staged = i < staging.size() && staging[i].defined();
+    buffers.emplace(engine.graph.inputs[i]->name,
+                    staged ? staging[i] : Tensor(types[i].dtype, types[i].shape));
+  }
+  return buffers;
+}
+
 void ExecutionContext::set_cuda_stream(void* stream) {
-  if (state_->device) throw Error("set_cuda_stream: call it before the context's first run");
+  if (state_->device)
+    throw Error("set_cuda_stream: call it before the context's first run (or input_buffers)");
   state_->device_options.stream = stream;
 }
 
 void ExecutionContext::set_cuda_graph(bool enabled) {
-  if (state_->device) throw Error("set_cuda_graph: call it before the context's first run");
+  if (state_->device)
+    throw Error("set_cuda_graph: call it before the context's first run (or input_buffers)");
   state_->device_options.cuda_graph = enabled;
 }
 

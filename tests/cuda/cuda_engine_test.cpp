@@ -301,6 +301,98 @@ TEST(CudaEngine, Int8InputQuantizedStraightIntoNhwc) {
   }
 }
 
+// Copies `from` into the tensors of `to` (same names, same sizes).
+void fill(std::map<std::string, Tensor>& to, const std::map<std::string, Tensor>& from) {
+  ASSERT_EQ(to.size(), from.size());
+  for (auto& [name, t] : to) {
+    ASSERT_EQ(t.shape(), from.at(name).shape()) << name;
+    std::memcpy(t.data(), from.at(name).data(), t.nbytes());
+  }
+}
+
+bool pinned(const Tensor& t) {
+  cudaPointerAttributes attrs{};
+  const bool ok = cudaPointerGetAttributes(&attrs, t.data()) == cudaSuccess;
+  cudaGetLastError();
+  return ok && attrs.type == cudaMemoryTypeHost;
+}
+
+// input_buffers on a GPU engine: views of the pinned host arena, the same place on every call
+// for a batch; run() on them (no host copy) gives what run() on separate tensors gives, again
+// and again (runs never write the inputs' staging), at two batch sizes, with and without CUDA
+// graphs, on a pure GPU engine and on one with host parts (copies between them).
+TEST(CudaEngine, InputBuffersFilledInPlaceMatchSeparateTensors) {
+  QRT_SKIP_WITHOUT_GPU();
+  auto ref = build("fashion_cnn", "reference");
+  for (const char* backend : {"cuda", "cuda,reference"}) {
+    auto gpu = build("fashion_cnn", backend);
+    for (bool graphs : {true, false}) {
+      auto ctx = gpu->create_context();
+      ctx->set_cuda_graph(graphs);
+      for (int64_t batch : {1, 7}) {
+        const std::string what = std::string(backend) + " batch " + std::to_string(batch) +
+                                 (graphs ? " with graphs" : " without graphs");
+        const auto separate = random_inputs(*gpu, batch, 40 + static_cast<uint32_t>(batch));
+        const auto other = gpu->create_context();
+        other->set_cuda_graph(graphs);
+        const Tensor expected = only_output(other->run(separate));
+        EXPECT_LT(test::max_rel_error(expected, only_output(ref->create_context()->run(separate))),
+                  1e-4)
+            << what;
+        auto buffers = ctx->input_buffers(batch);
+        for (const auto& [name, t] : buffers) {
+          EXPECT_TRUE(pinned(t)) << what << ": " << name;
+          EXPECT_EQ(t.data(), ctx->input_buffers(batch).at(name).data()) << what;
+        }
+        fill(buffers, separate);
+        for (int rep = 0; rep < 3; ++rep) {
+          EXPECT_EQ(test::max_rel_error(only_output(ctx->run(buffers)), expected), 0.0)
+              << what << " run " << rep;
+          for (const auto& [name, t] : buffers)
+            EXPECT_EQ(std::memcmp(t.data(), separate.at(name).data(), t.nbytes()), 0)
+                << what << ": run " << rep << " changed the input buffer";
+        }
+        // Separate tensors on the same context still work (copied in) after in-place runs.
+        EXPECT_EQ(test::max_rel_error(only_output(ctx->run(separate)), expected), 0.0) << what;
+      }
+    }
+  }
+}
+
+// Buffers handed out before the pinned arena grows stay valid (they keep the old arena alive)
+// but are no longer where the inputs are staged: run() sees the address differ and copies from
+// them. Buffers asked for again are the new staging place.
+TEST(CudaEngine, InputBuffersFromBeforeTheArenaGrewAreCopiedFrom) {
+  QRT_SKIP_WITHOUT_GPU();
+  auto gpu = build("fashion_cnn", "cuda");
+  auto ctx = gpu->create_context();
+  const auto small = random_inputs(*gpu, 2, 51);
+  const Tensor expected = only_output(gpu->create_context()->run(small));
+  auto before = ctx->input_buffers(2);
+  fill(before, small);
+  EXPECT_EQ(test::max_rel_error(only_output(ctx->run(before)), expected), 0.0);
+  // Batch 32 needs a larger pinned arena; its buffers come from it.
+  auto large = ctx->input_buffers(32);
+  fill(large, random_inputs(*gpu, 32, 52));
+  const Tensor large_out = only_output(ctx->run(large));
+  EXPECT_EQ(test::max_rel_error(
+                large_out, only_output(gpu->create_context()->run(random_inputs(*gpu, 32, 52)))),
+            0.0);
+  auto after = ctx->input_buffers(2);
+  EXPECT_NE(after.at("image").data(), before.at("image").data());
+  // The old buffers: still readable, copied in; the outputs are right.
+  for (int rep = 0; rep < 2; ++rep)
+    EXPECT_EQ(test::max_rel_error(only_output(ctx->run(before)), expected), 0.0) << rep;
+  fill(after, small);
+  EXPECT_EQ(test::max_rel_error(only_output(ctx->run(after)), expected), 0.0);
+  // Buffers outliving their context stay readable too.
+  ctx.reset();
+  EXPECT_EQ(
+      std::memcmp(after.at("image").data(), small.at("image").data(), after.at("image").nbytes()),
+      0);
+  EXPECT_THROW(gpu->create_context()->input_buffers(33), Error);  // beyond the profile's 32
+}
+
 TEST(CudaEngine, InputsInGpuMemoryAreAClearError) {
   QRT_SKIP_WITHOUT_GPU();
   auto gpu = build("fashion_cnn", "cuda");

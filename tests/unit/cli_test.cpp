@@ -145,6 +145,22 @@ TEST_F(Cli, RunTakesAnOnnxModelDirectly) {
   EXPECT_NE(run.output.find("logits: f32 [8,10]"), std::string::npos) << run.output;
 }
 
+// bench fills the context's input buffers and runs on them: on a cpu plan (a host engine) that
+// still times every batch asked for, and its help says how end to end is measured.
+TEST_F(Cli, BenchRunsACpuPlanOnTheContextsInputBuffers) {
+  const Result build = qrt_cli("build " + kModel + " -o " + path("cpu.plan") +
+                               " --backend cpu,reference --batch 1:4:8");
+  ASSERT_EQ(build.exit_code, 0) << build.output;
+  const Result bench = qrt_cli("bench " + path("cpu.plan") +
+                               " --batch 1,8,3 --iterations 2 --warmup 1 --json " + path("b.json"));
+  ASSERT_EQ(bench.exit_code, 0) << bench.output;
+  const std::string json = read_bytes(path("b.json"));
+  for (const char* batch : {"\"batch\": 1,", "\"batch\": 8,", "\"batch\": 3,"})
+    EXPECT_NE(json.find(batch), std::string::npos) << batch << " in " << json;
+  const Result help = qrt_cli("bench --help");
+  EXPECT_NE(help.output.find("input buffers"), std::string::npos) << help.output;
+}
+
 TEST_F(Cli, HelpOnEverySubcommand) {
   for (const char* sub : {"build", "run", "bench", "inspect", "eval", "compare", "export-qdq"}) {
     const Result r = qrt_cli(std::string(sub) + " --help");

@@ -99,6 +99,33 @@ TEST(Runtime, ArenaReusesBuffersAlongAChain) {
   EXPECT_EQ(s.inputs.at(0).shape_text, "N x 4");
 }
 
+// Device plans stage graph inputs in the pinned host arena, where callers may fill them in place
+// once (ExecutionContext::input_buffers) and run many times: no other value may share an
+// input's bytes, even one that lives only after the input's copy to the device. The plan only
+// needs nodes marked for the device, so no GPU is involved.
+TEST(Runtime, DevicePlansKeepEachInputsStagingToItself) {
+  std::shared_ptr<EngineImpl> engine = build_engine(chain_graph(5), {}, "chain.onnx");
+  // Device, device, host, device, device: downloads to host values, uploads back, the output
+  // downloaded at the end.
+  for (size_t i : {0u, 1u, 3u, 4u}) engine->nodes[i]->backend = "cuda";
+  const ExecPlan plan = make_exec_plan(*engine, engine->input_types_for_batch(1));
+  ASSERT_TRUE(plan.uses_device);
+  const ir::Value* x = engine->graph.inputs.at(0);
+  ASSERT_TRUE(plan.arena_offset.count(x));
+  const size_t begin = plan.arena_offset.at(x), end = begin + 4 * sizeof(float);
+  size_t others = 0;
+  for (const auto& [v, offset] : plan.arena_offset) {
+    if (v == x) continue;
+    ++others;
+    const size_t bytes = static_cast<size_t>(shape_numel(plan.inference.types.at(v).shape)) *
+                         dtype_size(plan.inference.types.at(v).dtype);
+    EXPECT_TRUE(offset >= end || offset + bytes <= begin)
+        << v->name << " at [" << offset << ", " << offset + bytes << ") shares the input's ["
+        << begin << ", " << end << ")";
+  }
+  EXPECT_GE(others, 2u);  // the host node's input and output, and the graph output
+}
+
 TEST(Runtime, RejectsBadInputsWithOneLine) {
   auto engine = build_chain(2, {1, 2, 4});
   auto ctx = engine->create_context();

@@ -66,7 +66,11 @@ Command add_bench_command(CLI::App& parent) {
     bool rebuild = false;
   };
   auto args = std::make_shared<Args>();
-  CLI::App* app = parent.add_subcommand("bench", "Measure throughput and latency per batch size");
+  CLI::App* app = parent.add_subcommand(
+      "bench",
+      "Measure throughput and latency per batch size. End to end, as trtexec: random inputs "
+      "written once into the context's input buffers (pinned host memory on a GPU), copied to "
+      "the device on every run, outputs copied back");
   app->add_option("engine", args->path, "Plan file or ONNX model")->required();
   app->add_option("--batch", args->batches,
                   "Batch sizes, comma-separated (default: the profile's opt)");

@@ -93,6 +93,9 @@ struct PlanState {
   Phases phases;
   std::vector<std::vector<Tensor>> inputs, outputs, host_inputs;  // per step
   std::map<const ir::Value*, Tensor> host_view, device_view;
+  // Per graph input: where run() stages it in the pinned host arena (undefined: nowhere, its
+  // value is known to the plan).
+  std::vector<Tensor> input_stage;
   std::map<const ir::Value*, DeviceBuffer> own_constants;  // known values that are not weights
   bool compute_capturable = true;
   std::vector<Segment> segments;  // the compute phase, in order
@@ -107,6 +110,43 @@ struct PlanState {
 std::shared_mutex& capture_gate() {
   static std::shared_mutex gate;
   return gate;
+}
+
+// Pinned host arenas no longer referenced (by their context or by the views input_staging
+// handed out), waiting to be freed by the next thread that holds the capture gate exclusively:
+// a view may die anywhere, even inside a callback that runs under the gate, so its last
+// reference only queues the free. Never destroyed (freeing at exit would race CUDA's teardown).
+struct RetiredArenas {
+  std::mutex mutex;
+  std::vector<PinnedBuffer> buffers;
+};
+
+RetiredArenas& retired_arenas() {
+  static auto* retired = new RetiredArenas;
+  return *retired;
+}
+
+// A pinned arena shared by its context and the views handed out of it.
+std::shared_ptr<PinnedBuffer> make_shared_arena(size_t bytes) {
+  return std::shared_ptr<PinnedBuffer>(new PinnedBuffer(bytes), [](PinnedBuffer* arena) {
+    try {
+      RetiredArenas& retired = retired_arenas();
+      const std::lock_guard<std::mutex> lock(retired.mutex);
+      retired.buffers.push_back(std::move(*arena));
+    } catch (...) {  // no memory to queue it: free it here
+    }
+    delete arena;
+  });
+}
+
+// Frees the retired arenas; the caller holds the capture gate exclusively.
+void free_retired_arenas() {
+  std::vector<PinnedBuffer> doomed;
+  {
+    RetiredArenas& retired = retired_arenas();
+    const std::lock_guard<std::mutex> lock(retired.mutex);
+    doomed.swap(retired.buffers);
+  }
 }
 
 // Captures what `enqueue` puts on the stream into an instantiated CUDA graph; a failure while
@@ -143,20 +183,34 @@ class CudaDeviceContext final : public DeviceContext {
         options_(options),
         resources_(static_cast<cudaStream_t>(options.stream), kDefaultWorkspaceBytes,
                    engine.allow_tf32) {
+    free_retired_arenas();
     gate_.unlock();
   }
-  ~CudaDeviceContext() override { gate_.lock(); }  // released after the members are gone
+  ~CudaDeviceContext() override {
+    host_arena_.reset();  // queued for freeing unless views handed out still use it
+    gate_.lock();         // released after the members are gone
+    free_retired_arenas();
+  }
 
   std::map<std::string, Tensor> run(const ExecPlan& plan, const std::vector<const Tensor*>& inputs,
                                     const ExecutionContext::TensorCallback& each_tensor) override {
     PlanState& ps = prepare(plan);
+    pending_times_ = PendingTimes::kNone;  // the events are about to change
     const auto& graph = engine_.graph;
     for (size_t i = 0; i < inputs.size(); ++i) {
-      const ir::Value* v = graph.inputs[i];
-      check_host_memory(*inputs[i], v->name);
-      auto it = ps.host_view.find(v);
-      if (it != ps.host_view.end() && inputs[i]->nbytes() > 0)
-        std::memcpy(it->second.data(), inputs[i]->data(), inputs[i]->nbytes());
+      const Tensor& in = *inputs[i];
+      Tensor& stage = ps.input_stage[i];
+      // Filled in place (ExecutionContext::input_buffers): already staged, in our pinned memory.
+      if (stage.defined() && in.data() == stage.data()) continue;
+      check_host_memory(in, i);
+      if (!stage.defined() || in.nbytes() == 0) continue;
+      auto* to = static_cast<std::byte*>(stage.data());
+      const auto* from = static_cast<const std::byte*>(in.data());
+      // A view that overlaps the stage without starting at it (a caller's own borrow of it).
+      if (from < to + in.nbytes() && to < from + in.nbytes())
+        std::memmove(to, from, in.nbytes());
+      else
+        std::memcpy(to, from, in.nbytes());
     }
     const cudaStream_t stream = resources_.stream();
     QRT_CUDA_CHECK(cudaEventRecord(start_.get(), stream));
@@ -167,7 +221,7 @@ class CudaDeviceContext final : public DeviceContext {
     run_phase(plan, ps, ps.phases.compute_end, plan.steps.size(), ps.download, each_tensor);
     QRT_CUDA_CHECK(cudaEventRecord(downloaded_.get(), stream));
     resources_.synchronize();
-    record_times(true);
+    pending_times_ = PendingTimes::kWithTransfers;
 
     std::map<std::string, Tensor> outputs;
     for (const ir::Value* out : graph.outputs) {
@@ -186,15 +240,34 @@ class CudaDeviceContext final : public DeviceContext {
 
   void run_without_transfers(const ExecPlan& plan) override {
     PlanState& ps = prepare(plan);
+    pending_times_ = PendingTimes::kNone;
     const cudaStream_t stream = resources_.stream();
     QRT_CUDA_CHECK(cudaEventRecord(uploaded_.get(), stream));
     run_compute(plan, ps, {});
     QRT_CUDA_CHECK(cudaEventRecord(computed_.get(), stream));
     resources_.synchronize();
-    record_times(false);
+    pending_times_ = PendingTimes::kComputeOnly;
   }
 
-  ExecutionContext::GpuTimes last_times() const override { return times_; }
+  std::vector<Tensor> input_staging(const ExecPlan& plan) override {
+    PlanState& ps = prepare(plan);
+    std::vector<Tensor> views;
+    for (Tensor& stage : ps.input_stage)
+      views.push_back(stage.defined()
+                          ? Tensor::view(stage.dtype(), stage.shape(), stage.data(), host_arena_)
+                          : Tensor());
+    return views;
+  }
+
+  // The events of the last run are read here, not in run(): the elapsed times cost host time
+  // that callers who never ask for them should not pay.
+  ExecutionContext::GpuTimes last_times() const override {
+    if (pending_times_ != PendingTimes::kNone) {
+      record_times(pending_times_ == PendingTimes::kWithTransfers);
+      pending_times_ = PendingTimes::kNone;
+    }
+    return times_;
+  }
 
   std::vector<std::pair<size_t, double>> profile(const ExecPlan& plan, int runs) override {
     PlanState& ps = prepare(plan);
@@ -250,17 +323,24 @@ class CudaDeviceContext final : public DeviceContext {
   }
 
  private:
-  static void check_host_memory(const Tensor& t, const std::string& name) {
+  // Graph input `i` must be in host memory. Pageable memory (which CUDA never hands out as device
+  // memory) is remembered per input, so a caller passing the same buffer again skips the query.
+  void check_host_memory(const Tensor& t, size_t i) {
+    if (!t.data()) return;
+    if (pageable_inputs_.size() <= i) pageable_inputs_.resize(i + 1, nullptr);
+    if (pageable_inputs_[i] == t.data()) return;
     cudaPointerAttributes attrs{};
-    if (t.data() && cudaPointerGetAttributes(&attrs, t.data()) == cudaSuccess &&
-        (attrs.type == cudaMemoryTypeDevice || attrs.type == cudaMemoryTypeManaged))
-      throw Error("input '" + name +
+    const cudaError_t status = cudaPointerGetAttributes(&attrs, t.data());
+    cudaGetLastError();
+    if (status != cudaSuccess) return;
+    if (attrs.type == cudaMemoryTypeDevice || attrs.type == cudaMemoryTypeManaged)
+      throw Error("input '" + engine_.graph.inputs[i]->name +
                   "' is in GPU memory: ExecutionContext::run takes host tensors (the engine "
                   "copies them to the GPU itself)");
-    cudaGetLastError();
+    if (attrs.type == cudaMemoryTypeUnregistered) pageable_inputs_[i] = t.data();
   }
 
-  void record_times(bool transfers) {
+  void record_times(bool transfers) const {
     float ms = 0;
     if (transfers) {
       QRT_CUDA_CHECK(cudaEventElapsedTime(&ms, start_.get(), uploaded_.get()));
@@ -276,13 +356,15 @@ class CudaDeviceContext final : public DeviceContext {
 
   // Grows the arenas to the plan's needs; a new arena invalidates every plan's views and graphs.
   void ensure_arenas(const ExecPlan& plan) {
-    if (host_arena_.size() >= plan.arena_bytes && device_arena_.size() >= plan.device_arena_bytes)
-      return;
+    const size_t host_bytes = host_arena_ ? host_arena_->size() : 0;
+    if (host_bytes >= plan.arena_bytes && device_arena_.size() >= plan.device_arena_bytes) return;
     const std::unique_lock<std::shared_mutex> gate(capture_gate());  // frees and allocations
-    if (host_arena_.size() < plan.arena_bytes) {
-      host_arena_ = PinnedBuffer(plan.arena_bytes);
+    if (host_bytes < plan.arena_bytes) {
+      // Views handed out of the old arena (input_staging) keep it alive; run() copies from them.
+      host_arena_ = make_shared_arena(plan.arena_bytes);
       ++generation_;
     }
+    free_retired_arenas();
     if (device_arena_.size() < plan.device_arena_bytes) {
       device_arena_ = DeviceBuffer(plan.device_arena_bytes, "the activation arena");
       ++generation_;
@@ -315,7 +397,7 @@ class CudaDeviceContext final : public DeviceContext {
     ps.download.reset(nullptr);
     ps.host_view.clear();
     ps.device_view.clear();
-    auto* host_base = static_cast<std::byte*>(host_arena_.get());
+    auto* host_base = static_cast<std::byte*>(host_arena_ ? host_arena_->get() : nullptr);
     auto* device_base = static_cast<std::byte*>(device_arena_.get());
     auto type_of = [&](const ir::Value* v) -> const ir::TensorType& {
       return plan.inference.types.at(v);
@@ -371,6 +453,11 @@ class CudaDeviceContext final : public DeviceContext {
            engine_.graph.is_graph_output(plan.steps[e - 1].value))
       --e;
     ps.phases = {b, e};
+    ps.input_stage.assign(engine_.graph.inputs.size(), Tensor());
+    for (size_t i = 0; i < engine_.graph.inputs.size(); ++i) {
+      const ir::Value* v = engine_.graph.inputs[i];
+      if (plan.arena_offset.count(v)) ps.input_stage[i] = ps.host_view.at(v);
+    }
     for (size_t s = b; s < e; ++s) {
       const ExecStep& step = plan.steps[s];
       const bool device = step.kind != ExecStep::Kind::kNode ||
@@ -476,12 +563,16 @@ class CudaDeviceContext final : public DeviceContext {
   const EngineImpl& engine_;
   DeviceContextOptions options_;
   StreamResources resources_;
-  PinnedBuffer host_arena_;
+  std::shared_ptr<PinnedBuffer> host_arena_;  // shared with the views of input_staging
   DeviceBuffer device_arena_;
   uint64_t generation_ = 1;
   std::map<uint64_t, std::unique_ptr<PlanState>> states_;
   Event start_, uploaded_, computed_, downloaded_;
-  ExecutionContext::GpuTimes times_;
+  // What the events of the last run hold that times_ does not have yet (read on demand).
+  enum class PendingTimes { kNone, kWithTransfers, kComputeOnly };
+  mutable PendingTimes pending_times_ = PendingTimes::kNone;
+  mutable ExecutionContext::GpuTimes times_;
+  std::vector<const void*> pageable_inputs_;  // per graph input: last pointer found pageable
 };
 
 }  // namespace
