@@ -136,7 +136,8 @@ join_commas() { local IFS=,; echo "$*"; }
 gpu_name=$(nvidia-smi --query-gpu=name,driver_version --format=csv,noheader 2>/dev/null | head -n 1)
 write_json "$OUT_DIR/meta.json" date="$(date -u '+%Y-%m-%d %H:%M UTC')" gpu="${gpu_name:-none}" \
   qrt_version="$("${QRT[@]}" --version 2>&1 | head -n 1)" \
-  commit="$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)" \
+  commit="$(cat "$(dirname "${QRT[0]}")/COMMIT" 2>/dev/null ||
+    git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)" \
   command="$(printf '%s ' "QUICK=$QUICK SMALL=$SMALL BACKEND=$BACKEND TORCH_COMPILE=$TORCH_COMPILE" \
     bench/gpu_models.sh "'$1'" "$OUT_DIR")" \
   backend="$BACKEND" models="$MODELS" precisions="$PRECISIONS" batches="$BATCHES" unet_batches="$UNET_BATCHES" iterations="$ITER" \

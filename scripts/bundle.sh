@@ -44,6 +44,9 @@ export LD_LIBRARY_PATH="$here/lib:$cuda_libs${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH
 exec "$here/bin/$prog" "$@"
 RUN
 chmod +x "$out/run.sh"
+# The commit the bundle was built from (the GPU machine's copy of the tree may carry stale git
+# metadata): bench/gpu_models.sh records it.
+git -C "$(dirname "$0")/.." describe --always --dirty > "$out/COMMIT" 2>/dev/null || rm -f "$out/COMMIT"
 du -sh "$out" | awk '{print "bundle: " $1 " in '"$out"'"}'
 if [[ -n "${PACK:-}" ]]; then
   tar cJf "$out.tar.xz" -C "$(dirname "$out")" "$(basename "$out")"
