@@ -129,14 +129,8 @@ bool cudnn_f16_conv_ready(const Int8ConvShape& s, const F16ConvForm& f, bool bui
     if (reason) *reason = "grouped";
     return false;
   }
-  const CachedPlan* cached =
-      cache().get(key_of(s, f), build, [&](CachedPlan& out) { build_plan(s, f, out); });
-  if (!cached) {
-    if (reason) *reason = "no cuDNN plan built for the shape yet";
-    return false;
-  }
-  if (reason) *reason = cached->reason;
-  return cached->plan != nullptr;
+  return cache().ready(
+      key_of(s, f), build, [&](CachedPlan& out) { build_plan(s, f, out); }, reason);
 }
 
 bool cudnn_f16_conv_run(const Int8ConvShape& s, const F16ConvForm& f, const void* x,

@@ -275,6 +275,17 @@ const CachedPlan* PlanCache::get(const std::vector<int64_t>& key, bool may_build
   return &it->second;
 }
 
+bool PlanCache::ready(const std::vector<int64_t>& key, bool may_build,
+                      const std::function<void(CachedPlan&)>& build, std::string* reason) {
+  const CachedPlan* cached = get(key, may_build, build);
+  if (!cached) {
+    if (reason) *reason = "no cuDNN plan built for the shape yet";
+    return false;
+  }
+  if (reason) *reason = cached->reason;
+  return cached->plan != nullptr;
+}
+
 void PlanCache::clear() {
   std::lock_guard<std::mutex> lock(mutex_);
   plans_.clear();

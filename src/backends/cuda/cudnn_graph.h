@@ -136,6 +136,9 @@ class PlanCache {
   // Building runs under the cache's lock.
   const CachedPlan* get(const std::vector<int64_t>& key, bool may_build,
                         const std::function<void(CachedPlan&)>& build = {});
+  // Whether `key` has a plan (made as get() would); *reason says why not, or how it was chosen.
+  bool ready(const std::vector<int64_t>& key, bool may_build,
+             const std::function<void(CachedPlan&)>& build, std::string* reason);
   void clear();
 
  private:

@@ -227,14 +227,8 @@ bool cudnn_int8_conv_ready(const Int8ConvShape& s, const Int8Epilogue& e, bool b
     if (reason) *reason = "f32 output: cuDNN's epilogue is not bit-exact (FMA)";
     return false;
   }
-  const CachedPlan* cached =
-      cache().get(key_of(s, f), build, [&](CachedPlan& out) { build_plan(s, f, out); });
-  if (!cached) {
-    if (reason) *reason = "no cuDNN plan built for the shape yet";
-    return false;
-  }
-  if (reason) *reason = cached->reason;
-  return cached->plan != nullptr;
+  return cache().ready(
+      key_of(s, f), build, [&](CachedPlan& out) { build_plan(s, f, out); }, reason);
 }
 
 namespace {
