@@ -405,27 +405,8 @@ std::vector<int32_t> space_to_depth_sums(const cuda::Int8ConvShape& s, const int
           ws[static_cast<size_t>(((o * t.kernel_h + th) * t.kernel_w + tw) * t.c + cc)] =
               from < 0 ? int8_t{0} : w.data[from];
         }
-  std::vector<int32_t> out(static_cast<size_t>(t.pixels() * t.k));
-  for (int64_t n = 0; n < t.n; ++n)
-    for (int64_t oh = 0; oh < t.out_h; ++oh)
-      for (int64_t ow = 0; ow < t.out_w; ++ow)
-        for (int64_t o = 0; o < t.k; ++o) {
-          int32_t acc = 0;
-          for (int64_t th = 0; th < t.kernel_h; ++th) {
-            const int64_t i = oh - t.pad_h + th;
-            if (i < 0 || i >= t.h) continue;
-            for (int64_t tw = 0; tw < t.kernel_w; ++tw) {
-              const int64_t j = ow - t.pad_w + tw;
-              if (j < 0 || j >= t.w) continue;
-              for (int64_t cc = 0; cc < t.c; ++cc)
-                acc += int32_t{xs[static_cast<size_t>(((n * t.h + i) * t.w + j) * t.c + cc)]} *
-                       int32_t{ws[static_cast<size_t>(
-                           ((o * t.kernel_h + th) * t.kernel_w + tw) * t.c + cc)]};
-            }
-          }
-          out[static_cast<size_t>(((n * t.out_h + oh) * t.out_w + ow) * t.k + o)] = acc;
-        }
-  return out;
+  // The stride-1 convolution over X' with W' in OHWI order: taps outside X' add nothing.
+  return strided_sums(t, xs.data(), cuda::Int8Weights::ohwi(ws.data(), t));
 }
 
 // The space-to-depth index arithmetic on the host (no GPU needed): the rearranged convolution
@@ -742,39 +723,11 @@ void bench_unet_upsampling(const cuda::Resources& res) {
       s.k = up.k;
       s.out_h = s.out_w = 2 * up.h;
       s.kernel_h = s.kernel_w = s.stride_h = s.stride_w = 2;
-      cuda::DeviceBuffer x(static_cast<size_t>(s.n * s.h * s.w * s.c));
-      cuda::DeviceBuffer w(static_cast<size_t>(s.c * s.k * 4));
-      cuda::DeviceBuffer scales(static_cast<size_t>(s.k) * sizeof(float));
-      cuda::DeviceBuffer y(static_cast<size_t>(s.pixels() * s.k));
-      QRT_CUDA_CHECK(cudaMemset(x.get(), 1, x.size()));
-      QRT_CUDA_CHECK(cudaMemset(w.get(), 1, w.size()));
-      QRT_CUDA_CHECK(cudaMemset(scales.get(), 0, scales.size()));
-      cuda::Int8Epilogue e;
-      e.scales = static_cast<const float*>(scales.get());
-      e.in_scale = 1.f;
-      e.y_i8 = static_cast<int8_t*>(y.get());
-      e.inv_y_scale = 1.f;
       const double ops = 2.0 * static_cast<double>(s.n * s.h * s.w * s.c * s.k * 4);
       std::cout << "[ BENCH    ] ConvTranspose 2x2 s2 " << s.c << "->" << s.k << " " << s.h << "x"
                 << s.w << " batch " << batch << ":";
-      for (const char* tactic : {"", "phases", "phases_s"}) {
-        const auto run = [&] {
-          cuda::conv_transpose_int8_nhwc(s, static_cast<const int8_t*>(x.get()),
-                                         static_cast<const int8_t*>(w.get()), e, tactic, res);
-        };
-        run();
-        cudaEvent_t start, stop;
-        QRT_CUDA_CHECK(cudaEventCreate(&start));
-        QRT_CUDA_CHECK(cudaEventCreate(&stop));
-        QRT_CUDA_CHECK(cudaEventRecord(start, res.stream));
-        for (int i = 0; i < 10; ++i) run();
-        QRT_CUDA_CHECK(cudaEventRecord(stop, res.stream));
-        QRT_CUDA_CHECK(cudaEventSynchronize(stop));
-        float ms = 0.f;
-        QRT_CUDA_CHECK(cudaEventElapsedTime(&ms, start, stop));
-        QRT_CUDA_CHECK(cudaEventDestroy(start));
-        QRT_CUDA_CHECK(cudaEventDestroy(stop));
-        ms /= 10.f;
+      for (const std::string& tactic : cuda::conv_transpose_int8_tactics(s)) {
+        const float ms = cuda::time_conv_transpose_int8(s, tactic, res, 10);
         std::cout << "  '" << tactic << "' " << ms << " ms " << ops / (ms * 1e-3) / 1e12 << " TOPS";
       }
       std::cout << "\n";

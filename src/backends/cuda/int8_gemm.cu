@@ -663,15 +663,8 @@ template <typename Run>
 void for_each_image_chunk(const Int8ConvShape& s, const Int8Epilogue& e, int64_t per_chunk,
                           const Run& run) {
   const int64_t out_image = s.out_h * s.out_w * s.k;
-  for (int64_t first = 0; first < s.n; first += per_chunk) {
-    Int8Epilogue part = e;
-    const int64_t offset = first * out_image;
-    if (part.residual_i8) part.residual_i8 += offset;
-    if (part.residual_f32) part.residual_f32 += offset;
-    if (part.y_i8) part.y_i8 += offset;
-    if (part.y_f32) part.y_f32 += offset;
-    run(first, std::min(per_chunk, s.n - first), part);
-  }
+  for (int64_t first = 0; first < s.n; first += per_chunk)
+    run(first, std::min(per_chunk, s.n - first), e.advanced(first * out_image));
 }
 
 // The input zero-padded to `padded` channels in `x_padded`, a chunk of `per_chunk` images at a
@@ -1288,15 +1281,20 @@ std::vector<std::string> conv_transpose_int8_tactics(const Int8ConvShape& s) {
   return out;
 }
 
+float time_conv_transpose_int8(const Int8ConvShape& s, const std::string& tactic,
+                               const Resources& res, int runs, const Int8Epilogue* form) {
+  return time_int8_kernel(s, res, runs, form,
+                          [&](const int8_t* x, const int8_t* w, const Int8Epilogue& e) {
+                            conv_transpose_int8_nhwc(s, x, w, e, tactic, res);
+                          });
+}
+
 std::string tune_conv_transpose_int8(const Int8ConvShape& s, const Resources& res,
                                      const Int8Epilogue* form) {
   std::string best;
   float best_ms = std::numeric_limits<float>::infinity();
   for (const std::string& t : conv_transpose_int8_tactics(s)) {
-    const float ms = time_int8_kernel(s, res, 10, form,
-                                      [&](const int8_t* x, const int8_t* w, const Int8Epilogue& e) {
-                                        conv_transpose_int8_nhwc(s, x, w, e, t, res);
-                                      });
+    const float ms = time_conv_transpose_int8(s, t, res, 10, form);
     if (ms < best_ms) {
       best_ms = ms;
       best = t;

@@ -41,6 +41,17 @@ struct Int8Epilogue {
   int8_t* y_i8 = nullptr;
   float* y_f32 = nullptr;
   float inv_y_scale = 0.f;
+
+  // This epilogue moved to the outputs (and residual) from element `offset` on: a chunk of
+  // images of a convolution run a part at a time.
+  Int8Epilogue advanced(int64_t offset) const {
+    Int8Epilogue part = *this;
+    if (part.residual_i8) part.residual_i8 += offset;
+    if (part.residual_f32) part.residual_f32 += offset;
+    if (part.y_i8) part.y_i8 += offset;
+    if (part.y_f32) part.y_f32 += offset;
+    return part;
+  }
 };
 
 // The epilogue of a ConvInt8 / MatMulInt8 / ConvTransposeInt8 node: scales at input 2, bias at
@@ -139,6 +150,11 @@ std::vector<std::string> conv_transpose_int8_tactics(const Int8ConvShape& s);
 // The fastest of them on the device (`form` as for time_int8_conv).
 std::string tune_conv_transpose_int8(const Int8ConvShape& s, const Resources& res,
                                      const Int8Epilogue* form = nullptr);
+
+// The same timing for a ConvTransposeInt8 tactic (conv_transpose_int8_tactics).
+float time_conv_transpose_int8(const Int8ConvShape& s, const std::string& tactic,
+                               const Resources& res, int runs = 10,
+                               const Int8Epilogue* form = nullptr);
 
 // Times `tactic` on the shape with scratch buffers (build time: allocates); milliseconds per run.
 // `form` (optional) gives the node's epilogue form: the residual kind (residual_i8 / residual_f32

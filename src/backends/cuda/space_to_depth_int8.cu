@@ -167,15 +167,10 @@ void launch_space_to_depth(const Int8ConvShape& s, const int8_t* x, const Int8We
         s, g, x + first * s.h * s.w * s.c, static_cast<int>(total), x_s2d);
     QRT_CUDA_CHECK_LAUNCH();
     // The chunk's outputs (and residual) are the convolution's own, from image `first` on.
-    Int8Epilogue part = e;
-    const int64_t offset = first * out_image;
-    if (part.residual_i8) part.residual_i8 += offset;
-    if (part.residual_f32) part.residual_f32 += offset;
-    if (part.y_i8) part.y_i8 += offset;
-    if (part.y_f32) part.y_f32 += offset;
     Int8ConvShape chunk = t;
     chunk.n = images;
-    implicit_gemm_int8(chunk, x_s2d, w_s2d, part, block_n, staged, res.stream, few_stages);
+    implicit_gemm_int8(chunk, x_s2d, w_s2d, e.advanced(first * out_image), block_n, staged,
+                       res.stream, few_stages);
   }
 }
 
