@@ -1,6 +1,7 @@
 // Helpers for op tests: run one op on the reference backend, compare tensors.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -43,5 +44,11 @@ Tensor make_i64(std::vector<int64_t> shape, const std::vector<int64_t>& values);
 
 // Max |a - b| over elements (both float32 of the same shape; fails the test otherwise).
 float max_abs_diff(const Tensor& a, const Tensor& b);
+
+// Same dtype, shape and bytes.
+bool bit_identical(const Tensor& a, const Tensor& b);
+
+// The message of the qrt::Error that `f` throws, or "(no error)".
+std::string error_of(const std::function<void()>& f);
 
 }  // namespace qrt::test

@@ -3,10 +3,13 @@
 
 #include <cstring>
 
+#include "op_test_util.h"
 #include "runtime/engine_impl.h"
 
 namespace qrt {
 namespace {
+
+using test::error_of;
 
 const std::string kModels = std::string(QRT_SOURCE_DIR) + "/models/";
 
@@ -28,15 +31,6 @@ std::map<std::string, Tensor> images(int64_t batch) {
 void expect_identical(const Tensor& a, const Tensor& b) {
   ASSERT_EQ(a.shape(), b.shape());
   EXPECT_EQ(0, std::memcmp(a.data(), b.data(), a.nbytes()));
-}
-
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "(no error)";
 }
 
 TEST(BatchProfile, BatchAboveMaxIsAnErrorNamingTheProfile) {

@@ -7,11 +7,14 @@
 #include <functional>
 #include <optional>
 
+#include "op_test_util.h"
 #include "qrt/bench.h"
 #include "qrt/engine.h"
 
 namespace qrt {
 namespace {
+
+using test::error_of;
 
 const std::string kModels = std::string(QRT_SOURCE_DIR) + "/models/";
 
@@ -21,15 +24,6 @@ std::shared_ptr<Engine> build(const std::string& model, const std::vector<std::s
   config.backends = backends;
   config.batch = batch;
   return Builder().build_from_onnx(kModels + model + ".onnx", config);
-}
-
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "(no error)";
 }
 
 void expect_identical(const Tensor& a, const Tensor& b, const std::string& what) {

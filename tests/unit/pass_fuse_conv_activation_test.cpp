@@ -12,25 +12,10 @@
 namespace qrt::passes {
 namespace {
 
+using test::annotate;
+using test::bit_identical;
 using test::op_types;
 using test::random_tensor;
-
-// Fills in every value's dtype and (static) shape, as the builder's annotation does.
-void annotate(ir::Graph& g, const std::vector<Tensor>& inputs) {
-  std::vector<ir::TensorType> types;
-  for (const Tensor& t : inputs) types.push_back({t.dtype(), t.shape()});
-  const ir::ConcreteInference inferred = ir::infer_concrete(g, types);
-  for (const auto& [value, type] : inferred.types) {
-    auto* v = const_cast<ir::Value*>(value);
-    v->dtype = type.dtype;
-    v->shape = test::static_shape(type.shape);
-  }
-}
-
-bool bit_identical(const Tensor& a, const Tensor& b) {
-  return a.dtype() == b.dtype() && a.shape() == b.shape() &&
-         std::memcmp(a.data(), b.data(), a.nbytes()) == 0;
-}
 
 Tensor as_dtype(const Tensor& t, DataType dtype) {
   if (dtype == DataType::kFloat32) return t;

@@ -16,6 +16,19 @@ inline ir::SymShape static_shape(const std::vector<int64_t>& dims) {
   return s;
 }
 
+// Fills in every value's dtype and (static) shape from the inputs' types, as the builder's
+// annotation does.
+inline void annotate(ir::Graph& g, const std::vector<Tensor>& inputs) {
+  std::vector<ir::TensorType> types;
+  for (const Tensor& t : inputs) types.push_back({t.dtype(), t.shape()});
+  const ir::ConcreteInference inferred = ir::infer_concrete(g, types);
+  for (const auto& [value, type] : inferred.types) {
+    auto* v = const_cast<ir::Value*>(value);
+    v->dtype = type.dtype;
+    v->shape = static_shape(type.shape);
+  }
+}
+
 // A graph input with a known type; dims of -1 become the batch symbol "N".
 inline ir::Value* add_input(ir::Graph& g, const std::string& name, const std::vector<int64_t>& dims,
                             DataType dtype = DataType::kFloat32) {
