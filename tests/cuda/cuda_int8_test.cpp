@@ -140,10 +140,11 @@ void expect_same(const Tensor& got, const Tensor& want, const std::string& what,
 }
 
 // Every tactic, those not yet chosen by tuning (int8_gemm.h) too; "" is the default.
-constexpr const char* kTactics[] = {
-    "",        "direct", "igemm64",   "igemm128", "cublaslt",  "igemm64s", "igemm128s", "depthwise",
-    "dw16x2",  "dw16x4", "igemm_pad", "cudnn",    "cudnn_pad", "im2col",   "im2col_s",  "im2col_l2",
-    "small16", "s2d64",  "s2d64s",    "s2d128s",  "s2d64fs",   "igemm64f", "igemm64fs", "pw16"};
+constexpr const char* kTactics[] = {"",          "direct",    "igemm64",   "igemm128", "cublaslt",
+                                    "igemm64s",  "igemm128s", "depthwise", "dw16x2",   "dw16x4",
+                                    "igemm_pad", "cudnn",     "cudnn_pad", "im2col",   "im2col_s",
+                                    "im2col_l2", "small16",   "s2d64",     "s2d64s",   "s2d128s",
+                                    "s2d64fs",   "igemm64f",  "igemm64fs", "pw16",     "pwmma"};
 
 struct EpilogueCase {
   bool int8_out;
@@ -287,9 +288,30 @@ TEST(CudaInt8, ConvMatchesReference) {
       {1, 20, 37, 17, 15, 1, 1, 1, 0, 1, 1},      // pw16: 5 words, a 5-channel tail block
       {4, 4, 16, 9, 9, 1, 1, 1, 0, 1, 1},         // pw16: one word, one block
       {2, 64, 24, 7, 9, 1, 1, 1, 0, 1, 1},        // pw16: 16 words, a tail block of 8
+      {1, 64, 208, 5, 7, 1, 1, 1, 0, 1, 1},       // pwmma: two channel blocks (192 + 16)
+      {2, 32, 384, 3, 5, 1, 1, 1, 0, 1, 1},       // pwmma: two full channel blocks
+      {1, 12, 40, 3, 3, 1, 1, 1, 0, 1, 1},        // pwmma: 9 pixels, a 72-byte tail run
+      {3, 8, 8, 1, 1, 1, 1, 1, 0, 1, 1},          // pwmma: one n-tile, 3 pixels
   };
   uint32_t seed = 1;
   for (const ConvCase& t : cases) check_conv(t, seed++);
+}
+
+// "pwmma" and "patchmma" with every epilogue: MobileNetV2's first expansion, a 24-channel
+// projection (rows of 24 bytes), one large enough that each block walks several pixel tiles
+// (grid stride); patches: an RGB 3x3 stride-2 stem, a grey 3x3 first layer, a 63-deep dilated
+// patch (4 k-steps) with asymmetric pads, a 1x1 over 3 channels.
+TEST(CudaInt8, MmaConvMatchesReference) {
+  QRT_SKIP_WITHOUT_GPU();
+  const ConvCase cases[] = {
+      {2, 16, 96, 23, 29, 1, 1, 1, 0, 1, 1},   {1, 64, 24, 31, 17, 1, 1, 1, 0, 1, 1},
+      {4, 16, 32, 200, 200, 1, 1, 1, 0, 1, 1}, {2, 3, 32, 37, 41, 3, 3, 2, 1, 1, 1},
+      {1, 1, 64, 45, 39, 3, 3, 1, 1, 1, 1},    {2, 7, 24, 15, 16, 3, 3, 1, 1, 2, 1, 2, 0, 2, 1},
+      {3, 3, 16, 9, 11, 1, 1, 1, 0, 1, 1},
+  };
+  for (const ConvCase& t : cases)
+    for (uint32_t seed = 60; seed < 60 + std::size(kEpilogues); ++seed)
+      check_conv(t, seed, {"pwmma", "patchmma"});
 }
 
 // The explicit im2col tactics (and the others that fit) on first layers with few channels:
@@ -831,6 +853,18 @@ TEST(CudaInt8Bench, MobileNetV2Pointwise) {
       {"1x1 C=32 K=16 112x112 batch 64", {64, 32, 16, 112, 112, 1, 1, 1, 0, 1, 1}},
       {"1x1 C=144 K=24 56x56 batch 64", {64, 144, 24, 56, 56, 1, 1, 1, 0, 1, 1}},
       {"1x1 C=96 K=24 56x56 batch 64", {64, 96, 24, 56, 56, 1, 1, 1, 0, 1, 1}},
+  };
+  bench_layers_with_relu(layers);
+}
+
+// MobileNetV2's slowest depthwise layers at batch 64 (H100 profile: 0.03-0.10 ms each).
+TEST(CudaInt8Bench, MobileNetV2Depthwise) {
+  QRT_SKIP_WITHOUT_GPU();
+  const BenchLayer layers[] = {
+      {"3x3 dw C=144 56x56 batch 64", {64, 144, 144, 56, 56, 3, 3, 1, 1, 1, 144}},
+      {"3x3 dw C=32 112x112 batch 64", {64, 32, 32, 112, 112, 3, 3, 1, 1, 1, 32}},
+      {"3x3 dw s2 C=96 112x112 batch 64", {64, 96, 96, 112, 112, 3, 3, 2, 1, 1, 96}},
+      {"3x3 dw C=576 14x14 batch 64", {64, 576, 576, 14, 14, 3, 3, 1, 1, 1, 576}},
   };
   bench_layers_with_relu(layers);
 }

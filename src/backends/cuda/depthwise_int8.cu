@@ -4,7 +4,7 @@
 // transpose of four loaded words) and dotted with the same channel's weights, packed once per
 // thread. Each thread computes 2 or 4 neighbouring output pixels of a row, reusing its weights.
 // int32 sums are exact, so any summation order gives the reference's result; the epilogue is
-// int8_epilogue.cuh's.
+// int8_epilogue.cuh's (its fast form for int8 outputs).
 #include <cuda_runtime.h>
 
 #include <cstdint>
@@ -28,6 +28,8 @@ struct DepthwiseParams {
   int n, h, w_in, c, out_h, out_w;
   int stride_h, stride_w, pad_h, pad_w, dilation_h, dilation_w;
   int channel_blocks, pixel_blocks;  // c / 16, ceil(out_w / pixels per thread)
+  bool fast;           // int8 output (16-byte aligned, as an int8 residual) and no f32 residual
+  QuantBounds bounds;  // of the fast epilogue
 };
 
 // Words a, b, c, d hold channels 0-3 of four taps; out[j] gets channel j's four taps in order.
@@ -115,6 +117,28 @@ __global__ void __launch_bounds__(kThreads) depthwise16_kernel(const DepthwisePa
 
     const int64_t idx = ((static_cast<int64_t>(n) * p.out_h + oh) * p.out_w + ow) * p.c + c0;
     const Int8Epilogue& e = p.e;
+    if (p.fast) {
+      // int8 output, no f32 residual, 16-byte aligned: int8_epilogue.cuh's fast form (this
+      // layer's time is mostly its epilogue), one 16-byte store.
+      int4 residual = make_int4(0, 0, 0, 0);
+      if (e.residual_i8) residual = __ldg(reinterpret_cast<const int4*>(e.residual_i8 + idx));
+      const auto* r_bytes = reinterpret_cast<const int8_t*>(&residual);
+      uint32_t bits[kChannels];
+#pragma unroll
+      for (int ch = 0; ch < kChannels; ++ch) {
+        const float m = __fmul_rn(e.in_scale, __ldg(e.scales + c0 + ch));
+        float v =
+            __fadd_rn(__fmul_rn(exact_float(acc[ch]), m), e.bias ? __ldg(e.bias + c0 + ch) : 0.f);
+        if (e.residual_i8) v = __fadd_rn(v, __fmul_rn(static_cast<float>(r_bytes[ch]), e.r_scale));
+        bits[ch] = quantized_bits(v, e.inv_y_scale, p.bounds);
+      }
+      *reinterpret_cast<int4*>(e.y_i8 + idx) =
+          make_int4(static_cast<int>(pack_low_bytes(bits[0], bits[1], bits[2], bits[3])),
+                    static_cast<int>(pack_low_bytes(bits[4], bits[5], bits[6], bits[7])),
+                    static_cast<int>(pack_low_bytes(bits[8], bits[9], bits[10], bits[11])),
+                    static_cast<int>(pack_low_bytes(bits[12], bits[13], bits[14], bits[15])));
+      continue;
+    }
     // int8: one 16-byte store; f32: four 16-byte stores.
     if (vector_aligned(e, idx, e.y_i8 ? 16 : 4)) {
       float r[kChannels];
@@ -169,7 +193,10 @@ bool launch_depthwise16(const Int8ConvShape& s, const int8_t* x, const Int8Weigh
                     static_cast<int>(s.dilation_h),
                     static_cast<int>(s.dilation_w),
                     static_cast<int>(s.c / kChannels),
-                    static_cast<int>((s.out_w + pixels_per_thread - 1) / pixels_per_thread)};
+                    static_cast<int>((s.out_w + pixels_per_thread - 1) / pixels_per_thread),
+                    e.y_i8 && !e.residual_f32 && reinterpret_cast<uintptr_t>(e.y_i8) % 16 == 0 &&
+                        reinterpret_cast<uintptr_t>(e.residual_i8) % 16 == 0,
+                    e.y_i8 ? quant_bounds(e) : QuantBounds{}};
   const int64_t threads = s.n * s.out_h * int64_t{p.pixel_blocks} * p.channel_blocks;
   if (threads == 0) return true;
   const unsigned blocks = static_cast<unsigned>((threads + kThreads - 1) / kThreads);

@@ -112,4 +112,44 @@ __device__ __forceinline__ void store16(const Int8Epilogue& e, int64_t i, const 
   }
 }
 
+// ---------------------------------------------------------------------------------------------
+// The same bits with fewer instructions, for the kernels whose time is their epilogue (the
+// narrow pointwise and depthwise layers). Valid where v is finite: no f32 residual (float(acc)
+// * m + bias and an int8 residual are finite), int8 output.
+//   - float(acc) for |acc| < 2^22 is an integer add and a float subtract of 1.5 * 2^23 (exact),
+//     instead of the quarter-rate conversion;
+//   - x -> x * inv_y_scale rounds monotonically (inv_y_scale > 0), so clamping v to the
+//     activation's [lo, hi] and then the scaled value to [-128, 127] equals clamping the scaled
+//     value once to [max(lo * inv, -128), min(hi * inv, 127)] (QuantBounds): two min/max;
+//   - rint is the add of 1.5 * 2^23 (round half to even in that binade), and the int8 is the low
+//     byte of the sum's bits.
+constexpr float kRoundMagic = 12582912.f;  // 1.5 * 2^23
+constexpr int32_t kRoundMagicBits = 0x4B400000;
+
+struct QuantBounds {
+  float lo = -128.f, hi = 127.f;
+};
+
+// The bounds of an int8-output epilogue (host or device).
+__host__ __device__ inline QuantBounds quant_bounds(const Int8Epilogue& e) {
+  const float lo = e.clamps ? e.lo : -INFINITY, hi = e.clamps ? e.hi : INFINITY;
+  return {fmaxf(lo * e.inv_y_scale, -128.f), fminf(hi * e.inv_y_scale, 127.f)};
+}
+
+// float(acc) for |acc| < 2^22, exactly.
+__device__ __forceinline__ float exact_float(int32_t acc) {
+  return __fsub_rn(__int_as_float(kRoundMagicBits + acc), kRoundMagic);
+}
+
+// quantize(e, activation(v)) for a finite v, in the low byte of the result.
+__device__ __forceinline__ uint32_t quantized_bits(float v, float inv_y_scale, QuantBounds b) {
+  const float q = fminf(fmaxf(__fmul_rn(v, inv_y_scale), b.lo), b.hi);
+  return static_cast<uint32_t>(__float_as_int(__fadd_rn(q, kRoundMagic)));
+}
+
+// The low bytes of four quantized_bits results as one word (first in byte 0).
+__device__ __forceinline__ uint32_t pack_low_bytes(uint32_t a, uint32_t b, uint32_t c, uint32_t d) {
+  return __byte_perm(__byte_perm(a, b, 0x0040), __byte_perm(c, d, 0x0040), 0x5410);
+}
+
 }  // namespace qrt::cuda

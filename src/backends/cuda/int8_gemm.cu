@@ -943,6 +943,8 @@ bool int8_conv_tactic_fits(const Int8ConvShape& s, const std::string& tactic, st
   if (tactic == "dw16x2" || tactic == "dw16x4") return depthwise16_fits(s, reason);
   if (tactic == "small16") return small_conv_fits(s, reason);
   if (tactic == "pw16") return pointwise16_fits(s, reason);
+  if (tactic == "pwmma") return pointwise_mma_fits(s, reason);
+  if (tactic == "patchmma") return patch_mma_fits(s, reason);
   if (tactic == "depthwise") {
     if (s.group != s.c || s.k != s.c)
       return fail(reason, "not a depthwise convolution with one output channel per group");
@@ -1002,13 +1004,28 @@ bool int8_conv_tactic_fits(const Int8ConvShape& s, const std::string& tactic, st
   return fail(reason, "unknown tactic '" + tactic + "'");
 }
 
+namespace {
+// Every tactic tuning may time, in the order it times them (after the shape's default).
+constexpr const char* kTunedInt8ConvTactics[] = {
+    "igemm64",   "igemm128",  "cublaslt", "igemm64s",  "igemm128s", "igemm64f",
+    "igemm64fs", "depthwise", "dw16x2",   "dw16x4",    "igemm_pad", "cudnn",
+    "cudnn_pad", "im2col",    "im2col_s", "im2col_l2", "s2d64",     "s2d64s",
+    "s2d128s",   "s2d64fs",   "pw16",     "pwmma",     "patchmma"};
+constexpr const char* kConvTransposeInt8Tactics[] = {"phases", "phases_s", "phases_f", "phases_fs"};
+}  // namespace
+
 std::vector<std::string> int8_conv_tactics(const Int8ConvShape& s) {
   std::vector<std::string> out{default_int8_conv_tactic(s)};
-  for (const char* t :
-       {"igemm64",   "igemm128",  "cublaslt", "igemm64s",  "igemm128s", "igemm64f",  "igemm64fs",
-        "depthwise", "dw16x2",    "dw16x4",   "igemm_pad", "cudnn",     "cudnn_pad", "im2col",
-        "im2col_s",  "im2col_l2", "s2d64",    "s2d64s",    "s2d128s",   "s2d64fs",   "pw16"})
+  for (const char* t : kTunedInt8ConvTactics)
     if (t != out[0] && int8_conv_tactic_fits(s, t)) out.push_back(t);
+  return out;
+}
+
+std::string int8_tactic_catalog() {
+  std::string out = "ConvInt8:";
+  for (const char* t : kTunedInt8ConvTactics) out += std::string(t) + ",";
+  out += " ConvTransposeInt8:";
+  for (const char* t : kConvTransposeInt8Tactics) out += std::string(t) + ",";
   return out;
 }
 
@@ -1028,6 +1045,16 @@ void conv_int8_nhwc(const Int8ConvShape& s, const int8_t* x, const Int8Weights& 
   if (tactic == "pw16") {
     if (!launch_pointwise16(s, x, w, e, res.stream))
       conv_int8_nhwc(s, x, w, e, "direct", res);  // X not 4-byte aligned
+    return;
+  }
+  if (tactic == "pwmma") {
+    if (!launch_pointwise_mma(s, x, w, e, res))
+      conv_int8_nhwc(s, x, w, e, "direct", res);  // X or Y not aligned for its vectors
+    return;
+  }
+  if (tactic == "patchmma") {
+    if (!launch_patch_mma(s, x, w, e, res))
+      conv_int8_nhwc(s, x, w, e, "direct", res);  // f32 out or residual, or Y not aligned
     return;
   }
   if (is_space_to_depth_tactic(tactic)) {
@@ -1274,10 +1301,9 @@ float time_int8_conv(const Int8ConvShape& s, const std::string& tactic, const Re
 
 std::vector<std::string> conv_transpose_int8_tactics(const Int8ConvShape& s) {
   std::vector<std::string> out{""};
-  if (conv_transpose_phases_fit(s)) {
-    out.insert(out.end(), {"phases", "phases_s"});
-    if (s.c <= kFewMaxDepth) out.insert(out.end(), {"phases_f", "phases_fs"});
-  }
+  if (conv_transpose_phases_fit(s))
+    for (const std::string t : kConvTransposeInt8Tactics)
+      if (s.c <= kFewMaxDepth || t.find("_f") == std::string::npos) out.push_back(t);
   return out;
 }
 

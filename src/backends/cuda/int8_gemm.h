@@ -114,13 +114,19 @@ struct Int8Weights {
 // small_conv_int8.h), "s2d64" / "s2d64s" / "s2d128s" (a strided convolution over few channels
 // as a stride-1 one over the input rearranged space-to-depth in the workspace, then the GEMM:
 // space_to_depth_int8.h; "s2d64fs" on the 2-stage GEMM), "pw16" (1x1 over at most 64 input
-// channels, a thread per pixel and 16 output channels on dp4a: pointwise_int8.h).
+// channels, a thread per pixel and 16 output channels on dp4a: pointwise_int8.h), "pwmma" (the
+// same shapes on the int8 tensor cores, 32 pixels per warp, rows stored from shared memory),
+// "patchmma" (that kernel on any ungrouped convolution with a patch of at most 64 bytes, the
+// patch gathered byte by byte: RGB and grey first layers).
 std::string default_int8_conv_tactic(const Int8ConvShape& s);
 // Whether `tactic` can run the shape; *reason says why not.
 bool int8_conv_tactic_fits(const Int8ConvShape& s, const std::string& tactic,
                            std::string* reason = nullptr);
 // The tactics worth timing for the shape, the default first.
 std::vector<std::string> int8_conv_tactics(const Int8ConvShape& s);
+// Every int8 (transposed) convolution tactic this build can time, as one line: a timing cache
+// made by a build with other tactics is timed again rather than trusted.
+std::string int8_tactic_catalog();
 
 // Y = epilogue(conv(X, W)) on res.stream, using res.workspace (weights not in the GEMM's packed
 // order are repacked there first).
