@@ -6,10 +6,12 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <thread>
 
 #include "backends/cuda/cuda_check.h"
 #include "backends/cuda/cudnn_int8_conv.h"
+#include "backends/cuda/int8_gemm.h"
 #include "cuda/cuda_test_util.h"
 #include "qrt/bench.h"
 #include "qrt/engine.h"
@@ -435,6 +437,21 @@ TEST(CudaEngine, TimingCacheMakesRebuildsSkipTheTiming) {
   const auto& nb = b->impl().nodes;
   ASSERT_EQ(na.size(), nb.size());
   for (size_t i = 0; i < na.size(); ++i) EXPECT_EQ(na[i]->tactic, nb[i]->tactic);
+
+  // A cache written by a qrt with other tactics is not trusted: its (here bogus) choices are
+  // timed again and the file rewritten with this build's catalog.
+  auto j = nlohmann::json::parse(text);
+  ASSERT_EQ(j.at("tactic_catalog").get<std::string>(), cuda::int8_tactic_catalog());
+  j["tactic_catalog"] = "ConvInt8:igemm64,";
+  for (auto& [key, tactic] : j.at("tactics").items()) tactic = "no_such_tactic";
+  std::ofstream(cache, std::ios::trunc) << j.dump();
+  auto c = build("fashion_cnn", "cuda", "fp32", cache);
+  const auto& nc = c->impl().nodes;
+  ASSERT_EQ(nc.size(), na.size());
+  for (const auto& node : nc) EXPECT_NE(node->tactic, "no_such_tactic") << node->name;
+  std::ifstream g(cache);
+  EXPECT_EQ(nlohmann::json::parse(g).at("tactic_catalog").get<std::string>(),
+            cuda::int8_tactic_catalog());
 }
 
 TEST(CudaEngine, BenchReportsGpuTimes) {

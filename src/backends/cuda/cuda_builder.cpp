@@ -8,6 +8,7 @@
 
 #include "backends/cuda/cuda_device.h"
 #include "backends/cuda/cuda_stream_resources.h"
+#include "backends/cuda/int8_gemm.h"
 #include "runtime/engine_impl.h"
 
 namespace qrt {
@@ -56,7 +57,7 @@ class TimingCache {
  public:
   TimingCache(std::string path, std::string gpu,
               const std::function<void(const std::string&)>& warn)
-      : path_(std::move(path)), gpu_(std::move(gpu)) {
+      : path_(std::move(path)), gpu_(std::move(gpu)), catalog_(cuda::int8_tactic_catalog()) {
     if (path_.empty() || !std::filesystem::exists(path_)) return;
     std::ifstream f(path_);
     try {
@@ -64,6 +65,12 @@ class TimingCache {
       if (j.at("gpu").get<std::string>() != gpu_) {
         warn(path_ + ": timing cache made on " + j.at("gpu").get<std::string>() +
              ", not this GPU: tactics are timed again");
+        return;
+      }
+      // A cache from a build with other tactics would pin choices made without the new ones.
+      if (j.value("tactic_catalog", std::string()) != catalog_) {
+        warn(path_ + ": timing cache made by a qrt with other tactics: tactics are timed again");
+        dirty_ = true;  // rewritten with this build's catalog
         return;
       }
       tactics_ = j.at("tactics").get<std::map<std::string, std::string>>();
@@ -83,12 +90,13 @@ class TimingCache {
     if (path_.empty() || !dirty_) return;
     std::ofstream f(path_, std::ios::trunc);
     if (!f) throw Error(path_ + ": cannot write the timing cache");
-    f << nlohmann::json{{"gpu", gpu_}, {"tactics", tactics_}}.dump(1) << "\n";
+    f << nlohmann::json{{"gpu", gpu_}, {"tactic_catalog", catalog_}, {"tactics", tactics_}}.dump(1)
+      << "\n";
   }
   size_t hits = 0, timed = 0;
 
  private:
-  std::string path_, gpu_;
+  std::string path_, gpu_, catalog_;
   std::map<std::string, std::string> tactics_;
   bool dirty_ = false;
 };
