@@ -28,7 +28,8 @@ struct DepthwiseParams {
   int n, h, w_in, c, out_h, out_w;
   int stride_h, stride_w, pad_h, pad_w, dilation_h, dilation_w;
   int channel_blocks, pixel_blocks;  // c / 16, ceil(out_w / pixels per thread)
-  bool fast;           // int8 output (16-byte aligned, as an int8 residual) and no f32 residual
+  // int8 output, no f32 residual; Y, an int8 residual, scales and bias 16-byte aligned.
+  bool fast;
   QuantBounds bounds;  // of the fast epilogue
 };
 
@@ -123,20 +124,27 @@ __global__ void __launch_bounds__(kThreads) depthwise16_kernel(const DepthwisePa
       int4 residual = make_int4(0, 0, 0, 0);
       if (e.residual_i8) residual = __ldg(reinterpret_cast<const int4*>(e.residual_i8 + idx));
       const auto* r_bytes = reinterpret_cast<const int8_t*>(&residual);
-      uint32_t bits[kChannels];
+      uint32_t words[4];
 #pragma unroll
-      for (int ch = 0; ch < kChannels; ++ch) {
-        const float m = __fmul_rn(e.in_scale, __ldg(e.scales + c0 + ch));
-        float v =
-            __fadd_rn(__fmul_rn(exact_float(acc[ch]), m), e.bias ? __ldg(e.bias + c0 + ch) : 0.f);
-        if (e.residual_i8) v = __fadd_rn(v, __fmul_rn(static_cast<float>(r_bytes[ch]), e.r_scale));
-        bits[ch] = quantized_bits(v, e.inv_y_scale, p.bounds);
+      for (int q = 0; q < 4; ++q) {  // channels 4q .. 4q + 3: one float4 of scales and biases
+        const float4 sc = __ldg(reinterpret_cast<const float4*>(e.scales + c0) + q);
+        const float4 bi = e.bias ? __ldg(reinterpret_cast<const float4*>(e.bias + c0) + q)
+                                 : make_float4(0.f, 0.f, 0.f, 0.f);
+        const float s4[4] = {sc.x, sc.y, sc.z, sc.w}, b4[4] = {bi.x, bi.y, bi.z, bi.w};
+        uint32_t bits[4];
+#pragma unroll
+        for (int j = 0; j < 4; ++j) {
+          const int ch = 4 * q + j;
+          float v = __fadd_rn(__fmul_rn(exact_float(acc[ch]), __fmul_rn(e.in_scale, s4[j])), b4[j]);
+          if (e.residual_i8)
+            v = __fadd_rn(v, __fmul_rn(static_cast<float>(r_bytes[ch]), e.r_scale));
+          bits[j] = quantized_bits(v, e.inv_y_scale, p.bounds);
+        }
+        words[q] = pack_low_bytes(bits[0], bits[1], bits[2], bits[3]);
       }
       *reinterpret_cast<int4*>(e.y_i8 + idx) =
-          make_int4(static_cast<int>(pack_low_bytes(bits[0], bits[1], bits[2], bits[3])),
-                    static_cast<int>(pack_low_bytes(bits[4], bits[5], bits[6], bits[7])),
-                    static_cast<int>(pack_low_bytes(bits[8], bits[9], bits[10], bits[11])),
-                    static_cast<int>(pack_low_bytes(bits[12], bits[13], bits[14], bits[15])));
+          make_int4(static_cast<int>(words[0]), static_cast<int>(words[1]),
+                    static_cast<int>(words[2]), static_cast<int>(words[3]));
       continue;
     }
     // int8: one 16-byte store; f32: four 16-byte stores.
@@ -195,7 +203,9 @@ bool launch_depthwise16(const Int8ConvShape& s, const int8_t* x, const Int8Weigh
                     static_cast<int>(s.c / kChannels),
                     static_cast<int>((s.out_w + pixels_per_thread - 1) / pixels_per_thread),
                     e.y_i8 && !e.residual_f32 && reinterpret_cast<uintptr_t>(e.y_i8) % 16 == 0 &&
-                        reinterpret_cast<uintptr_t>(e.residual_i8) % 16 == 0,
+                        reinterpret_cast<uintptr_t>(e.residual_i8) % 16 == 0 &&
+                        reinterpret_cast<uintptr_t>(e.scales) % 16 == 0 &&
+                        reinterpret_cast<uintptr_t>(e.bias) % 16 == 0,
                     e.y_i8 ? quant_bounds(e) : QuantBounds{}};
   const int64_t threads = s.n * s.out_h * int64_t{p.pixel_blocks} * p.channel_blocks;
   if (threads == 0) return true;
