@@ -20,6 +20,7 @@
 #include "backends/cuda/depthwise_int8.h"
 #include "backends/cuda/int8_epilogue.cuh"
 #include "backends/cuda/int8_gemm.h"
+#include "backends/cuda/mma_conv_int8.h"
 #include "backends/cuda/pointwise_int8.h"
 #include "backends/cuda/small_conv_int8.h"
 #include "backends/cuda/space_to_depth_int8.h"

@@ -115,7 +115,8 @@ struct Int8Weights {
 // as a stride-1 one over the input rearranged space-to-depth in the workspace, then the GEMM:
 // space_to_depth_int8.h; "s2d64fs" on the 2-stage GEMM), "pw16" (1x1 over at most 64 input
 // channels, a thread per pixel and 16 output channels on dp4a: pointwise_int8.h), "pwmma" (the
-// same shapes on the int8 tensor cores, 32 pixels per warp, rows stored from shared memory),
+// same shapes on the int8 tensor cores, 32 pixels per warp, rows stored from shared memory:
+// mma_conv_int8.h),
 // "patchmma" (that kernel on any ungrouped convolution with a patch of at most 64 bytes, the
 // patch gathered byte by byte: RGB and grey first layers).
 std::string default_int8_conv_tactic(const Int8ConvShape& s);

@@ -1,7 +1,7 @@
 // The "pw16" tactic of ConvInt8 (pointwise_int8.cu): 1x1 convolutions over few input channels
-// (MobileNetV2's expansions: 16 or 24 channels in, 96 or 144 out). The implicit GEMM's 64-deep
-// tiles are mostly empty there, and the layer is all loads and stores: one thread per pixel and
-// 16 output channels on dp4a, the block's weights broadcast from shared memory.
+// and few output channels: one thread per pixel and 16 output channels on dp4a, the block's
+// weights broadcast from shared memory. Where `pwmma` (mma_conv_int8.h) runs it is faster; this
+// one also takes output channels that are not a multiple of 8 (the U-Net's 2-class classifier).
 #pragma once
 
 #include <cuda_runtime.h>
@@ -20,21 +20,5 @@ bool pointwise16_fits(const Int8ConvShape& s, std::string* reason = nullptr);
 // when X is not 4-byte aligned.
 bool launch_pointwise16(const Int8ConvShape& s, const int8_t* x, const Int8Weights& w,
                         const Int8Epilogue& e, cudaStream_t stream);
-
-// "pwmma": the same shapes (output channels a multiple of 8; above 192 a multiple of 16) on the
-// int8 tensor cores, 32 pixels per warp, int8 rows written out of shared memory as 16-byte
-// vectors. False (nothing enqueued) when X is not 4-byte aligned or Y not 16-byte (int8) /
-// 8-byte (f32) aligned.
-bool pointwise_mma_fits(const Int8ConvShape& s, std::string* reason = nullptr);
-bool launch_pointwise_mma(const Int8ConvShape& s, const int8_t* x, const Int8Weights& w,
-                          const Int8Epilogue& e, const Resources& res);
-
-// "patchmma": any convolution (group 1) whose patch is at most 64 bytes deep (kernel_h *
-// kernel_w * c: MobileNetV2's 3x3 RGB stem is 27, a grey 3x3 first layer 9) on the same kernel,
-// each pixel's patch gathered byte by byte (zero padding) into the A fragments. Int8 output
-// without an f32 residual only: otherwise false (nothing enqueued), as for a misaligned Y.
-bool patch_mma_fits(const Int8ConvShape& s, std::string* reason = nullptr);
-bool launch_patch_mma(const Int8ConvShape& s, const int8_t* x, const Int8Weights& w,
-                      const Int8Epilogue& e, const Resources& res);
 
 }  // namespace qrt::cuda
