@@ -154,9 +154,19 @@ std::shared_ptr<void> make_cpu_backend_state();
 // chosen by oneDNN (reorders at the borders of blocked runs), convolution weights stored in the
 // layout their primitives want.
 void prepare_cpu_engine(EngineImpl& engine);
-// An output of a cpu node that keeps blocked activations ("cpu_layout") as a new NHWC tensor,
-// for per-layer callbacks (qrt compare); any other tensor as it is.
-Tensor cpu_plain_activation(const ir::Node& node, const Tensor& t);
+// Blocked activations of the cpu backend (src/backends/cpu/dnnl_util.h): the channel block of
+// a layout name ("nChw16c" -> 16, "nChw8c" -> 8, "nChw4c" -> 4), 1 for any other name.
+int64_t activation_block(const std::string& layout);
+// The layout that output `output` of `node` is stored in: the blocked layout of a cpu node with
+// "cpu_layout" (its first output) or of a cpu qrt.Reorder ("to"); "" when it is plain.
+std::string stored_layout(const ir::Node& node, size_t output);
+// The bytes of a value's buffer at a concrete type: its elements, except for a blocked
+// activation (stored_layout of its producer), whose channels (NHWC dim 3) are padded up to the
+// block: nChw16c stores 24 channels as 32.
+size_t value_bytes(const ir::Value& value, const ir::TensorType& type);
+// Output `output` of a cpu node that is stored blocked (stored_layout) as a new NHWC tensor, for
+// per-layer callbacks (qrt compare); any other tensor as it is.
+Tensor cpu_plain_activation(const ir::Node& node, size_t output, const Tensor& t);
 // Loading a plan: every stored cpu weight layout describes its weights; throws a one-line
 // qrt::Error naming the node otherwise.
 void check_cpu_weight_layouts(const ir::Graph& graph);

@@ -18,6 +18,37 @@ bool EngineImpl::uses_device() const {
   });
 }
 
+int64_t activation_block(const std::string& layout) {
+  if (layout == "nChw16c") return 16;
+  if (layout == "nChw8c") return 8;
+  if (layout == "nChw4c") return 4;
+  return 1;
+}
+
+std::string stored_layout(const ir::Node& node, size_t output) {
+  if (node.backend != "cpu") return "";
+  std::string layout;
+  if (node.op_type == "Reorder" && node.domain == "qrt")
+    layout = node.attr_string("to", "");
+  else if (output == 0)
+    layout = node.attr_string("cpu_layout", "");
+  return activation_block(layout) > 1 ? layout : "";
+}
+
+size_t value_bytes(const ir::Value& value, const ir::TensorType& type) {
+  std::vector<int64_t> shape = type.shape;
+  if (value.producer && shape.size() == 4) {
+    const auto& outs = value.producer->outputs;
+    const auto at = std::find(outs.begin(), outs.end(), &value);
+    if (at != outs.end()) {
+      const int64_t block =
+          activation_block(stored_layout(*value.producer, static_cast<size_t>(at - outs.begin())));
+      shape[3] = (shape[3] + block - 1) / block * block;
+    }
+  }
+  return static_cast<size_t>(shape_numel(shape)) * dtype_size(type.dtype);
+}
+
 namespace {
 // Chooses the kernel of a node whose shapes were unknown at build time.
 const KernelDef* choose_deferred_kernel(const ir::Node& node, const ir::ConcreteInference& inf) {
@@ -83,10 +114,7 @@ ExecPlan make_exec_plan(const EngineImpl& engine, const std::vector<ir::TensorTy
     if (!skipped[i] && backend_location(nodes[i]->backend) == Location::kDevice)
       plan.uses_device = true;
   }
-  auto bytes_of = [&](const ir::Value* v) {
-    const auto& t = plan.inference.types.at(v);
-    return static_cast<size_t>(shape_numel(t.shape)) * dtype_size(t.dtype);
-  };
+  auto bytes_of = [&](const ir::Value* v) { return value_bytes(*v, plan.inference.types.at(v)); };
   auto known = [&](const ir::Value* v) { return plan.inference.values.count(v) > 0; };
 
   ArenaRequests host, device;

@@ -224,7 +224,7 @@ std::map<std::string, Tensor> ExecutionContext::run(const std::map<std::string, 
     if (each_tensor)
       for (size_t o = 0; o < node.outputs.size(); ++o)
         if (node.outputs[o])
-          each_tensor(node.outputs[o]->name, cpu_plain_activation(node, out_tensors[o]));
+          each_tensor(node.outputs[o]->name, cpu_plain_activation(node, o, out_tensors[o]));
   }
 
   std::map<std::string, Tensor> outputs;

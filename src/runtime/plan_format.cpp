@@ -28,7 +28,11 @@ constexpr char kMagic[8] = {'Q', 'R', 'T', 'P', 'L', 'A', 'N', '\0'};
 // 3: cpu convolutions may hold weights in oneDNN's layout (attribute "cpu_weights_md") and
 //    qrt.Reorder nodes may convert blocked activations: a qrt reading format 2 would take those
 //    bytes for OIHW weights, so it must refuse these plans. Versions 1 and 2 still load.
-constexpr uint32_t kFormatVersion = 3;
+// 4: blocked cpu activations may have channels that are not a multiple of the block, in
+//    buffers padded up to it (value_bytes): a qrt reading format 3 would size those buffers
+//    without the padding and write past them, so it must refuse these plans. Versions 1 to 3
+//    still load (their blocked activations are never padded).
+constexpr uint32_t kFormatVersion = 4;
 constexpr uint32_t kOldestReadableVersion = 1;
 constexpr size_t kHeaderBytes = 40;
 constexpr size_t kAlign = 64;

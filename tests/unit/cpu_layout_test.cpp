@@ -150,9 +150,9 @@ TEST(CpuLayout, BlockedActivationsMatchPlainAndReferenceF32) {
   for (const std::string layout : {"nChw16c", "nChw8c"}) {
     SCOPED_TRACE(layout);
     const auto engine = build("fp32", {"cpu", "reference"}, layout);
-    // 16-blocked: c1, c2 (residual) and the pool; c3 (24 channels out) stays plain. 8-blocked:
-    // c3 too. Reorders at the input, before "a" (graph output), around the sigmoid.
-    EXPECT_GE(count_attr(*engine, "cpu_layout"), layout == "nChw16c" ? 3u : 4u);
+    // c1, c2 (residual), the pool, c3 (24 channels out: padded to 32 in nChw16c), c4 and c5.
+    // Reorders at the input, before "a" (graph output), around the sigmoid.
+    EXPECT_GE(count_attr(*engine, "cpu_layout"), 5u);
     EXPECT_GE(count_ops(*engine, "Reorder"), 3u);
     const auto blocked = run(*engine);
     expect_close(blocked, plain, 1e-5f);
@@ -195,6 +195,165 @@ TEST(CpuLayout, BlockedActivationsMatchPlainInt8) {
   expect_close(blocked, reference, 0.05f);
 }
 
+// x [N, 24, 9, 11] -> conv 3x3 (24) -> relu -> conv 1x1 (20) = "b" -> conv 3x3 (20) + b
+//   -> relu -> depthwise conv 3x3 (20, stride 2) -> maxpool 3x3 -> conv 1x1 (24) = "y":
+// channels that are not a multiple of 16 (nor, for 20, of 8), which blocked layouts pad.
+ir::Graph padded_network() {
+  ir::Graph g;
+  uint32_t seed = 11;
+  ir::Value* x = g.add_value("x");
+  x->dtype = DataType::kFloat32;
+  x->shape = {ir::Dim{-1, "N"}, ir::Dim{24, {}}, ir::Dim{9, {}}, ir::Dim{11, {}}};
+  g.inputs.push_back(x);
+  const auto conv = [&](ir::Value* in, int64_t cin, int64_t cout, int64_t k, int64_t group,
+                        int64_t stride, const std::string& name) {
+    ir::Value* w = g.add_constant(
+        name + "_w",
+        random_tensor({cout, cin / group, k, k}, seed++, 1.5f / std::sqrt(cin / group * k * k)));
+    ir::Value* b = g.add_constant(name + "_b", random_tensor({cout}, seed++, 0.1f));
+    ir::Value* y = g.add_value(name);
+    ir::Node* n = g.add_node("Conv", name, {in, w, b}, {y});
+    n->attrs["pads"] = std::vector<int64_t>(4, k / 2);
+    n->attrs["group"] = group;
+    n->attrs["strides"] = std::vector<int64_t>{stride, stride};
+    return y;
+  };
+  const auto op = [&](const std::string& type, std::vector<ir::Value*> in,
+                      const std::string& name) {
+    ir::Value* y = g.add_value(name);
+    g.add_node(type, name, std::move(in), {y});
+    return y;
+  };
+  ir::Value* b =
+      conv(op("Relu", {conv(x, 24, 24, 3, 1, 1, "p1")}, "p1_relu"), 24, 20, 1, 1, 1, "b");
+  ir::Value* r = op("Relu", {op("Add", {conv(b, 20, 20, 3, 1, 1, "p2"), b}, "p2_sum")}, "p2_relu");
+  ir::Value* d = conv(r, 20, 20, 3, 20, 2, "dw");
+  ir::Value* p = g.add_value("pool");
+  ir::Node* pool = g.add_node("MaxPool", "pool", {d}, {p});
+  pool->attrs["kernel_shape"] = std::vector<int64_t>{3, 3};
+  pool->attrs["pads"] = std::vector<int64_t>{1, 1, 1, 1};
+  g.outputs = {conv(p, 20, 24, 1, 1, 1, "y")};
+  return g;
+}
+
+std::shared_ptr<Engine> build_padded(std::vector<std::string> backends, const std::string& layout) {
+  if (layout.empty())
+    unsetenv("QRT_CPU_LAYOUT");
+  else
+    setenv("QRT_CPU_LAYOUT", layout.c_str(), 1);
+  auto engine = std::make_shared<Engine>(
+      build_engine(padded_network(), config_for("fp32", std::move(backends)), "padded.onnx"));
+  unsetenv("QRT_CPU_LAYOUT");
+  return engine;
+}
+
+std::map<std::string, Tensor> run_padded(const Engine& e, int64_t batch = 3,
+                                         const ExecutionContext::TensorCallback& each = nullptr) {
+  return e.create_context()->run({{"x", random_tensor({batch, 24, 9, 11}, 17, 1.f)}}, each);
+}
+
+// The channels of a blocked value's buffer: padded up to its producer's block.
+int64_t padded_channels(const ir::Value& v, int64_t channels) {
+  std::string layout;
+  if (v.producer && v.producer->op_type == "Reorder")
+    layout = v.producer->attr_string("to", "");
+  else if (v.producer && v.producer->outputs[0] == &v)
+    layout = v.producer->attr_string("cpu_layout", "");
+  const int64_t block = layout == "nChw16c" ? 16 : layout == "nChw8c" ? 8 : 1;
+  return (channels + block - 1) / block * block;
+}
+
+// Channels that are not a multiple of the block (24 and 20 in nChw16c, 20 in nChw8c) join the
+// blocked run in padded buffers: the whole chain runs blocked, with reorders only at the input
+// and the output, and matches the plain cpu engine and the reference backend, at the opt batch
+// and another one.
+TEST(CpuLayout, PaddedChannelsRunBlockedWithoutInnerReorders) {
+  const auto reference = run_padded(*build_padded({"reference"}, ""));
+  const auto plain_engine = build_padded({"cpu", "reference"}, "plain");
+  EXPECT_EQ(count_ops(*plain_engine, "Reorder"), 0u);
+  const auto plain = run_padded(*plain_engine);
+  EXPECT_LT(max_rel_diff(plain.at("y"), reference.at("y")), 1e-4f);
+  for (const std::string layout : {"", "nChw16c", "nChw8c"}) {
+    SCOPED_TRACE(layout.empty() ? "auto" : layout);
+    const auto engine = build_padded({"cpu", "reference"}, layout);
+    size_t convs = 0, blocked = 0;
+    for (const ir::Node* n : engine->impl().nodes) {
+      if (n->op_type == "Reorder") continue;
+      EXPECT_EQ(n->backend, "cpu") << n->name;
+      if (n->op_type == "Conv" || n->op_type == "FusedConv" || n->op_type == "MaxPool") {
+        ++convs;
+        blocked += n->has_attr("cpu_layout");
+      }
+    }
+    EXPECT_EQ(convs, 6u);  // p1, b, p2 (+ b, + relu), dw, pool, y
+    EXPECT_EQ(blocked, convs);
+    EXPECT_EQ(count_ops(*engine, "Reorder"), 2u);
+    const auto got = run_padded(*engine);
+    EXPECT_LT(max_rel_diff(got.at("y"), plain.at("y")), 1e-5f);
+    EXPECT_LT(max_rel_diff(got.at("y"), reference.at("y")), 1e-4f);
+    EXPECT_LT(max_rel_diff(run_padded(*engine, 1).at("y"), run_padded(*plain_engine, 1).at("y")),
+              1e-5f);
+    // Per-layer callbacks see every value in NHWC, blocked ones converted.
+    std::map<std::string, Tensor> seen_blocked, seen_plain;
+    run_padded(*engine, 3,
+               [&](const std::string& name, const Tensor& t) { seen_blocked[name] = t.clone(); });
+    run_padded(*plain_engine, 3,
+               [&](const std::string& name, const Tensor& t) { seen_plain[name] = t.clone(); });
+    size_t compared = 0;
+    for (const auto& [name, t] : seen_plain)
+      if (seen_blocked.count(name)) {
+        SCOPED_TRACE(name);
+        EXPECT_LT(max_rel_diff(seen_blocked.at(name), t), 1e-5f);
+        ++compared;
+      }
+    EXPECT_GE(compared, 5u);
+  }
+}
+
+// The exec plan sizes blocked buffers with their padding (value_bytes) and the memory planner
+// keeps every buffer apart from those alive at the same time (an unpadded size would let a
+// kernel write over its neighbour in the arena).
+TEST(CpuLayout, PaddedBlockedBuffersAreSizedWithTheirPadding) {
+  for (const std::string layout : {"nChw16c", "nChw8c"}) {
+    SCOPED_TRACE(layout);
+    const auto engine = build_padded({"cpu", "reference"}, layout);
+    const EngineImpl& impl = engine->impl();
+    const ExecPlan plan = make_exec_plan(impl, impl.input_types_for_batch(4));
+    std::map<const ir::Value*, std::pair<int, int>> lifetime;
+    for (size_t i = 0; i < impl.nodes.size(); ++i) {
+      const int step = static_cast<int>(i);
+      for (const ir::Value* v : impl.nodes[i]->inputs)
+        if (lifetime.count(v)) lifetime[v].second = step;
+      for (const ir::Value* v : impl.nodes[i]->outputs) lifetime[v] = {step, step};
+    }
+    struct Buffer {
+      const ir::Value* value;
+      size_t begin, end;
+    };
+    std::vector<Buffer> buffers;
+    size_t padded_values = 0;
+    for (const auto& [v, offset] : plan.arena_offset) {
+      const ir::TensorType& t = plan.inference.types.at(v);
+      size_t bytes = 4;
+      for (size_t d = 0; d < t.shape.size(); ++d)
+        bytes *= static_cast<size_t>(d == 3 ? padded_channels(*v, t.shape[3]) : t.shape[d]);
+      if (t.shape.size() == 4 && padded_channels(*v, t.shape[3]) != t.shape[3]) ++padded_values;
+      EXPECT_EQ(value_bytes(*v, t), bytes) << v->name;
+      EXPECT_LE(offset + bytes, plan.arena_bytes) << v->name;
+      buffers.push_back({v, offset, offset + bytes});
+    }
+    EXPECT_GE(padded_values, layout == "nChw16c" ? 5u : 4u);
+    for (size_t i = 0; i < buffers.size(); ++i)
+      for (size_t j = i + 1; j < buffers.size(); ++j) {
+        const auto [a0, a1] = lifetime.at(buffers[i].value);
+        const auto [b0, b1] = lifetime.at(buffers[j].value);
+        if (a1 < b0 || b1 < a0) continue;
+        EXPECT_TRUE(buffers[i].end <= buffers[j].begin || buffers[j].end <= buffers[i].begin)
+            << buffers[i].value->name << " and " << buffers[j].value->name << " overlap";
+      }
+  }
+}
+
 std::string temp_plan(const std::string& tag) {
   return (std::filesystem::temp_directory_path() /
           ("qrt_cpu_layout_" + tag + "_" + std::to_string(::getpid()) + ".plan"))
@@ -228,6 +387,18 @@ TEST(CpuLayout, StoredWeightsRoundTripAndLoadWithoutReorder) {
           std::memcmp(before.at(name).data(), after.at(name).data(), before.at(name).nbytes()), 0);
     std::filesystem::remove(path);
   }
+}
+
+// A plan with padded blocked activations (format 4) loads and runs as built.
+TEST(CpuLayout, PaddedBlockedPlanRoundTrips) {
+  const auto engine = build_padded({"cpu", "reference"}, "nChw16c");
+  const std::string path = temp_plan("padded");
+  engine->save(path);
+  const auto loaded = Engine::load(path);
+  std::filesystem::remove(path);
+  EXPECT_EQ(count_ops(*loaded, "Reorder"), 2u);
+  const Tensor before = run_padded(*engine).at("y"), after = run_padded(*loaded).at("y");
+  EXPECT_EQ(std::memcmp(before.data(), after.data(), before.nbytes()), 0);
 }
 
 // Replaces one convolution's stored weights by plain OIHW ones with a descriptor that says so:

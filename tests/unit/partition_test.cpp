@@ -190,9 +190,10 @@ TEST(Partition, PlansKeepBackendsOrderAndFallbackReasons) {
   expect_same_outputs(*engine, *loaded);
 }
 
-TEST(Partition, PlansOfFormatVersionsOneAndTwoStillLoad) {
+TEST(Partition, PlansOfFormatVersionsOneToThreeStillLoad) {
   // Version 2 only added the optional fallback reasons, version 3 the cpu backend's stored
-  // weight layouts and reorders (absent from a reference-only plan).
+  // weight layouts and reorders, version 4 padded blocked activations (all absent from a
+  // reference-only plan).
   auto engine = build("fashion_cnn", {"reference"});
   const std::string path = (std::filesystem::temp_directory_path() /
                             ("qrt_partition_v1_" + std::to_string(::getpid()) + ".plan"))
@@ -207,13 +208,15 @@ TEST(Partition, PlansOfFormatVersionsOneAndTwoStillLoad) {
   expect_same_outputs(*engine, *Engine::load(path));
   set_version(2);
   expect_same_outputs(*engine, *Engine::load(path));
-  set_version(4);
+  set_version(3);
+  expect_same_outputs(*engine, *Engine::load(path));
+  set_version(5);
   try {
     Engine::load(path);
     ADD_FAILURE() << "expected an error";
   } catch (const Error& e) {
     EXPECT_NE(
-        std::string(e.what()).find("plan format version 4 is not one this qrt reads (1 to 3)"),
+        std::string(e.what()).find("plan format version 5 is not one this qrt reads (1 to 4)"),
         std::string::npos)
         << e.what();
   }

@@ -32,8 +32,9 @@ void conv(const KernelArgs& args) {
   const bool residual = args.node.op_type == "FusedConv" && args.has_in(3);
   auto prepared = prepare(args, shape_key(args), [&] { return conv_primitive(args); });
   Tensor& y = args.out(0);
+  // The whole buffer: a blocked one holds padded channels (dst_md's size, not y's elements).
   if (residual && args.in(3).data() != y.data())
-    std::memcpy(y.data(), args.in(3).data(), y.nbytes());
+    std::memcpy(y.data(), args.in(3).data(), prepared->dst_md.get_size());
   execute(*prepared, {{DNNL_ARG_SRC, wrap(prepared->src_md, args.in(0))},
                       {DNNL_ARG_DST, wrap(prepared->dst_md, y)}});
 }

@@ -25,7 +25,7 @@ namespace {
 
 void conv_int8(const KernelArgs& args) {
   auto prepared = prepare(args, shape_key(args), [&] { return conv_int8_primitive(args); });
-  stage_residual(args);
+  stage_residual(args, prepared->dst_md);
   execute(*prepared, {{DNNL_ARG_SRC, wrap(prepared->src_md, args.in(0))},
                       {DNNL_ARG_DST, wrap(prepared->dst_md, args.out(0))}});
 }

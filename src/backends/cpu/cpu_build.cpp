@@ -117,15 +117,19 @@ bool real_kernel(ir::Node& n, const ir::ConcreteInference& inf, const std::strin
   return !impl.empty() && impl.rfind("ref", 0) != 0;
 }
 
+// Channels that are not a multiple of the block are padded up to it (value_bytes sizes the
+// buffers so; oneDNN's reorders and primitives write zeros into the padding of what they
+// produce): worth it when the padding at most doubles the tensor (24 or 20 channels in blocks of
+// 16), not for an image's 3 channels (a 224x224 input would grow 5x).
 bool channels_fit(const ir::Node& n, const ir::ConcreteInference& inf, int64_t block) {
   std::vector<const ir::Value*> acts;
   for (size_t i : activation_inputs(n)) acts.push_back(n.inputs[i]);
   acts.push_back(n.outputs.at(0));
   for (const ir::Value* v : acts) {
     auto it = inf.types.find(v);
-    if (v->is_constant() || it == inf.types.end() || it->second.shape.size() != 4 ||
-        it->second.shape[3] % block != 0)
-      return false;
+    if (v->is_constant() || it == inf.types.end() || it->second.shape.size() != 4) return false;
+    const int64_t channels = it->second.shape[3];
+    if ((channels + block - 1) / block * block > 2 * channels) return false;
   }
   return true;
 }
@@ -297,11 +301,11 @@ void prepare_cpu_engine(EngineImpl& engine) {
   engine.bind_kernels(engine.source);
 }
 
-Tensor cpu_plain_activation(const ir::Node& node, const Tensor& t) {
-  if (!node.has_attr(cpu::kLayoutAttr) || t.rank() != 4) return t;
+Tensor cpu_plain_activation(const ir::Node& node, size_t output, const Tensor& t) {
+  const std::string layout = stored_layout(node, output);
+  if (layout.empty() || t.rank() != 4) return t;
   const std::vector<int64_t> nchw = ops::permute_dims(t.shape(), ops::kNhwcToNchw);
-  const auto blocked =
-      cpu::plain_desc(nchw, t.dtype(), cpu::layout_tag(node.attr_string(cpu::kLayoutAttr, "")));
+  const auto blocked = cpu::plain_desc(nchw, t.dtype(), cpu::layout_tag(layout));
   const auto nhwc = cpu::plain_desc(nchw, t.dtype(), dnnl::memory::format_tag::nhwc);
   Tensor out(t.dtype(), t.shape());
   dnnl::memory src = cpu::wrap(blocked, t), dst = cpu::wrap(nhwc, out);

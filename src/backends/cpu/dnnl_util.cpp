@@ -100,12 +100,7 @@ std::string layout_name(const dnnl::memory::desc& md) {
   return "";
 }
 
-int64_t layout_block(const std::string& name) {
-  if (name == "nChw16c") return 16;
-  if (name == "nChw8c") return 8;
-  if (name == "nChw4c") return 4;
-  return 1;
-}
+int64_t layout_block(const std::string& name) { return activation_block(name); }
 
 dnnl::memory::desc stored_weights_desc(const ir::Node& node, const dnnl::memory::desc& plain,
                                        const Tensor& weights) {

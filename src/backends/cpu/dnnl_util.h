@@ -14,11 +14,14 @@
 //   blocked kernel). Only f32 convolutions join, and only when oneDNN has a real kernel for them
 //   in that layout (its int8 convolutions fall back to ref_int8 in blocked layouts: int8 and
 //   types not measured stay NHWC). A
-//   blocked tensor keeps its logical NHWC shape and byte size: only tensors whose channels are a
-//   multiple of the block are blocked (no padded buffers), so the memory planner and partitioner
-//   see nothing new. oneDNN's own choice (format_tag::any) is NHWC for every convolution on
-//   AVX-512, measured slower in f32 here (docs/benchmarks.md); QRT_CPU_LAYOUT=onednn follows it,
-//   =plain forbids blocking, =nChw16c|nChw8c|nChw4c forces a layout.
+//   blocked tensor keeps its logical NHWC shape; channels that are not a multiple of the block
+//   (MobileNetV2's 24) are padded up to it in its buffer, which value_bytes (engine_impl.h)
+//   sizes from the producer's "cpu_layout" or Reorder "to" for the memory planner (plan format
+//   4). oneDNN's reorders and primitives write zeros into the padding of what they produce; a
+//   residual is copied into Y whole (padding included). Channels that the padding would more
+//   than double (an image's 3) stay plain. oneDNN's own choice (format_tag::any) is NHWC for every
+//   convolution on AVX-512, measured slower in f32 here (docs/benchmarks.md); QRT_CPU_LAYOUT=onednn
+//   follows it, =plain forbids blocking, =nChw16c|nChw8c|nChw4c forces a layout.
 // - Weights: the weights pass makes each convolution's primitive at build time and stores its
 //   weights already reordered into the layout oneDNN chose: a flat tensor of that layout's bytes
 //   (padding and int8 compensation included), the logical shape in the node attribute

@@ -42,19 +42,22 @@ Int8Epilogue int8_epilogue(const KernelArgs& args, const char* in_scale_attr) {
   return e;
 }
 
-void stage_residual(const KernelArgs& args) {
+void stage_residual(const KernelArgs& args, const dnnl::memory::desc& dst_md) {
   if (!args.has_in(4)) return;
   Tensor& y = args.out(0);
   const Tensor& r = args.in(4);
+  // Whole buffers: blocked ones hold padded channels (dst_md's size, not y's elements); R is
+  // in Y's layout.
+  const size_t elements = dst_md.get_size() / dtype_size(y.dtype());
   if (r.dtype() == DataType::kInt8 && y.dtype() == DataType::kFloat32) {
     // The last block of a ResNet: int8 skip path, f32 output (it feeds float pooling).
     const float r_scale = args.node.attr_float("r_scale", 0.f);
     const int8_t* src = r.data_as<int8_t>();
     float* dst = y.data_as<float>();
-    for (int64_t i = 0; i < y.numel(); ++i) dst[i] = static_cast<float>(src[i]) * r_scale;
+    for (size_t i = 0; i < elements; ++i) dst[i] = static_cast<float>(src[i]) * r_scale;
     return;
   }
-  if (r.data() != y.data()) std::memcpy(y.data(), r.data(), y.nbytes());
+  if (r.data() != y.data()) std::memcpy(y.data(), r.data(), elements * dtype_size(y.dtype()));
 }
 
 bool int8_epilogue_supported(const ir::Node& node, const NodeTypes& types, std::string* reason) {

@@ -26,8 +26,9 @@ struct Int8Epilogue {
 // `in_scale_attr`: "x_scale" or "a_scale"; scales at input 2, bias at input 3, residual at 4.
 Int8Epilogue int8_epilogue(const KernelArgs& args, const char* in_scale_attr);
 
-// Copies R into Y when R is present (the sum post-op reads it from Y).
-void stage_residual(const KernelArgs& args);
+// Copies R into Y when R is present (the sum post-op reads it from Y); `dst_md` is Y's
+// descriptor (its size is the buffer's, padding included).
+void stage_residual(const KernelArgs& args, const dnnl::memory::desc& dst_md);
 
 // The output, residual and activation combinations the epilogue handles.
 bool int8_epilogue_supported(const ir::Node& node, const NodeTypes& types, std::string* reason);

@@ -20,7 +20,7 @@ void matmul_int8(const KernelArgs& args) {
     return make_matmul(args.in(0).numel() / k, k, n, s8, s8, dnnl_type(args.out(0).dtype()), b,
                        false, e.bias.data(), e.attr);
   });
-  stage_residual(args);
+  stage_residual(args, prepared->dst_md);
   execute(*prepared, {{DNNL_ARG_SRC, wrap(prepared->src_md, args.in(0))},
                       {DNNL_ARG_DST, wrap(prepared->dst_md, args.out(0))}});
 }
