@@ -1,13 +1,13 @@
 // The "pwmma" and "patchmma" tactics of ConvInt8 (mma_conv_int8.h): narrow convolutions on the
 // int8 tensor cores (mma.sync m16n8k16). A warp owns 32 pixels and keeps their <= 64 bytes of
 // GEMM depth (the pixel's channels, or its gathered patch) as A fragments in registers; the
-// block's output channels
-// (at most kMmaChannels: grid y covers the rest) are walked 32 at a time against weights held in
-// shared memory in fragment order (one conflict-free 32-bit load per lane and k-step). Finished
-// bytes go to a per-warp shared-memory tile of [32 pixels][channels], which is written out as
-// whole 16-byte vectors: with all channels in one block the warp's output is one contiguous run
-// of 32 * k bytes. The layer is bound by the epilogue's instruction count, so the epilogue is
-// specialised per residual kind and output type and takes int8_epilogue.cuh's fast form.
+// block's output channels (at most kMmaChannels: grid y covers the rest) are walked 32 at a time
+// against weights held in shared memory in fragment order (one conflict-free 32-bit load per
+// lane and k-step). Finished bytes go to a per-warp shared-memory tile of [32 pixels][channels],
+// which is written out as whole 16-byte vectors: with all channels in one block the warp's
+// output is one contiguous run of 32 * k bytes. The layer is bound by the epilogue's instruction
+// count, so the epilogue is specialised per residual kind and output type and takes
+// int8_epilogue.cuh's fast form.
 #include <cuda_runtime.h>
 
 #include <algorithm>
@@ -29,7 +29,7 @@ constexpr int kMmaChannels = 192;                      // output channels per bl
 
 enum Residual { kNoResidual, kResidualI8, kResidualF32 };
 
-struct PointwiseMmaParams {
+struct MmaConvParams {
   const int8_t* x;
   Int8Weights w;
   Int8Epilogue e;
@@ -48,7 +48,7 @@ struct PatchTap {
   int dh, dw, c;  // kh * dilation_h, kw * dilation_w, channel
   int kh, kw;
 };
-__device__ __forceinline__ PatchTap patch_tap(const PointwiseMmaParams& p, int k) {
+__device__ __forceinline__ PatchTap patch_tap(const MmaConvParams& p, int k) {
   const int c = k % p.c, tap = k / p.c;
   const int kh = tap / p.kernel_w, kw = tap % p.kernel_w;
   return {kh * p.dilation_h, kw * p.dilation_w, c, kh, kw};
@@ -66,8 +66,8 @@ __device__ __forceinline__ void mma_k16(int32_t (&d)[4], uint32_t a0, uint32_t a
 // finish() computes it: the fast form (quantized_bits) unless an f32 residual or output needs
 // the general one. Returns the int8 in the low byte (int8 output) or the f32 value's bits.
 template <Residual kResidual, bool kInt8Out>
-__device__ __forceinline__ uint32_t pointwise_epilogue(const PointwiseMmaParams& p, int32_t acc,
-                                                       float m, float b, int64_t i) {
+__device__ __forceinline__ uint32_t mma_epilogue(const MmaConvParams& p, int32_t acc, float m,
+                                                 float b, int64_t i) {
   float v = __fadd_rn(__fmul_rn(exact_float(acc), m), b);
   if constexpr (kResidual == kResidualI8)
     v = __fadd_rn(v, __fmul_rn(static_cast<float>(p.e.residual_i8[i]), p.e.r_scale));
@@ -87,7 +87,7 @@ __device__ __forceinline__ uint32_t pointwise_epilogue(const PointwiseMmaParams&
 // kPatch: A rows gathered byte by byte from a kernel_h x kernel_w patch (with padding) rather
 // than loaded as the pixel's channel words; depth <= 16 * kSteps.
 template <int kSteps, Residual kResidual, bool kInt8Out, bool kPatch>
-__global__ void __launch_bounds__(kMmaThreads) pointwise_mma_kernel(const PointwiseMmaParams p) {
+__global__ void __launch_bounds__(kMmaThreads) mma_conv_kernel(const MmaConvParams p) {
   extern __shared__ __align__(16) unsigned char shared[];
   const int n0 = static_cast<int>(blockIdx.y) * p.block_channels;
   const int nb = min(p.block_channels, p.k - n0);  // a multiple of 8
@@ -202,9 +202,9 @@ __global__ void __launch_bounds__(kMmaThreads) pointwise_mma_kernel(const Pointw
             if constexpr (kResidual != kNoResidual || !kInt8Out)
               i = p0 + r < p.pixels ? static_cast<int64_t>(p0 + r) * p.k + n0 + col : 0;
             const uint32_t v0 =
-                pointwise_epilogue<kResidual, kInt8Out>(p, acc[m][j][2 * h], mm.x, bb.x, i);
+                mma_epilogue<kResidual, kInt8Out>(p, acc[m][j][2 * h], mm.x, bb.x, i);
             const uint32_t v1 =
-                pointwise_epilogue<kResidual, kInt8Out>(p, acc[m][j][2 * h + 1], mm.y, bb.y, i + 1);
+                mma_epilogue<kResidual, kInt8Out>(p, acc[m][j][2 * h + 1], mm.y, bb.y, i + 1);
             if constexpr (kInt8Out) {
               *reinterpret_cast<uint16_t*>(tile_out + r * nb + col) =
                   static_cast<uint16_t>(__byte_perm(v0, v1, 0x0040));
@@ -241,21 +241,21 @@ __global__ void __launch_bounds__(kMmaThreads) pointwise_mma_kernel(const Pointw
   }
 }
 
-size_t pointwise_mma_shared_bytes(int block_channels, int steps) {
+size_t mma_conv_shared_bytes(int block_channels, int steps) {
   return static_cast<size_t>(block_channels) / 8 * steps * 32 * 4 +
          static_cast<size_t>(block_channels) * 8 +
          static_cast<size_t>(kMmaWarps) * kWarpPixels * block_channels +
          static_cast<size_t>(16) * steps * sizeof(int4);  // patch taps
 }
 
-int pointwise_mma_block_channels(int64_t k) {
+int mma_conv_block_channels(int64_t k) {
   return k <= kMmaChannels ? static_cast<int>(k) : kMmaChannels;
 }
 
 template <int kSteps, Residual kResidual, bool kInt8Out, bool kPatch>
-void launch_pointwise_mma_kernel(const PointwiseMmaParams& p, size_t shared_bytes,
-                                 int channel_blocks, const Resources& res) {
-  const auto kernel = pointwise_mma_kernel<kSteps, kResidual, kInt8Out, kPatch>;
+void launch_mma_conv_kernel(const MmaConvParams& p, size_t shared_bytes, int channel_blocks,
+                            const Resources& res) {
+  const auto kernel = mma_conv_kernel<kSteps, kResidual, kInt8Out, kPatch>;
   // One wave of resident blocks, each walking pixel tiles with grid stride: the weights are
   // staged once per block and no partial last wave idles the device.
   int per_sm = 0;
@@ -270,18 +270,17 @@ void launch_pointwise_mma_kernel(const PointwiseMmaParams& p, size_t shared_byte
 }
 
 template <int kSteps>
-void dispatch_pointwise_mma(const PointwiseMmaParams& p, size_t bytes, int blocks,
-                            const Resources& res) {
+void dispatch_mma_conv(const MmaConvParams& p, size_t bytes, int blocks, const Resources& res) {
   const bool i8 = p.e.y_i8 != nullptr;
   if (p.e.residual_i8)
-    i8 ? launch_pointwise_mma_kernel<kSteps, kResidualI8, true, false>(p, bytes, blocks, res)
-       : launch_pointwise_mma_kernel<kSteps, kResidualI8, false, false>(p, bytes, blocks, res);
+    i8 ? launch_mma_conv_kernel<kSteps, kResidualI8, true, false>(p, bytes, blocks, res)
+       : launch_mma_conv_kernel<kSteps, kResidualI8, false, false>(p, bytes, blocks, res);
   else if (p.e.residual_f32)
-    i8 ? launch_pointwise_mma_kernel<kSteps, kResidualF32, true, false>(p, bytes, blocks, res)
-       : launch_pointwise_mma_kernel<kSteps, kResidualF32, false, false>(p, bytes, blocks, res);
+    i8 ? launch_mma_conv_kernel<kSteps, kResidualF32, true, false>(p, bytes, blocks, res)
+       : launch_mma_conv_kernel<kSteps, kResidualF32, false, false>(p, bytes, blocks, res);
   else
-    i8 ? launch_pointwise_mma_kernel<kSteps, kNoResidual, true, false>(p, bytes, blocks, res)
-       : launch_pointwise_mma_kernel<kSteps, kNoResidual, false, false>(p, bytes, blocks, res);
+    i8 ? launch_mma_conv_kernel<kSteps, kNoResidual, true, false>(p, bytes, blocks, res)
+       : launch_mma_conv_kernel<kSteps, kNoResidual, false, false>(p, bytes, blocks, res);
 }
 
 }  // namespace
@@ -314,39 +313,39 @@ bool launch_mma_conv(const Int8ConvShape& s, const int8_t* x, const Int8Weights&
   // The gathering kernel is built for int8 outputs without an f32 residual only.
   if (kPatch && (!e.y_i8 || e.residual_f32)) return false;
   if (s.pixels() == 0 || s.k == 0) return true;
-  const int block_channels = pointwise_mma_block_channels(s.k);
+  const int block_channels = mma_conv_block_channels(s.k);
   const int steps = static_cast<int>((s.depth() + 15) / 16);
   const int tiles = static_cast<int>((s.pixels() + kBlockPixels - 1) / kBlockPixels);
   auto i32 = [](int64_t v) { return static_cast<int>(v); };
-  const PointwiseMmaParams p{x,
-                             w,
-                             e,
-                             i32(s.pixels()),
-                             i32(s.c),
-                             i32(s.k),
-                             block_channels,
-                             tiles,
-                             e.y_i8 ? quant_bounds(e) : QuantBounds{},
-                             i32(s.h),
-                             i32(s.w),
-                             i32(s.out_h),
-                             i32(s.out_w),
-                             i32(s.kernel_w),
-                             i32(s.depth()),
-                             i32(s.stride_h),
-                             i32(s.stride_w),
-                             i32(s.pad_h),
-                             i32(s.pad_w),
-                             i32(s.dilation_h),
-                             i32(s.dilation_w)};
-  const size_t bytes = pointwise_mma_shared_bytes(block_channels, steps);
+  const MmaConvParams p{x,
+                        w,
+                        e,
+                        i32(s.pixels()),
+                        i32(s.c),
+                        i32(s.k),
+                        block_channels,
+                        tiles,
+                        e.y_i8 ? quant_bounds(e) : QuantBounds{},
+                        i32(s.h),
+                        i32(s.w),
+                        i32(s.out_h),
+                        i32(s.out_w),
+                        i32(s.kernel_w),
+                        i32(s.depth()),
+                        i32(s.stride_h),
+                        i32(s.stride_w),
+                        i32(s.pad_h),
+                        i32(s.pad_w),
+                        i32(s.dilation_h),
+                        i32(s.dilation_w)};
+  const size_t bytes = mma_conv_shared_bytes(block_channels, steps);
   const int blocks = static_cast<int>((s.k + block_channels - 1) / block_channels);
   if constexpr (kPatch) {
     auto run = [&](auto kernel_steps) {
       constexpr int kSteps = decltype(kernel_steps)::value;
       e.residual_i8
-          ? launch_pointwise_mma_kernel<kSteps, kResidualI8, true, true>(p, bytes, blocks, res)
-          : launch_pointwise_mma_kernel<kSteps, kNoResidual, true, true>(p, bytes, blocks, res);
+          ? launch_mma_conv_kernel<kSteps, kResidualI8, true, true>(p, bytes, blocks, res)
+          : launch_mma_conv_kernel<kSteps, kNoResidual, true, true>(p, bytes, blocks, res);
     };
     switch (steps) {
       case 1:
@@ -365,16 +364,16 @@ bool launch_mma_conv(const Int8ConvShape& s, const int8_t* x, const Int8Weights&
   } else {
     switch (steps) {
       case 1:
-        dispatch_pointwise_mma<1>(p, bytes, blocks, res);
+        dispatch_mma_conv<1>(p, bytes, blocks, res);
         break;
       case 2:
-        dispatch_pointwise_mma<2>(p, bytes, blocks, res);
+        dispatch_mma_conv<2>(p, bytes, blocks, res);
         break;
       case 3:
-        dispatch_pointwise_mma<3>(p, bytes, blocks, res);
+        dispatch_mma_conv<3>(p, bytes, blocks, res);
         break;
       default:
-        dispatch_pointwise_mma<4>(p, bytes, blocks, res);
+        dispatch_mma_conv<4>(p, bytes, blocks, res);
         break;
     }
   }
