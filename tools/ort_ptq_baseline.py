@@ -36,11 +36,17 @@ import fashion_seg  # noqa: E402  (tools/fashion_seg.py, beside this script)
 METHODS = ("minmax", "entropy", "percentile")
 
 
-def load_data(task, data_dir, calib_samples, limit, calib_offset=0):
+def load_data(task, data_dir, calib_samples, limit, calib_offset=0, eval_split="test"):
     """(calibration inputs, test inputs, test targets), inputs float32 N x 1 x H x W.
-    Classifiers calibrate on training images [calib_offset, calib_offset + calib_samples)."""
-    train_images, _ = fashion_seg.load_split("train", data_dir)
+    Classifiers calibrate on training images [calib_offset, calib_offset + calib_samples).
+    eval_split "val" evaluates classifiers on training images 50000-59999 instead of the test
+    split (the validation split of tools/ptq_ablate.py and tools/ptq_draws.py)."""
+    train_images, train_labels = fashion_seg.load_split("train", data_dir)
     test_images, test_labels = fashion_seg.load_split("test", data_dir)
+    if eval_split == "val":
+        if task != "classify":
+            sys.exit("ort_ptq_baseline.py: --eval-split val is for classifiers")
+        test_images, test_labels = train_images[50000:], train_labels[50000:]
     n_test = len(test_images) if limit is None else min(limit, len(test_images))
     if task == "classify":
         calib = train_images[calib_offset : calib_offset + calib_samples]
@@ -201,6 +207,9 @@ def main():
     parser.add_argument("--calib-offset", type=int, default=0,
                         help="classifiers: calibrate on the training images from this index on")
     parser.add_argument("--limit", type=int, help="evaluate on the first N test samples only")
+    parser.add_argument("--eval-split", choices=("test", "val"), default="test",
+                        help="classifiers: evaluate on the test split or on training images "
+                             "50000-59999 (val)")
     parser.add_argument("--methods", default=",".join(METHODS),
                         help="comma-separated subset of " + ", ".join(METHODS))
     parser.add_argument("--percentile", type=float, default=99.999,
@@ -228,7 +237,7 @@ def main():
 
     start = time.perf_counter()
     calib, test_inputs, targets = load_data(args.task, args.data, args.calib_samples, args.limit,
-                                             args.calib_offset)
+                                             args.calib_offset, args.eval_split)
     print(f"data: {len(calib)} calibration samples, {len(test_inputs)} test samples "
           f"({time.perf_counter() - start:.1f} s)", file=sys.stderr)
     fixed = model_batch(args.model)

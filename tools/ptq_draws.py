@@ -15,11 +15,18 @@ For each draw the best algorithm of each tool is taken (the issue's "best of the
 and the table gives both, their difference, and the mean over the draws.
 
     python3 tools/ptq_draws.py --qrt build/qrt --model models/fashion_resnet.onnx \\
-        [--draws 5] [--backend reference] [--threads 2] [--out build/draws] [--json r.json]
+        [--draws 5] [--backend reference] [--threads 2] [--out build/draws] [--json r.json] \\
+        [--build-flags=--calib-bias-correction] [--splits test,val] [--no-ort]
+
+--build-flags adds flags to every qrt INT8 build (e.g. --calib-bias-correction). --splits picks
+where qrt's engines are evaluated: test (the 10,000 test images) and/or val (training images
+50000-59999, never in a calibration draw: the held-out split of tools/ptq_ablate.py); the
+comparison with onnxruntime is on the test split (--no-ort skips onnxruntime).
 """
 import argparse
 import json
 import os
+import shlex
 import subprocess
 import sys
 
@@ -29,6 +36,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import fashion_seg  # noqa: E402  (tools/fashion_seg.py, beside this script)
 
 QRT_ALGOS = ("minmax", "entropy", "percentile", "mse")
+FP32_TOP1 = {}  # split -> qrt FP32 top-1 (the same for every draw)
 CALIB = 512
 
 
@@ -39,27 +47,47 @@ def run(cmd):
     return result.stdout
 
 
+def split_data(args, split):
+    """The qrt eval data flags of a split."""
+    if split == "test":
+        return ["--data", "fashion-mnist:test"]
+    train, labels = fashion_seg.load_split("train")
+    x, y = os.path.join(args.out, "val.npy"), os.path.join(args.out, "val_labels.npy")
+    if not os.path.exists(y):
+        np.save(x, fashion_seg.normalize(train[50000:])[:, None])
+        np.save(y, labels[50000:].astype(np.int64))
+    return ["--data", x, "--labels", y]
+
+
 def qrt_draw(args, draw, calib_path):
-    """{algorithm: top-1} of qrt's INT8 engines calibrated on calib_path, plus 'fp32'."""
+    """{split: {algorithm: top-1}} of qrt's INT8 engines calibrated on calib_path, plus 'fp32'."""
     plans, names = [], []
     fp32 = os.path.join(args.out, "fp32.plan")
     if not os.path.exists(fp32):
         run([args.qrt, "build", args.model, "-o", fp32, "--backend", args.backend, "--batch", "1:100:100"])
-    plans.append(fp32)
-    names.append("fp32")
+    if draw == 0 or not FP32_TOP1:  # the FP32 engine needs no calibration: evaluated once
+        plans.append(fp32)
+        names.append("fp32")
     for algo in QRT_ALGOS:
         plan = os.path.join(args.out, f"draw{draw}-{algo}.plan")
         run([args.qrt, "build", args.model, "-o", plan, "--backend", args.backend,
              "--precision", "int8", "--calib-data", calib_path, "--calib-batch-size", "32",
-             "--calib-algo", algo, "--threads", str(args.threads), "--batch", "1:100:100"])
+             "--calib-algo", algo, "--threads", str(args.threads), "--batch", "1:100:100",
+             *shlex.split(args.build_flags)])
         plans.append(plan)
         names.append(algo)
-    report = os.path.join(args.out, f"draw{draw}-qrt.json")
-    run([args.qrt, "eval", *plans, "--data", "fashion-mnist:test", "--batch-size", "100",
-         "--threads", str(args.threads), "--names", ",".join(names), "--json", report])
-    with open(report) as f:
-        rows = json.load(f)["results"]
-    return {r["scheme"]: r["top1"] for r in rows}  # qrt reports percent
+    out = {}
+    for split in args.splits.split(","):
+        report = os.path.join(args.out, f"draw{draw}-qrt-{split}.json")
+        run([args.qrt, "eval", *plans, *split_data(args, split), "--batch-size", "100",
+             "--threads", str(args.threads), "--names", ",".join(names), "--json", report])
+        with open(report) as f:
+            rows = json.load(f)["results"]
+        out[split] = {r["scheme"]: r["top1"] for r in rows}  # qrt reports percent
+        if "fp32" in out[split]:
+            FP32_TOP1[split] = out[split]["fp32"]
+        out[split]["fp32"] = FP32_TOP1[split]
+    return out
 
 
 def ort_draw(args, draw):
@@ -90,7 +118,12 @@ def main():
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--out", default="build/draws", help="plans, calibration sets, reports")
     parser.add_argument("--json", help="write the table here")
+    parser.add_argument("--build-flags", default="", help="more flags for every qrt INT8 build")
+    parser.add_argument("--splits", default="test", help="test and/or val, comma-separated")
+    parser.add_argument("--no-ort", action="store_true", help="qrt only (no onnxruntime runs)")
     args = parser.parse_args()
+    if not set(args.splits.split(",")) <= {"test", "val"}:
+        parser.error("--splits takes test and/or val")
     if args.draws < 1 or args.draws * CALIB > 60000:
         parser.error(f"--draws must be between 1 and {60000 // CALIB}")
     os.makedirs(args.out, exist_ok=True)
@@ -100,13 +133,36 @@ def main():
     for draw in range(args.draws):
         calib_path = os.path.join(args.out, f"draw{draw}.npy")
         np.save(calib_path, fashion_seg.normalize(train[CALIB * draw:CALIB * (draw + 1)])[:, None])
-        qrt = qrt_draw(args, draw, calib_path)
-        ort = ort_draw(args, draw)
-        rows.append({"draw": draw, "qrt": qrt, "ort": ort})
-        q_name, q_top1 = best(qrt)
-        o_name, o_top1 = best(ort)
-        print(f"draw {draw}: qrt {q_name} {q_top1:.2f}, onnxruntime {o_name} {o_top1:.2f}",
-              file=sys.stderr)
+        by_split = qrt_draw(args, draw, calib_path)
+        ort = None if args.no_ort else ort_draw(args, draw)
+        rows.append({"draw": draw, "qrt": by_split.get("test"), "qrt_splits": by_split,
+                     "ort": ort})
+        for split, qrt in by_split.items():
+            q_name, q_top1 = best(qrt)
+            print(f"draw {draw} {split}: qrt {q_name} {q_top1:.2f} (" +
+                  ", ".join(f"{k} {v:.2f}" for k, v in qrt.items()) + ")", file=sys.stderr)
+        if ort:
+            o_name, o_top1 = best(ort)
+            print(f"draw {draw}: onnxruntime {o_name} {o_top1:.2f}", file=sys.stderr)
+
+    for split in args.splits.split(","):
+        print(f"\n{split}: qrt per algorithm, top-1 % minus its FP32, per draw and mean")
+        algos = [a for a in rows[0]["qrt_splits"][split] if a != "fp32"] + ["best"]
+        print(f"{'algorithm':>10} " + " ".join(f"{'d' + str(r['draw']):>6}" for r in rows) +
+              f" {'mean':>7}")
+        for a in algos:
+            d = []
+            for r in rows:
+                q = r["qrt_splits"][split]
+                d.append((best(q)[1] if a == "best" else q[a]) - q["fp32"])
+            print(f"{a:>10} " + " ".join(f"{v:>+6.2f}" for v in d) + f" {np.mean(d):>+7.3f}")
+    if args.no_ort or "test" not in args.splits.split(","):
+        if args.json:
+            with open(args.json, "w") as f:
+                json.dump({"model": args.model, "backend": args.backend,
+                           "build_flags": args.build_flags, "draws": rows}, f, indent=1)
+        return
+    print()
 
     header = (f"{'draw':>4}  {'images':>13}  {'qrt fp32':>8}  {'qrt best':>18}  "
               f"{'ort fp32':>8}  {'ort best':>18}  {'qrt - ort':>9}")
@@ -128,7 +184,8 @@ def main():
           f"(qrt >= onnxruntime in {sum(d >= 0 for d in diffs)} of {len(diffs)} draws)")
     if args.json:
         with open(args.json, "w") as f:
-            json.dump({"model": args.model, "backend": args.backend, "draws": rows,
+            json.dump({"model": args.model, "backend": args.backend,
+                       "build_flags": args.build_flags, "draws": rows,
                        "mean_difference": float(np.mean(diffs))}, f, indent=1)
 
 

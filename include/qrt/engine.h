@@ -51,6 +51,11 @@ struct CalibrationConfig {
   // A calibration table (TensorRT text cache or JSON): read when the file exists (calibration
   // is skipped), written after calibration otherwise. Empty: neither.
   std::string table_path;
+  // Empirical bias correction (Nagel et al. 2019, section 4.2; docs/quantization.md): each int8
+  // layer's bias loses the mean shift its weight rounding causes, E[(W_q - W) x] per output
+  // channel over the calibration data's FP32 inputs x. Needs precision int8 or best, and
+  // calibration data or a JSON table that holds the corrections.
+  bool bias_correction = false;
   // Calibration data: num_batches batches, batch(i) gives the model's inputs for batch i. Called
   // twice per batch for histogram-based algorithms (range first, then histograms).
   int64_t num_batches = 0;

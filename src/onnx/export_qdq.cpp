@@ -348,13 +348,67 @@ class QdqExporter {
         ++report_.weights;
       }
       weight_readers_.insert(&node);
-      if (options_.int32_bias) plan_bias(node);
+      const std::string bias = correct_bias(node);
+      if (options_.int32_bias) plan_bias(node, bias);
     }
+    for (const auto& [layer, values] : table_.bias_corrections)
+      if (!corrected_layers_.count(layer))
+        report_.uncorrected.push_back(
+            "'" + layer + "': not the output of a Conv, ConvTranspose or Gemm with int8 weights");
   }
 
-  void plan_bias(const ::onnx::NodeProto& node) {
-    if (node.input_size() < 3 || node.input(2).empty()) return;
-    const std::string& b = node.input(2);
+  // The table's bias correction of `node` (keyed by its output), if any: a new float initializer
+  // bias - correction (a bias of zeros where the node had none), which the node reads from then
+  // on. Returns the name of the bias the node reads ("" for none).
+  std::string correct_bias(const ::onnx::NodeProto& node) {
+    const std::string bias = node.input_size() > 2 ? node.input(2) : std::string();
+    if (node.output_size() < 1) return bias;
+    auto it = table_.bias_corrections.find(node.output(0));
+    if (it == table_.bias_corrections.end()) return bias;
+    corrected_layers_.insert(node.output(0));
+    const std::vector<float>& correction = it->second;
+    const int64_t channels = static_cast<int64_t>(weight_dq_.at(node.input(1)).scales.size());
+    std::string why;
+    if (node.op_type() == "MatMul") why = "MatMul has no bias input";
+    if (why.empty() && static_cast<int64_t>(correction.size()) != channels)
+      why = std::to_string(correction.size()) + " values for " + std::to_string(channels) +
+            " output channels";
+    float beta = 1.f;
+    if (why.empty() && node.op_type() == "Gemm") {
+      beta = float_attr(node, "beta", 1.f);
+      if (beta == 0.f && !bias.empty()) why = "beta is 0";
+      if (beta == 0.f) beta = 1.f;  // no C read: the new bias is the correction alone
+    }
+    std::vector<float> values(correction.size(), 0.f);
+    if (why.empty() && !bias.empty()) {
+      why = constant_float(bias, "bias");
+      if (why.empty() &&
+          (initializers_.at(bias)->dims_size() != 1 || initializers_.at(bias)->dims(0) != channels))
+        why = "bias '" + bias + "' is not 1-D with one value per output channel";
+      if (why.empty()) values = read_initializer(bias).to_float_vector();
+    }
+    if (!why.empty()) {
+      report_.uncorrected.push_back(describe(node) + ": " + why);
+      return bias;
+    }
+    // The layer adds beta * C (Gemm) or B: the float value of bias - correction / beta.
+    for (size_t c = 0; c < values.size(); ++c)
+      values[c] = static_cast<float>(static_cast<double>(values[c]) -
+                                     static_cast<double>(correction[c]) / beta);
+    const std::string name =
+        unique((bias.empty() ? node.output(0) + "_bias" : bias) + "_corrected");
+    add_initializer(name, ::onnx::TensorProto::FLOAT, {channels}, values.data(),
+                    values.size() * sizeof(float));
+    const auto& inits = model_.graph().initializer();
+    initializers_[name] = &inits.Get(inits.size() - 1);
+    corrected_bias_[&node] = name;
+    if (!bias.empty()) replaced_.insert(bias);
+    ++report_.corrected_biases;
+    return name;
+  }
+
+  void plan_bias(const ::onnx::NodeProto& node, const std::string& b) {
+    if (b.empty()) return;
     const std::vector<float>& w_scales = weight_dq_.at(node.input(1)).scales;
     std::string why = constant_float(b, "bias");
     if (why.empty() && initializers_.at(b)->dims_size() != 1) why = "bias '" + b + "' is not 1-D";
@@ -433,6 +487,10 @@ class QdqExporter {
         if (!w.emitted) emit(w.node);
         w.emitted = true;
         node.set_input(1, w.node.output(0));
+        if (auto corrected = corrected_bias_.find(&node); corrected != corrected_bias_.end()) {
+          while (node.input_size() < 3) node.add_input("");
+          node.set_input(2, corrected->second);
+        }
         auto bias = bias_dq_.find(&node);
         if (bias != bias_dq_.end()) {
           emit(bias->second.node);
@@ -519,7 +577,9 @@ class QdqExporter {
   std::map<std::string, ConstantDq> weight_dq_;                  // weight -> its int8 form
   std::map<const ::onnx::NodeProto*, ConstantDq> bias_dq_;       // layer -> its int32 bias
   std::unordered_set<const ::onnx::NodeProto*> weight_readers_;  // layers reading int8 weights
-  std::set<std::string> replaced_;                               // float initializers replaced
+  std::map<const ::onnx::NodeProto*, std::string> corrected_bias_;  // layer -> its new bias
+  std::set<std::string> corrected_layers_;  // table bias corrections that found their layer
+  std::set<std::string> replaced_;          // float initializers replaced
 };
 
 }  // namespace

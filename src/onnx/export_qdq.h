@@ -7,8 +7,10 @@
 // QdqPlacement). The weights of Conv, ConvTranspose, Gemm and MatMul nodes whose input
 // activation gets a QDQ pair are stored as int8, quantized per output channel (symmetric,
 // scale = amax / 127), followed by a per-axis DequantizeLinear; biases stay float unless
-// int32_bias is set. The model must have default-domain opset 13 or newer (per-axis
-// DequantizeLinear).
+// int32_bias is set. A table's bias corrections (keyed by a layer's output name) are subtracted
+// from the biases of those layers (which get a bias if they had none), as qrt's own int8 engine
+// does: the written biases are the ones qrt runs with. The model must have default-domain opset 13
+// or newer (per-axis DequantizeLinear).
 //
 // Table names come from the graph qrt calibrated, which is the optimised one (BatchNormalization
 // folded into Conv, Identity and Dropout removed); qrt keeps output names through those rewrites,
@@ -60,6 +62,11 @@ struct ExportQdqReport {
   // "Conv 'name': why" for the layers reading a quantized activation whose weights stayed float,
   // and (int32_bias) whose biases stayed float.
   std::vector<std::string> float_weights, float_biases;
+  // Bias corrections of the table (--calib-bias-correction) written into the layers' biases,
+  // and those that could not be ("Conv 'name': why", or "'tensor': why" for a table entry that
+  // names no such layer).
+  int corrected_biases = 0;
+  std::vector<std::string> uncorrected;
 };
 
 // Reads `model_path` (external data beside it), writes the QDQ model to `out_path`. Initializers

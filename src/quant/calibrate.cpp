@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <set>
 
+#include "quant/bias_correction.h"
 #include "quant/calibrator.h"
 #include "quant/device_calibration_stats.h"
 #include "quant/precision.h"
@@ -31,6 +32,14 @@ CalibrationTable calibrate(const std::shared_ptr<const EngineImpl>& engine,
     throw Error("--calib-percentile " + std::to_string(config.percentile) + " must be in (0, 100]");
   const auto names = tensors_to_calibrate(engine->graph);
   const std::set<std::string> wanted(names.begin(), names.end());
+  // Bias correction: the means of the int8 layers' inputs, gathered on the host in pass 1.
+  std::map<std::string, std::vector<MeanOver>> mean_inputs;
+  if (config.bias_correction) {
+    for (const auto& [name, over] : bias_correction_inputs(engine->graph))
+      mean_inputs[name].push_back(over);
+    where = StatisticsOn::kHost;
+  }
+  InputMeans means;
   Calibrator calibrator;
   ExecutionContext context(engine);
   // GPU engines: tensors computed on the device are summarised there (the host sees the rest).
@@ -51,6 +60,9 @@ CalibrationTable calibrate(const std::shared_ptr<const EngineImpl>& engine,
       on_device->begin_histograms(amax);
     }
     auto observe = [&](const std::string& name, const Tensor& t) {
+      if (pass == 0)
+        if (auto it = mean_inputs.find(name); it != mean_inputs.end())
+          for (MeanOver over : it->second) means.observe(name, t, over);
       if (!wanted.count(name)) return;
       if (pass == 0)
         calibrator.observe_range(name, t);
@@ -80,7 +92,10 @@ CalibrationTable calibrate(const std::shared_ptr<const EngineImpl>& engine,
   AlgorithmOptions options;
   options.algorithm = *algorithm;
   options.percentile = config.percentile;
-  return table_from_amax(calibrator.compute_amax(options), *algorithm);
+  CalibrationTable table = table_from_amax(calibrator.compute_amax(options), *algorithm);
+  if (config.bias_correction)
+    table.bias_corrections = compute_bias_corrections(engine->graph, means);
+  return table;
 }
 
 std::vector<std::string> apply_table(ir::Graph& graph, const CalibrationTable& table,

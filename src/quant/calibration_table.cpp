@@ -230,9 +230,29 @@ CalibrationTable parse_json(std::string_view text, const std::string& source) {
                                                                : std::string();
       if (!is_digits(version)) fail(source, line, "'version' must be TensorRT's version digits");
       table.version_tag = version;
+    } else if (key == "bias_corrections") {
+      if (!value.is_object()) fail(source, line, "'bias_corrections' must be an object");
+      for (const auto& [layer, list] : value.items()) {
+        const size_t at = line_of_key(text, layer);
+        std::vector<float> values;
+        if (list.is_array())
+          for (const auto& v : list) {
+            if (!v.is_number() || !std::isfinite(v.get<double>())) {
+              values.clear();
+              break;
+            }
+            values.push_back(static_cast<float>(v.get<double>()));
+          }
+        if (values.empty() || values.size() != list.size())
+          fail(source, at,
+               "bias correction of layer " + in_quotes(layer) +
+                   " must be a non-empty array of finite numbers");
+        table.bias_corrections.emplace(layer, std::move(values));
+      }
     } else if (key != "scales" && key != "amax") {
       fail(source, line,
-           "unknown key " + in_quotes(key) + " (expected algorithm, version, scales or amax)");
+           "unknown key " + in_quotes(key) +
+               " (expected algorithm, version, scales, amax or bias_corrections)");
     }
   }
   if (doc.contains("scales") == doc.contains("amax"))
@@ -272,6 +292,10 @@ void check_writable(const CalibrationTable& table) {
 }
 
 std::string format_tensorrt(const CalibrationTable& table) {
+  if (!table.bias_corrections.empty())
+    throw Error(
+        "cannot write bias corrections in a TensorRT calibration table; give the table a .json "
+        "name");
   if (!is_table_algorithm(table.algorithm))
     throw Error("cannot write a TensorRT calibration table for algorithm " +
                 in_quotes(table.algorithm) + " (expected " + algorithm_list() + ")");
@@ -295,6 +319,15 @@ std::string format_json(const CalibrationTable& table) {
   // Through double, which nlohmann prints with enough digits to read back the same float.
   for (const auto& [name, scale] : table.scales) scales[name] = static_cast<double>(scale);
   doc["scales"] = std::move(scales);
+  if (!table.bias_corrections.empty()) {
+    json corrections = json::object();
+    for (const auto& [layer, values] : table.bias_corrections) {
+      json list = json::array();
+      for (float v : values) list.push_back(static_cast<double>(v));
+      corrections[layer] = std::move(list);
+    }
+    doc["bias_corrections"] = std::move(corrections);
+  }
   try {
     return doc.dump(2) + "\n";
   } catch (const json::exception&) {

@@ -12,10 +12,10 @@
 //
 // JSON:
 //   {"algorithm": "EntropyCalibration2", "version": "8601", "scales": {"input": 0.0078125}}
-// "algorithm" and "version" are optional. Instead of "scales" a file may give "amax" (the
-// clipping threshold per tensor; scale = amax / 127), never both. "algorithm" may also be a qrt
-// algorithm name (minmax, entropy, percentile, mse). Numbers are written with enough digits to
-// read back to the same float.
+// "algorithm", "version" and "bias_corrections" (below) are optional. Instead of "scales" a file
+// may give "amax" (the clipping threshold per tensor; scale = amax / 127), never both. "algorithm"
+// may also be a qrt algorithm name (minmax, entropy, percentile, mse). Numbers are written with
+// enough digits to read back to the same float.
 //
 // Every problem is one qrt::Error naming the file (and line, where there is one).
 #pragma once
@@ -37,6 +37,10 @@ struct CalibrationTable {
   std::string version_tag = "8601";
   // Tensor name -> scale (> 0, finite).
   std::map<std::string, float> scales;
+  // Empirical bias corrections (--calib-bias-correction, quant/bias_correction.h): a layer's
+  // output name -> the value subtracted from its bias per output channel. JSON only:
+  //   "bias_corrections": {"conv1_out": [0.0012, -0.0003, ...]}
+  std::map<std::string, std::vector<float>> bias_corrections;
 };
 
 enum class TableFormat { kTensorRT, kJson };

@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <optional>
 #include <set>
 #include <unordered_map>
 
@@ -94,10 +95,40 @@ Tensor transpose_2d(const Tensor& t) {
   return out;
 }
 
+// The weights in the layout of the int8 layer (see Int8Weights); false with *why when the node's
+// weights cannot be lowered.
+bool layer_weights(const ir::Node& node, Tensor* w, std::string* why) {
+  const ir::Value* wv = node.input(1);
+  if (!wv || !wv->is_constant() || wv->dtype != DataType::kFloat32) {
+    *why = "its weights are not a float32 constant";
+    return false;
+  }
+  *w = *wv->constant;
+  if (node.op_type == "Gemm" || node.op_type == "MatMul") {
+    if (w->rank() != 2 || (node.op_type == "Gemm" && node.attr_int("transA", 0) != 0)) {
+      *why = "only A x B with a 2-D constant B is lowered";
+      return false;
+    }
+    if (node.op_type == "Gemm") {
+      if (node.attr_int("transB", 0)) *w = transpose_2d(*w);
+      const float alpha = node.attr_float("alpha", 1.f);
+      if (alpha != 1.f) {
+        if (w->data() == wv->constant->data()) *w = w->clone();
+        for (int64_t i = 0; i < w->numel(); ++i) w->data_as<float>()[i] *= alpha;
+      }
+    }
+  }
+  return true;
+}
+
 class Int8Lowering {
  public:
-  Int8Lowering(ir::Graph& graph, const LayerPrecisions& overrides)
-      : graph_(graph), overrides_(overrides), activations_(activation_values(graph)) {}
+  Int8Lowering(ir::Graph& graph, const LayerPrecisions& overrides,
+               const BiasCorrections* corrections = nullptr)
+      : graph_(graph),
+        overrides_(overrides),
+        corrections_(corrections),
+        activations_(activation_values(graph)) {}
 
   Int8Report run() {
     share_concat_scales();
@@ -173,6 +204,26 @@ class Int8Lowering {
     return quantized_[key] = q;
   }
 
+  // The bias minus the layer's bias correction (a new constant; a bias of zeros when the layer
+  // had none).
+  ir::Value* corrected_bias(const ir::Node& node, const ir::Value* bias,
+                            const std::vector<float>& correction, int64_t channels) {
+    if (static_cast<int64_t>(correction.size()) != channels)
+      throw Error(node.describe() + ": the bias correction has " +
+                  std::to_string(correction.size()) + " values for " + std::to_string(channels) +
+                  " output channels (a calibration table for another model?)");
+    std::vector<float> b(correction.size(), 0.f);
+    if (bias) {
+      if (!bias->is_constant() || bias->constant->numel() != channels)
+        throw Error(node.describe() + ": bias correction needs a constant bias of " +
+                    std::to_string(channels) + " values");
+      b = bias->constant->to_float_vector();
+    }
+    for (size_t c = 0; c < b.size(); ++c) b[c] -= correction[c];
+    return constant((bias ? bias->name : node.outputs.at(0)->name + "_bias") + "_corrected",
+                    Tensor::from_vector(DataType::kFloat32, {channels}, b));
+  }
+
   // The single consumer of v, or nullptr (several, none, or v is a graph output).
   ir::Node* sole_consumer(const ir::Value* v) const {
     if (graph_.is_graph_output(v)) return nullptr;
@@ -202,24 +253,14 @@ class Int8Lowering {
       *why = "its input '" + (x ? x->name : std::string("?")) + "' has no int8 scale";
       return false;
     }
-    if (!wv || !wv->is_constant() || wv->dtype != DataType::kFloat32) {
-      *why = "its weights are not a float32 constant";
-      return false;
-    }
-    Tensor w = *wv->constant;
+    Tensor w;
+    if (!layer_weights(*node, &w, why)) return false;
     ir::Value* bias = nullptr;
     std::string op = node->op_type;
     ir::Node lowered_as = *node;
     if (op == "Gemm" || op == "MatMul") {
-      if (w.rank() != 2 || (op == "Gemm" && node->attr_int("transA", 0) != 0)) {
-        *why = "only A x B with a 2-D constant B is lowered";
-        return false;
-      }
       if (op == "Gemm") {
-        if (node->attr_int("transB", 0)) w = transpose_2d(w);
-        const float alpha = node->attr_float("alpha", 1.f), beta = node->attr_float("beta", 1.f);
-        if (alpha != 1.f)
-          for (int64_t i = 0; i < w.numel(); ++i) w.data_as<float>()[i] *= alpha;
+        const float beta = node->attr_float("beta", 1.f);
         if (ir::Value* c = node->input(2)) {
           if (!c->is_constant() || c->constant->numel() != w.dim(1) ||
               c->constant->dtype() != DataType::kFloat32) {
@@ -236,6 +277,11 @@ class Int8Lowering {
       bias = b;
     }
     const QuantizedWeights qw = quantize_weights(lowered_as, wv, w);
+    const std::vector<float>* correction = nullptr;
+    if (corrections_) {
+      auto it = corrections_->find(node->outputs.at(0)->name);
+      if (it != corrections_->end()) correction = &it->second;
+    }
 
     // Epilogue fusion: [bias Add for MatMul] -> [residual Add] -> [Relu | Clip].
     ir::Value* y = node->outputs.at(0);
@@ -254,6 +300,7 @@ class Int8Lowering {
         next = sole_consumer(y);
       }
     }
+    if (correction) bias = corrected_bias(*node, bias, *correction, qw.scales.numel());
     float r_scale = 0;
     if (next && next->op_type == "Add") {
       ir::Value* other = next->input(0) == y ? next->input(1) : next->input(0);
@@ -442,6 +489,7 @@ class Int8Lowering {
 
   ir::Graph& graph_;
   const LayerPrecisions& overrides_;
+  const BiasCorrections* corrections_;
   std::unordered_set<const ir::Value*> activations_;
   std::map<std::pair<ir::Value*, float>, ir::Value*> quantized_;
   Int8Report report_;
@@ -450,8 +498,25 @@ class Int8Lowering {
 
 }  // namespace
 
-Int8Report lower_to_int8(ir::Graph& graph, const LayerPrecisions& overrides) {
-  return Int8Lowering(graph, overrides).run();
+std::optional<Int8Weights> int8_weights(const ir::Node& node, std::string* why) {
+  std::string reason;
+  Int8Weights out;
+  if (!layer_weights(node, &out.w, &reason)) {
+    if (why) *why = reason;
+    return std::nullopt;
+  }
+  ir::Node lowered_as = node;
+  if (node.op_type == "Gemm") lowered_as.op_type = "MatMul";
+  QuantizedWeights qw = quantize_weights(lowered_as, node.input(1), out.w);
+  out.q = std::move(qw.q);
+  out.scales = qw.scales.to_float_vector();
+  out.channel_of = output_channels(lowered_as, out.w).of;
+  return out;
+}
+
+Int8Report lower_to_int8(ir::Graph& graph, const LayerPrecisions& overrides,
+                         const BiasCorrections* corrections) {
+  return Int8Lowering(graph, overrides, corrections).run();
 }
 
 int fake_quantize_weights(ir::Graph& graph, const LayerPrecisions& overrides) {

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <map>
+#include <optional>
 #include <string>
 #include <unordered_set>
 #include <vector>
@@ -10,6 +11,10 @@
 #include "ir/graph.h"
 
 namespace qrt::quant {
+
+// Empirical bias corrections: layer output name -> value per output channel subtracted from the
+// layer's bias (quant/bias_correction.h).
+using BiasCorrections = std::map<std::string, std::vector<float>>;
 
 // Per-node precision requests from --layer-precision NAME:PREC (node names or output names).
 using LayerPrecisions = std::map<std::string, std::string>;
@@ -57,7 +62,25 @@ struct Int8Report {
 // layout ops, and folded into the producing int8 layer's requantisation where every consumer
 // wants the same scale: activations then flow in int8 from layer to layer. Everything else stays
 // float32.
-Int8Report lower_to_int8(ir::Graph& graph, const LayerPrecisions& overrides);
+//
+// corrections (empirical bias correction, quant/bias_correction.h): per layer, by the name of
+// its output, values subtracted from its bias per output channel (a bias is created when the
+// layer has none).
+Int8Report lower_to_int8(ir::Graph& graph, const LayerPrecisions& overrides,
+                         const BiasCorrections* corrections = nullptr);
+
+// The int8 weights lower_to_int8 gives a Conv, ConvTranspose, Gemm or MatMul.
+struct Int8Weights {
+  // The float weights in the int8 layer's layout: Conv [M, C/group, k..], ConvTranspose
+  // [C, M/group, k..], Gemm and MatMul B as [K, N] (Gemm's transB undone, alpha folded in).
+  Tensor w;
+  Tensor q;                         // int8, w's shape
+  std::vector<float> scales;        // per output channel
+  std::vector<int64_t> channel_of;  // the output channel of each element of w
+};
+// nullopt (with *why) when the weights are no float32 constant or the Gemm/MatMul is not A x B
+// with a 2-D B.
+std::optional<Int8Weights> int8_weights(const ir::Node& node, std::string* why = nullptr);
 
 // Weights-only baseline: weights of the same layers rounded through int8 (per output channel)
 // and back; activations stay float32.

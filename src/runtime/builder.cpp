@@ -213,14 +213,24 @@ void mark_value_inputs(const ir::Graph& graph, bool deferred, EngineImpl& engine
   }
 }
 
-// INT8 activation scales from a saved table, or from calibration (then saved if asked).
-void resolve_int8_scales(ir::Graph& graph, const EngineImpl& engine, const BuilderConfig& config,
-                         const std::string& source) {
+// INT8 activation scales from a saved table, or from calibration (then saved if asked). Returns
+// the bias corrections (empty unless calibration.bias_correction).
+quant::BiasCorrections resolve_int8_scales(ir::Graph& graph, const EngineImpl& engine,
+                                           const BuilderConfig& config, const std::string& source) {
   const CalibrationConfig& cal = config.calibration;
   quant::CalibrationTable table;
   if (!cal.table_path.empty() && std::filesystem::exists(cal.table_path)) {
     table = quant::read_calibration_table(cal.table_path);
+    if (cal.bias_correction && table.bias_corrections.empty())
+      throw Error(cal.table_path +
+                  ": holds no bias corrections (--calib-bias-correction needs a JSON table "
+                  "written with it; remove the table to calibrate again)");
   } else if (cal.num_batches > 0) {
+    if (cal.bias_correction && !cal.table_path.empty() &&
+        std::filesystem::path(cal.table_path).extension() != ".json")
+      throw Error(cal.table_path +
+                  ": bias corrections are saved only in a JSON table; give --calib-table a "
+                  ".json name");
     // A float engine over the same graph, for any batch size the calibration data has.
     auto calib = std::make_shared<EngineImpl>();
     calib->graph = std::move(graph);
@@ -259,6 +269,8 @@ void resolve_int8_scales(ir::Graph& graph, const EngineImpl& engine, const Build
     warn(config, (cal.table_path.empty() ? source : cal.table_path) + ": no scale for " +
                      std::to_string(missing.size()) + " tensor(s), kept in float: " + list);
   }
+  // A table's corrections are used only when asked for, like the calibration that makes them.
+  return cal.bias_correction ? table.bias_corrections : quant::BiasCorrections{};
 }
 
 // Every --layer-precision name must name a node or a value of the optimised graph.
@@ -350,6 +362,12 @@ std::shared_ptr<EngineImpl> build_engine(ir::Graph graph, const BuilderConfig& c
   if (std::find(kPrecisions.begin(), kPrecisions.end(), config.precision) == kPrecisions.end())
     throw Error(source + ": precision '" + config.precision +
                 "' is not supported (supported: fp32, fp16, bf16, int8, best, weights-int8)");
+  if (config.calibration.bias_correction && config.precision != "int8" &&
+      config.precision != "best")
+    throw Error(source +
+                ": --calib-bias-correction needs --precision int8 or best (it corrects "
+                "int8 weights), not " +
+                config.precision);
   for (const auto& [layer, precision] : config.layer_precision)
     if (precision != "fp32" && precision != "fp16" && precision != "bf16" && precision != "int8")
       throw Error("--layer-precision " + layer + ":" + precision +
@@ -403,8 +421,14 @@ std::shared_ptr<EngineImpl> build_engine(ir::Graph graph, const BuilderConfig& c
     check_layer_names(graph, config.layer_precision, source);
     mark_value_inputs(graph, deferred, *engine);
     if (int8) {
-      if (!scales_from_model) resolve_int8_scales(graph, *engine, config, source);
-      const auto report = quant::lower_to_int8(graph, config.layer_precision);
+      quant::BiasCorrections corrections;
+      if (!scales_from_model)
+        corrections = resolve_int8_scales(graph, *engine, config, source);
+      else if (config.calibration.bias_correction)
+        warn(config, source +
+                         ": --calib-bias-correction ignored: the model's QuantizeLinear/"
+                         "DequantizeLinear nodes give its quantization");
+      const auto report = quant::lower_to_int8(graph, config.layer_precision, &corrections);
       if (report.int8_layers == 0) warn(config, source + ": no layer could run in int8");
       deferred =
           annotate_symbolic_shapes(graph, engine->input_batched, engine->batch, engine->has_batch);

@@ -354,6 +354,29 @@ TEST_F(Cli, BadProfiles) {
   expect_one_line_error(build + " --shapes image:1x1x28x28", "expected NAME:MINxCxHxW");
 }
 
+TEST_F(Cli, CalibBiasCorrection) {
+  // Only int8 weights are corrected: other precisions are a one-line error.
+  expect_one_line_error(
+      "build " + kModel + " -o " + path("x.plan") + " --precision fp16 --calib-bias-correction",
+      "--calib-bias-correction needs --precision int8 or best");
+  const std::string calib = " --precision int8 --calib-data " + kSample +
+                            " --calib-batch-size 4 --calib-algo minmax --calib-bias-correction";
+  expect_one_line_error(
+      "build " + kModel + " -o " + path("x.plan") + calib + " --calib-table " + path("t.cache"),
+      "only in a JSON table");
+  const Result build = qrt_cli("build " + kModel + " -o " + path("c.plan") + calib +
+                               " --calib-table " + path("t.json"));
+  ASSERT_EQ(build.exit_code, 0) << build.output;
+  EXPECT_NE(read_bytes(path("t.json")).find("\"bias_corrections\""), std::string::npos);
+  const Result qdq = qrt_cli("export-qdq " + kModel + " --calib-table " + path("t.json") + " -o " +
+                             path("q.onnx"));
+  EXPECT_EQ(qdq.exit_code, 0) << qdq.output;
+  EXPECT_NE(qdq.output.find("4 biases bias-corrected"), std::string::npos) << qdq.output;
+  const Result compare =
+      qrt_cli("compare " + kModel + calib + " --data " + kSample + " --batch-size 4 --batches 1");
+  EXPECT_EQ(compare.exit_code, 0) << compare.output;
+}
+
 TEST_F(Cli, ExportQdqFromACalibrationTable) {
   write_bytes("t.cache",
               "TRT-8601-MinMaxCalibration\nimage: 3c010204\nlogits: 3d800000\n"

@@ -54,10 +54,16 @@ Command add_export_qdq_command(CLI::App& parent) {
               std::cerr << "qrt: warning: weights stay float: " << w << "\n";
             for (const auto& b : report.float_biases)
               std::cerr << "qrt: warning: bias stays float: " << b << "\n";
+            for (const auto& u : report.uncorrected)
+              std::cerr << "qrt: warning: bias correction not applied: " << u << "\n";
             std::cout << "wrote " << args->output << ": " << report.activations
                       << " QDQ pairs on activations (" << by_design
                       << " table tensors left float by placement or as graph outputs), "
-                      << report.weights << " int8 weight tensors\n";
+                      << report.weights << " int8 weight tensors"
+                      << (report.corrected_biases ? ", " + std::to_string(report.corrected_biases) +
+                                                        " biases bias-corrected"
+                                                  : std::string())
+                      << "\n";
             return 0;
           }};
 }

@@ -91,6 +91,7 @@ BuilderConfig BuildFlags::config() {
   cal.algorithm = calib_algo;
   cal.percentile = calib_percentile;
   cal.table_path = calib_table;
+  cal.bias_correction = calib_bias_correction;
   if (!calib.spec.empty() && (precision == "int8" || precision == "best")) {
     std::shared_ptr<data::Dataset> dataset =
         data::open_dataset(calib.spec, preprocess->get(), calib.labels);
@@ -138,6 +139,10 @@ void add_build_flags(CLI::App* app, BuildFlags& flags) {
       ->check(CLI::NonNegativeNumber);
   app->add_option("--calib-table", flags.calib_table,
                   "Calibration table (TensorRT cache, or .json): used if it exists, else written");
+  app->add_flag("--calib-bias-correction", flags.calib_bias_correction,
+                "INT8: subtract from each layer's bias the mean shift its weight rounding causes, "
+                "E[(W_q - W) x] per output channel over the calibration data (empirical bias "
+                "correction; saved in, and read from, a .json --calib-table)");
   add_preprocess_flags(app, *flags.preprocess);
   app->add_flag("--tf32", flags.tf32,
                 "cuda: let FP32 convolutions and matrix products use TF32 tensor cores");

@@ -60,6 +60,7 @@ struct BuildFlags {
   double calib_percentile = 99.99;
   int64_t calib_batches = 0;  // 0: all the data
   std::string calib_table;
+  bool calib_bias_correction = false;
   bool tf32 = false;
   std::string timing_cache;
   std::shared_ptr<PreprocessFlags> preprocess = std::make_shared<PreprocessFlags>();
