@@ -8,6 +8,10 @@ namespace qrt::ops {
 
 bool is_channels_last(const ir::Node& node) { return node.attr_int(kChannelsLastAttr, 0) != 0; }
 
+bool reads_nchw_input(const ir::Node& node) {
+  return is_channels_last(node) && node.attr_int(kNchwInputAttr, 0) != 0;
+}
+
 const std::vector<size_t>& channels_last_inputs(const std::string& op_type) {
   static const std::map<std::string, std::vector<size_t>> kInputs = {
       {"Conv", {0}},
@@ -110,7 +114,8 @@ ir::InferFn channels_last_infer(ir::InferFn nchw) {
           if (types[i].shape.size() != 4)
             ctx.fail("channels_last needs 4-D activations [N, H, W, C], input " +
                      std::to_string(i) + " is " + shape_to_string(types[i].shape));
-          types[i].shape = permute_dims(types[i].shape, kNhwcToNchw);
+          if (i != 0 || !reads_nchw_input(ctx.node()))
+            types[i].shape = permute_dims(types[i].shape, kNhwcToNchw);
           values[i] = nullptr;  // only shapes matter to these ops
         }
         for (size_t i = 1; i < outputs.size(); ++i)

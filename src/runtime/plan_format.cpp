@@ -32,7 +32,10 @@ constexpr char kMagic[8] = {'Q', 'R', 'T', 'P', 'L', 'A', 'N', '\0'};
 //    buffers padded up to it (value_bytes): a qrt reading format 3 would size those buffers
 //    without the padding and write past them, so it must refuse these plans. Versions 1 to 3
 //    still load (their blocked activations are never padded).
-constexpr uint32_t kFormatVersion = 4;
+// 5: a channels_last cpu convolution may read X as NCHW (attribute nchw_input: an image's first
+//    convolution writing a blocked layout): a qrt reading format 4 would take the image for NHWC,
+//    so it must refuse these plans. Versions 1 to 4 still load.
+constexpr uint32_t kFormatVersion = 5;
 constexpr uint32_t kOldestReadableVersion = 1;
 constexpr size_t kHeaderBytes = 40;
 constexpr size_t kAlign = 64;

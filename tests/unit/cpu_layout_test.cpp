@@ -360,6 +360,82 @@ std::string temp_plan(const std::string& tag) {
       .string();
 }
 
+// x [N, C, 17, 19] (an image: C = 3, or 1 for grey) -> conv 3x3 s2 (32) -> relu -> conv 3x3 (32)
+//   -> maxpool 3x3 s2 -> conv 1x1 (48) = "y"
+ir::Graph image_network(int64_t channels) {
+  ir::Graph g;
+  ir::Value* x = g.add_value("x");
+  x->dtype = DataType::kFloat32;
+  x->shape = {ir::Dim{-1, "N"}, ir::Dim{channels, {}}, ir::Dim{17, {}}, ir::Dim{19, {}}};
+  g.inputs.push_back(x);
+  uint32_t seed = 31;
+  const auto conv = [&](ir::Value* in, int64_t cin, int64_t cout, int64_t k, int64_t stride,
+                        const std::string& name) {
+    ir::Value* w = g.add_constant(
+        name + "_w", random_tensor({cout, cin, k, k}, seed++, 1.5f / std::sqrt(cin * k * k)));
+    ir::Value* b = g.add_constant(name + "_b", random_tensor({cout}, seed++, 0.1f));
+    ir::Value* y = g.add_value(name);
+    ir::Node* n = g.add_node("Conv", name, {in, w, b}, {y});
+    n->attrs["pads"] = std::vector<int64_t>(4, k / 2);
+    n->attrs["strides"] = std::vector<int64_t>{stride, stride};
+    return y;
+  };
+  ir::Value* r = g.add_value("first_relu");
+  g.add_node("Relu", "first_relu", {conv(x, channels, 32, 3, 2, "first")}, {r});
+  ir::Value* p = g.add_value("pool");
+  ir::Node* pool = g.add_node("MaxPool", "pool", {conv(r, 32, 32, 3, 1, "second")}, {p});
+  pool->attrs["kernel_shape"] = std::vector<int64_t>{3, 3};
+  pool->attrs["strides"] = std::vector<int64_t>{2, 2};
+  g.outputs = {conv(p, 32, 48, 1, 1, "y")};
+  return g;
+}
+
+// An image's first convolution reads the NCHW input itself and writes the blocked layout (no
+// Transpose to NHWC, no reorder inside the run: the one Reorder is at the output), and matches
+// the plain cpu engine and the reference backend, at the opt batch and another one.
+TEST(CpuLayout, FirstConvolutionReadsTheNchwImage) {
+  for (const int64_t channels : {3, 1}) {
+    const auto make = [&](std::vector<std::string> backends, const std::string& layout) {
+      setenv("QRT_CPU_LAYOUT", layout.c_str(), 1);
+      auto e = std::make_shared<Engine>(build_engine(
+          image_network(channels), config_for("fp32", std::move(backends)), "image.onnx"));
+      unsetenv("QRT_CPU_LAYOUT");
+      return e;
+    };
+    const auto run_image = [&](const Engine& e, int64_t batch) {
+      return e.create_context()
+          ->run({{"x", random_tensor({batch, channels, 17, 19}, 41, 1.f)}})
+          .at("y");
+    };
+    const auto reference = make({"reference"}, "plain");
+    const auto plain = make({"cpu", "reference"}, "plain");
+    EXPECT_EQ(count_attr(*plain, "nchw_input"), 0u);
+    for (const std::string layout : {"auto", "nChw16c", "nChw8c"}) {
+      SCOPED_TRACE(std::to_string(channels) + " channels, " + layout);
+      const auto engine = make({"cpu", "reference"}, layout);
+      const ir::Node* first = engine->impl().nodes.at(0);
+      EXPECT_EQ(first->name, "first");
+      EXPECT_EQ(first->attr_int("nchw_input", 0), 1);
+      EXPECT_TRUE(first->has_attr("cpu_layout"));
+      EXPECT_EQ(first->inputs.at(0)->name, "x");
+      EXPECT_EQ(count_ops(*engine, "Transpose"), count_ops(*plain, "Transpose") - 1);
+      EXPECT_EQ(count_ops(*engine, "Reorder"), 1u);
+      for (const int64_t batch : {3, 1}) {
+        const Tensor got = run_image(*engine, batch);
+        EXPECT_LT(max_rel_diff(got, run_image(*plain, batch)), 1e-5f);
+        EXPECT_LT(max_rel_diff(got, run_image(*reference, batch)), 1e-4f);
+      }
+      const std::string path = temp_plan("image");
+      engine->save(path);
+      const auto loaded = Engine::load(path);
+      std::filesystem::remove(path);
+      EXPECT_EQ(loaded->impl().nodes.at(0)->attr_int("nchw_input", 0), 1);
+      const Tensor before = run_image(*engine, 3), after = run_image(*loaded, 3);
+      EXPECT_EQ(std::memcmp(before.data(), after.data(), before.nbytes()), 0);
+    }
+  }
+}
+
 TEST(CpuLayout, StoredWeightsRoundTripAndLoadWithoutReorder) {
   for (const std::string precision : {"fp32", "int8"}) {
     SCOPED_TRACE(precision);

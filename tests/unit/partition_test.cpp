@@ -190,10 +190,10 @@ TEST(Partition, PlansKeepBackendsOrderAndFallbackReasons) {
   expect_same_outputs(*engine, *loaded);
 }
 
-TEST(Partition, PlansOfFormatVersionsOneToThreeStillLoad) {
+TEST(Partition, PlansOfOlderFormatVersionsStillLoad) {
   // Version 2 only added the optional fallback reasons, version 3 the cpu backend's stored
-  // weight layouts and reorders, version 4 padded blocked activations (all absent from a
-  // reference-only plan).
+  // weight layouts and reorders, version 4 padded blocked activations, version 5 first
+  // convolutions reading NCHW (all absent from a reference-only plan).
   auto engine = build("fashion_cnn", {"reference"});
   const std::string path = (std::filesystem::temp_directory_path() /
                             ("qrt_partition_v1_" + std::to_string(::getpid()) + ".plan"))
@@ -210,13 +210,15 @@ TEST(Partition, PlansOfFormatVersionsOneToThreeStillLoad) {
   expect_same_outputs(*engine, *Engine::load(path));
   set_version(3);
   expect_same_outputs(*engine, *Engine::load(path));
-  set_version(5);
+  set_version(4);
+  expect_same_outputs(*engine, *Engine::load(path));
+  set_version(6);
   try {
     Engine::load(path);
     ADD_FAILURE() << "expected an error";
   } catch (const Error& e) {
     EXPECT_NE(
-        std::string(e.what()).find("plan format version 5 is not one this qrt reads (1 to 4)"),
+        std::string(e.what()).find("plan format version 6 is not one this qrt reads (1 to 5)"),
         std::string::npos)
         << e.what();
   }

@@ -103,6 +103,34 @@ TEST(ChannelsLastOps, NhwcNodesMatchNchwBitForBit) {
   }
 }
 
+// nchw_input=1: X stays NCHW, Y is NHWC (the cpu backend's first convolutions); the schema and
+// the reference kernel agree with the NCHW node, the residual of a FusedConv still NHWC.
+TEST(ChannelsLastOps, NchwInputReadsXAsNchw) {
+  const Tensor x = test::random_tensor({2, 3, 7, 9}, 1);
+  const std::vector<Tensor> weights = {test::random_tensor({6, 3, 3, 3}, 2),
+                                       test::random_tensor({6}, 3)};
+  std::map<std::string, ir::AttributeValue> attrs = {{"pads", std::vector<int64_t>{1, 1, 1, 1}},
+                                                     {"strides", std::vector<int64_t>{2, 1}}};
+  const Tensor expected = test::run_op("Conv", {x, weights[0], weights[1]}, attrs).at(0);
+  attrs["channels_last"] = int64_t{1};
+  attrs["nchw_input"] = int64_t{1};
+  const Tensor got = test::run_op("Conv", {x, weights[0], weights[1]}, attrs).at(0);
+  expect_bit_identical(ops::transpose_tensor(expected, ops::kNchwToNhwc), got, "Conv");
+  const Tensor residual = test::random_tensor(expected.shape(), 4);
+  attrs.erase("channels_last");
+  attrs.erase("nchw_input");
+  const Tensor fused_nchw =
+      test::run_op("FusedConv", {x, weights[0], weights[1], residual}, attrs).at(0);
+  attrs["channels_last"] = int64_t{1};
+  attrs["nchw_input"] = int64_t{1};
+  const Tensor fused =
+      test::run_op("FusedConv",
+                   {x, weights[0], weights[1], ops::transpose_tensor(residual, ops::kNchwToNhwc)},
+                   attrs)
+          .at(0);
+  expect_bit_identical(ops::transpose_tensor(fused_nchw, ops::kNchwToNhwc), fused, "FusedConv");
+}
+
 TEST(ChannelsLastOps, NeedsFourDimensions) {
   try {
     test::run_op("Conv", {test::random_tensor({1, 2, 5}, 1), test::random_tensor({3, 2, 3}, 2)},

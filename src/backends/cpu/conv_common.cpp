@@ -38,7 +38,7 @@ dnnl::memory::desc plain_weights_desc(const ir::Node& node, const Tensor& w) {
 
 ConvShapes conv_shapes(const ir::Node& node, const std::vector<int64_t>& x_shape,
                        const std::vector<int64_t>& w_shape) {
-  const bool nhwc = ops::is_channels_last(node);
+  const bool nhwc = ops::is_channels_last(node) && !ops::reads_nchw_input(node);
   const std::vector<int64_t> x =
       nhwc ? ops::permute_dims(x_shape, ops::kNhwcToNchw) : x_shape;  // logical NCHW
   const std::vector<int64_t> x_spatial(x.begin() + 2, x.end());
@@ -60,6 +60,7 @@ ConvShapes conv_shapes(const ir::Node& node, const std::vector<int64_t>& x_shape
     s.pad_r.push_back((g.output[i] - 1) * g.strides[i] + extent - g.input[i] - g.pads_begin[i]);
   }
   s.act_tag = activation_tag(node);
+  s.src_tag = ops::reads_nchw_input(node) ? tag::nchw : s.act_tag;
   s.node = &node;
   return s;
 }
@@ -106,7 +107,7 @@ Prepared make_conv(const ConvShapes& s, dnnl::memory::data_type src_dt,
                    const Tensor& weights, const float* bias, const dnnl::primitive_attr& attr) {
   using md = dnnl::memory::desc;
   // act_tag may be `any` (the layout pass asking): the descriptors oneDNN chose are kept.
-  const md src(s.src, src_dt, s.act_tag), dst(s.dst, dst_dt, s.act_tag);
+  const md src(s.src, src_dt, s.src_tag), dst(s.dst, dst_dt, s.act_tag);
   const md weights_any(s.weights, weights_dt, tag::any);
   const md bias_md(s.bias, dnnl::memory::data_type::f32, tag::x);
   const dnnl::algorithm algo = conv_algorithm(src_dt);

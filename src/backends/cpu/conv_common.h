@@ -12,6 +12,7 @@ struct ConvShapes {
   dnnl::memory::dims src, weights, bias, dst;  // logical NCHW / (G)OIHW
   dnnl::memory::dims strides, dilates, pad_l, pad_r;
   dnnl::memory::format_tag act_tag, weights_tag;
+  dnnl::memory::format_tag src_tag;  // act_tag, or nchw for a node that reads X as NCHW
   int64_t out_channels = 0;
   const ir::Node* node = nullptr;  // for its stored weight layout
 };

@@ -121,9 +121,11 @@ bool real_kernel(ir::Node& n, const ir::ConcreteInference& inf, const std::strin
 // buffers so; oneDNN's reorders and primitives write zeros into the padding of what they
 // produce): worth it when the padding at most doubles the tensor (24 or 20 channels in blocks of
 // 16), not for an image's 3 channels (a 224x224 input would grow 5x).
-bool channels_fit(const ir::Node& n, const ir::ConcreteInference& inf, int64_t block) {
+bool channels_fit(const ir::Node& n, const ir::ConcreteInference& inf, int64_t block,
+                  bool output_only = false) {
   std::vector<const ir::Value*> acts;
-  for (size_t i : activation_inputs(n)) acts.push_back(n.inputs[i]);
+  if (!output_only)
+    for (size_t i : activation_inputs(n)) acts.push_back(n.inputs[i]);
   acts.push_back(n.outputs.at(0));
   for (const ir::Value* v : acts) {
     auto it = inf.types.find(v);
@@ -132,6 +134,31 @@ bool channels_fit(const ir::Node& n, const ir::ConcreteInference& inf, int64_t b
     if ((channels + block - 1) / block * block > 2 * channels) return false;
   }
   return true;
+}
+
+bool to_nhwc_transpose(const ir::Node* t) {
+  if (!t || t->op_type != "Transpose" || !t->domain.empty() || t->backend != kBackend) return false;
+  const std::vector<int64_t> perm = t->attr_ints("perm");
+  return std::equal(perm.begin(), perm.end(), ops::kNchwToNhwc.begin(), ops::kNchwToNhwc.end());
+}
+
+// An image's first convolution (3 channels, too few to block) reads the NCHW image itself and
+// writes the blocked layout `l`, where oneDNN has a real kernel for that (its first-convolution
+// kernels; from NHWC it has none): instead of Transpose to NHWC, an NHWC convolution and a
+// reorder of its (16x larger) output inside the run. X becomes the Transpose's input; returns
+// the Transpose, which may now be unused.
+ir::Node* read_nchw_input(ir::Node& n, const ir::ConcreteInference& inf, const std::string& l) {
+  ir::Node* t = n.inputs[0]->producer;
+  if (!to_nhwc_transpose(t) || activation_inputs(n).size() != 1 ||
+      !channels_fit(n, inf, layout_block(l), true))
+    return nullptr;
+  ir::Value* nhwc = n.inputs[0];
+  n.inputs[0] = t->inputs.at(0);
+  n.attrs[ops::kNchwInputAttr] = int64_t{1};
+  if (real_kernel(n, inf, l)) return t;
+  n.inputs[0] = nhwc;
+  n.attrs.erase(ops::kNchwInputAttr);
+  return nullptr;
 }
 
 size_t layout_pass(ir::Graph& graph, const ir::ConcreteInference& inf) {
@@ -175,6 +202,22 @@ size_t layout_pass(ir::Graph& graph, const ir::ConcreteInference& inf) {
       for (const ir::Node* c : it->second) neighbour = neighbour || blocked(c);
     if (!neighbour) layout[i].clear();
   }
+  // First convolutions that feed a blocked run.
+  std::vector<ir::Node*> bypassed;
+  for (size_t i = 0; i < order.size(); ++i) {
+    ir::Node& n = *order[i];
+    if (!candidate[i] || !layout[i].empty() || !is_conv(n) ||
+        (setting == "auto" && n.kernel_dtype != DataType::kFloat32))
+      continue;
+    bool feeds_run = false;
+    if (auto it = consumers.find(n.outputs[0]); it != consumers.end())
+      for (const ir::Node* c : it->second) feeds_run = feeds_run || blocked(c);
+    if (!feeds_run) continue;
+    if (ir::Node* t = read_nchw_input(n, inf, l)) {
+      layout[i] = l;
+      if (std::find(bypassed.begin(), bypassed.end(), t) == bypassed.end()) bypassed.push_back(t);
+    }
+  }
   size_t marked = 0;
   for (size_t i = 0; i < order.size(); ++i)
     if (!layout[i].empty()) order[i]->attrs[kLayoutAttr] = layout[i], ++marked;
@@ -211,7 +254,8 @@ size_t layout_pass(ir::Graph& graph, const ir::ConcreteInference& inf) {
       for (size_t k = 0; k < u->inputs.size(); ++k) {
         if (u->inputs[k] != v) continue;
         const auto acts = activation_inputs(*u);
-        if (blocked(u) && std::find(acts.begin(), acts.end(), k) != acts.end())
+        if (blocked(u) && std::find(acts.begin(), acts.end(), k) != acts.end() &&
+            !(k == 0 && ops::reads_nchw_input(*u)))
           blocked_uses.emplace_back(u, k);
         else
           plain_use = true;
@@ -241,6 +285,10 @@ size_t layout_pass(ir::Graph& graph, const ir::ConcreteInference& inf) {
     new_order.insert(new_order.end(), after[i].begin(), after[i].end());
   }
   graph.set_node_order(new_order);
+  const auto now_consumers = graph.consumers();
+  for (ir::Node* t : bypassed)
+    if (!now_consumers.count(t->outputs[0]) && !graph.is_graph_output(t->outputs[0]))
+      graph.remove_node(t);
   return marked;
 }
 

@@ -19,9 +19,11 @@
 //   sizes from the producer's "cpu_layout" or Reorder "to" for the memory planner (plan format
 //   4). oneDNN's reorders and primitives write zeros into the padding of what they produce; a
 //   residual is copied into Y whole (padding included). Channels that the padding would more
-//   than double (an image's 3) stay plain. oneDNN's own choice (format_tag::any) is NHWC for every
-//   convolution on AVX-512, measured slower in f32 here (docs/benchmarks.md); QRT_CPU_LAYOUT=onednn
-//   follows it, =plain forbids blocking, =nChw16c|nChw8c|nChw4c forces a layout.
+//   than double (an image's 3) stay plain, except an image's first convolution: it reads the
+//   NCHW image (attribute nchw_input, no Transpose) and writes the blocked layout directly.
+//   oneDNN's own choice (format_tag::any) is NHWC for every convolution on AVX-512, measured slower
+//   in f32 here (docs/benchmarks.md); QRT_CPU_LAYOUT=onednn follows it, =plain forbids blocking,
+//   =nChw16c|nChw8c|nChw4c forces a layout.
 // - Weights: the weights pass makes each convolution's primitive at build time and stores its
 //   weights already reordered into the layout oneDNN chose: a flat tensor of that layout's bytes
 //   (padding and int8 compensation included), the logical shape in the node attribute

@@ -11,7 +11,7 @@ KernelFn channels_last_kernel(KernelFn nchw) {
     if (!ops::is_channels_last(args.node)) return nchw(args);
     std::vector<Tensor> inputs(args.inputs.begin(), args.inputs.end());
     for (size_t i : ops::channels_last_inputs(args.node.op_type))
-      if (i < inputs.size() && inputs[i].defined())
+      if (i < inputs.size() && inputs[i].defined() && (i != 0 || !ops::reads_nchw_input(args.node)))
         inputs[i] = ops::transpose_tensor(inputs[i], ops::kNhwcToNchw);
     std::vector<Tensor> outputs(args.outputs.begin(), args.outputs.end());
     outputs.at(0) =
