@@ -161,6 +161,15 @@ ir::Node* read_nchw_input(ir::Node& n, const ir::ConcreteInference& inf, const s
   return nullptr;
 }
 
+// A blocked 1x1 map whose channels are a multiple of the block (a global pooling's output) has
+// the same bytes as NHWC and NCHW: its plain users read it without a reorder.
+bool blocked_is_plain(const ir::Value* v, const ir::ConcreteInference& inf, int64_t block) {
+  auto it = inf.types.find(v);
+  if (it == inf.types.end() || it->second.shape.size() != 4) return false;
+  const std::vector<int64_t>& nhwc = it->second.shape;
+  return nhwc[1] == 1 && nhwc[2] == 1 && nhwc[3] % block == 0;
+}
+
 size_t layout_pass(ir::Graph& graph, const ir::ConcreteInference& inf) {
   const std::string setting = layout_setting();
   if (setting == "plain") return 0;
@@ -262,7 +271,8 @@ size_t layout_pass(ir::Graph& graph, const ir::ConcreteInference& inf) {
       }
     ir::Node* p = v->producer;
     if (blocked(p)) {
-      if (!plain_use) continue;  // v stays blocked
+      if (!plain_use) continue;                                 // v stays blocked
+      if (blocked_is_plain(v, inf, layout_block(l))) continue;  // read as it is
       ir::Value* b = blocked_twin(v);
       std::replace(p->outputs.begin(), p->outputs.end(), v, b);
       b->producer = p;
