@@ -48,6 +48,24 @@ float max_abs_diff(const Tensor& a, const Tensor& b);
 // Same dtype, shape and bytes.
 bool bit_identical(const Tensor& a, const Tensor& b);
 
+// Runs the cpu backend's kernel of a one-node graph (its support predicate must accept the
+// node; throws with the reason otherwise) and returns its first output.
+Tensor run_cpu(const std::string& op_type, const std::vector<Tensor>& inputs,
+               const std::map<std::string, ir::AttributeValue>& attrs);
+// Whether the cpu backend has a kernel that accepts the one-node graph.
+bool cpu_supports(const std::string& op_type, const std::vector<Tensor>& inputs,
+                  const std::map<std::string, ir::AttributeValue>& attrs);
+
+// Largest |a - b| relative to max(1, |b|) (both float32 of the same shape).
+float max_rel_diff(const Tensor& a, const Tensor& b);
+
+// bf16 helpers: a float32 tensor rounded to bf16, a bf16 tensor widened to float32, and the
+// check that two bf16 results (each rounded to bf16) agree to within two bf16 steps of the
+// expected output's largest value (at least 1).
+Tensor to_bf16(const Tensor& f);
+Tensor widened(const Tensor& t);
+void expect_bf16_close(const Tensor& got, const Tensor& want);
+
 // The message of the qrt::Error that `f` throws, or "(no error)".
 std::string error_of(const std::function<void()>& f);
 
