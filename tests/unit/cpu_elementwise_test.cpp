@@ -4,8 +4,10 @@
 // they decline; then a squeeze-excitation + hardswish block (MobileNetV3's) built with
 // backends {cpu, reference}, which must run on the cpu backend only.
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <cmath>
+#include <cstdio>
 #include <string>
 
 #include "backends/kernel_registry.h"
@@ -164,9 +166,21 @@ TEST(CpuElementwise, BinaryMatchesReferenceF32) {
         continue;
       }
       // Add, Sub, Mul and Div are exact IEEE operations on both backends.
-      EXPECT_EQ(max_abs_diff(run_cpu(op, {a, b}, {}), run_op(op, {a, b}, {})[0]), 0.f);
+      EXPECT_TRUE(bit_identical(run_cpu(op, {a, b}, {}), run_op(op, {a, b}, {})[0]));
     }
   }
+}
+
+// Sub with a broadcasting first input (swapped into oneDNN's second source) is still a - b:
+// +0 where a == b, as the reference.
+TEST(CpuElementwise, SwappedSubKeepsTheSignOfZero) {
+  const Tensor a = make_f32({2, 1}, {1.5f, -2.f});
+  const Tensor b = make_f32({2, 3}, {1.5f, 1.5f, 0.25f, -2.f, 3.f, -2.f});
+  const Tensor got = run_cpu("Sub", {a, b}, {});
+  EXPECT_TRUE(bit_identical(got, run_op("Sub", {a, b}, {})[0]));
+  EXPECT_FALSE(std::signbit(got.data_as<float>()[0]));
+  expect_bf16_close(run_cpu("Sub", {to_bf16(a), to_bf16(b)}, {}),
+                    run_op("Sub", {to_bf16(a), to_bf16(b)}, {})[0]);
 }
 
 TEST(CpuElementwise, BinaryMatchesReferenceBf16) {
@@ -251,13 +265,19 @@ TEST(CpuElementwise, SqueezeExcitationBlockRunsOnCpuOnly) {
   for (const ir::Node* node : cpu.impl().nodes)
     EXPECT_EQ(node->backend, "cpu")
         << node->name << " (" << node->op_type << "): " << node->fallback_reason;
+  // Also from a saved plan (the Clip's bounds are read from its inputs at run time).
+  const std::string plan =
+      ::testing::TempDir() + "cpu_elementwise_se_" + std::to_string(::getpid()) + ".plan";
+  cpu.save(plan);
+  const std::shared_ptr<Engine> loaded = Engine::load(plan);
+  std::remove(plan.c_str());
   for (int64_t batch : {1, 2, 3}) {
     SCOPED_TRACE(batch);
     const std::map<std::string, Tensor> in = {
         {"x", random_tensor({batch, 16, 9, 11}, 7 + static_cast<uint32_t>(batch))}};
     const Tensor want = reference.create_context()->run(in).at("y");
-    const Tensor got = cpu.create_context()->run(in).at("y");
-    EXPECT_LT(max_rel_diff(got, want), 1e-5f);
+    EXPECT_LT(max_rel_diff(cpu.create_context()->run(in).at("y"), want), 1e-5f);
+    EXPECT_LT(max_rel_diff(loaded->create_context()->run(in).at("y"), want), 1e-5f);
   }
 }
 

@@ -24,14 +24,21 @@ struct Eltwise {
   float alpha = 0.f, beta = 0.f;
 };
 
-// The scalar of constant input i of a Clip node, or `fallback` when the input is omitted.
-float clip_bound(const ir::Node& node, size_t i, float fallback) {
-  const ir::Value* v = node.input(i);
-  if (!v) return node.attr_float(i == 1 ? "min" : "max", fallback);
-  return v->constant->to_float_vector().at(0);
+// The scalar of input i of a Clip node (`value`: the input's tensor, or null when omitted), else
+// its min / max attribute (opset < 11), else `fallback`.
+float clip_bound(const ir::Node& node, size_t i, const Tensor* value, float fallback) {
+  if (value && value->defined()) return value->to_float_vector().at(0);
+  return node.attr_float(i == 1 ? "min" : "max", fallback);
 }
 
-Eltwise eltwise_of(const ir::Node& node) {
+// The constant input i of the node, or null.
+const Tensor* constant_input(const ir::Node& node, size_t i) {
+  const ir::Value* v = node.input(i);
+  return v && v->is_constant() ? &*v->constant : nullptr;
+}
+
+Eltwise eltwise_of(const KernelArgs& args) {
+  const ir::Node& node = args.node;
   const std::string& op = node.op_type;
   if (op == "Relu") return {alg::eltwise_relu, 0.f, 0.f};
   if (op == "LeakyRelu") return {alg::eltwise_relu, node.attr_float("alpha", 0.01f), 0.f};
@@ -47,7 +54,8 @@ Eltwise eltwise_of(const ir::Node& node) {
   if (op == "Sqrt") return {alg::eltwise_sqrt, 0.f, 0.f};
   if (op == "Clip") {
     const float inf = std::numeric_limits<float>::infinity();
-    return {alg::eltwise_clip, clip_bound(node, 1, -inf), clip_bound(node, 2, inf)};
+    return {alg::eltwise_clip, clip_bound(node, 1, args.has_in(1) ? &args.in(1) : nullptr, -inf),
+            clip_bound(node, 2, args.has_in(2) ? &args.in(2) : nullptr, inf)};
   }
   throw Error("cpu: no eltwise for " + op);
 }
@@ -66,7 +74,7 @@ void activation(const KernelArgs& args) {
   const Tensor& x = args.in(0);
   if (x.numel() == 0) return;
   const std::string key = shape_key(args);
-  auto prepared = prepare(args, key, [&] { return make_eltwise(x, eltwise_of(args.node)); });
+  auto prepared = prepare(args, key, [&] { return make_eltwise(x, eltwise_of(args)); });
   const dnnl::memory dst = wrap(prepared->dst_md, args.out(0));
   execute(*prepared, {{DNNL_ARG_SRC, wrap(prepared->src_md, x)}, {DNNL_ARG_DST, dst}});
   if (args.node.op_type == "HardSigmoid") {
@@ -88,7 +96,8 @@ bool activation_supported(const ir::Node& node, const NodeTypes& types, std::str
     if (node.input(i)->constant->numel() != 1) return decline(reason, "Clip's bounds are scalars");
   }
   const float inf = std::numeric_limits<float>::infinity();
-  if (clip_bound(node, 1, -inf) > clip_bound(node, 2, inf))
+  if (clip_bound(node, 1, constant_input(node, 1), -inf) >
+      clip_bound(node, 2, constant_input(node, 2), inf))
     return decline(reason, "Clip with min > max");
   return true;
 }

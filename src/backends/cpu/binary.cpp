@@ -4,7 +4,8 @@
 // oneDNN broadcasts only its second source (dims of size 1), and its first source has the
 // output's dims. The inputs are aligned from the right (missing leading dims are 1); when the
 // first input is the one that broadcasts, the inputs are swapped: free for Add and Mul, and Sub
-// computes b - a and negates it in an eltwise post-op (exact). Div with a broadcasting dividend
+// computes (-1 * b) + a with a scale on oneDNN's first source (IEEE's a - b exactly, +0 for
+// a == b). Div with a broadcasting dividend
 // and inputs that both broadcast (x [N, 1] + y [1, M]) are declined.
 //
 // The shapes are then simplified before they reach oneDNN: dims of size 1 in the output are
@@ -34,7 +35,7 @@ bool whole(const std::vector<int64_t>& in, const std::vector<int64_t>& out) { re
 
 struct BinaryPlan {
   bool swap = false;    // src0 is input 1, src1 input 0
-  bool negate = false;  // Sub with swapped inputs: dst = -(b - a)
+  bool negate = false;  // Sub with swapped inputs: dst = (-1 * b) + a
   dnnl::memory::dims dst, src1;
 };
 
@@ -108,13 +109,13 @@ void binary(const KernelArgs& args) {
     const auto dt = dnnl_type(args.out(0).dtype());
     const dnnl::memory::desc dst(plan->dst, dt, dense_strides(plan->dst));
     const dnnl::memory::desc src1(plan->src1, dt, dense_strides(plan->src1));
-    const dnnl::binary::desc desc(binary_algorithm(args.node.op_type), dst, src1, dst);
     dnnl::primitive_attr attr;
-    if (plan->negate) {
-      dnnl::post_ops ops;
-      ops.append_eltwise(1.f, dnnl::algorithm::eltwise_linear, -1.f, 0.f);
-      attr.set_post_ops(ops);
+    dnnl::algorithm algorithm = binary_algorithm(args.node.op_type);
+    if (plan->negate) {  // a - b as (-1 * b) + a
+      algorithm = dnnl::algorithm::binary_add;
+      attr.set_scales(DNNL_ARG_SRC_0, 0, {-1.f});
     }
+    const dnnl::binary::desc desc(algorithm, dst, src1, dst);
     Prepared p;
     p.primitive = dnnl::binary(dnnl::binary::primitive_desc(desc, attr, cpu_engine()));
     p.src_md = p.dst_md = dst;
