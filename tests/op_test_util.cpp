@@ -6,6 +6,7 @@
 #include <cstring>
 #include <random>
 
+#include "backends/kernel_registry.h"
 #include "ir/op_schema.h"
 #include "ir/shape_inference.h"
 
@@ -82,6 +83,47 @@ float max_abs_diff(const Tensor& a, const Tensor& b) {
   for (int64_t i = 0; i < a.numel(); ++i)
     m = std::max(m, std::fabs(a.data_as<float>()[i] - b.data_as<float>()[i]));
   return m;
+}
+
+float max_rel_diff(const Tensor& a, const Tensor& b) {
+  EXPECT_EQ(a.shape(), b.shape());
+  float m = 0;
+  for (int64_t i = 0; i < a.numel(); ++i) {
+    const float x = a.data_as<float>()[i], y = b.data_as<float>()[i];
+    m = std::max(m, std::fabs(x - y) / std::max(1.f, std::fabs(y)));
+  }
+  return m;
+}
+
+Tensor run_cpu(const std::string& op_type, const std::vector<Tensor>& inputs,
+               const std::map<std::string, ir::AttributeValue>& attrs) {
+  const auto g = one_node_graph(op_type, inputs, attrs, 1);
+  const std::vector<ir::TensorType> out_types = g->infer_outputs();
+  NodeTypes types{g->in_types, out_types};
+  std::string why;
+  const KernelDef* k = KernelRegistry::instance().select(*g->node, "cpu", types, &why);
+  if (!k) throw Error("cpu declined " + op_type + ": " + why);
+  std::vector<Tensor> outputs{Tensor(out_types[0].dtype, out_types[0].shape)};
+  std::vector<Tensor> ins = inputs;
+  k->run(KernelArgs{*g->node, ins, outputs});
+  return outputs[0];
+}
+
+Tensor to_bf16(const Tensor& f) {
+  Tensor t(DataType::kBFloat16, f.shape());
+  for (int64_t i = 0; i < f.numel(); ++i)
+    t.data_as<uint16_t>()[i] = float_to_bfloat16(f.data_as<float>()[i]);
+  return t;
+}
+
+void expect_bf16_close(const Tensor& got, const Tensor& want) {
+  ASSERT_EQ(got.dtype(), DataType::kBFloat16);
+  ASSERT_EQ(want.dtype(), DataType::kBFloat16);
+  const Tensor g = make_f32(got.shape(), got.to_float_vector());
+  const Tensor w = make_f32(want.shape(), want.to_float_vector());
+  float largest = 1.f;
+  for (float v : w.to_float_vector()) largest = std::max(largest, std::fabs(v));
+  EXPECT_LE(max_abs_diff(g, w), 2 * 0x1p-8f * largest);
 }
 
 bool bit_identical(const Tensor& a, const Tensor& b) {

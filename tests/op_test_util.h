@@ -45,6 +45,19 @@ Tensor make_i64(std::vector<int64_t> shape, const std::vector<int64_t>& values);
 // Max |a - b| over elements (both float32 of the same shape; fails the test otherwise).
 float max_abs_diff(const Tensor& a, const Tensor& b);
 
+// Largest |a - b| relative to max(1, |b|) (both float32 of the same shape).
+float max_rel_diff(const Tensor& a, const Tensor& b);
+
+// Runs the cpu backend's kernel on a one-node graph (its support predicate must accept the
+// node: throws with the reason otherwise); returns output 0.
+Tensor run_cpu(const std::string& op_type, const std::vector<Tensor>& inputs,
+               const std::map<std::string, ir::AttributeValue>& attrs);
+
+// The float32 tensor rounded to bfloat16.
+Tensor to_bf16(const Tensor& f);
+// Both bfloat16: within two bf16 steps of the largest |want| (at least 1), element-wise.
+void expect_bf16_close(const Tensor& got, const Tensor& want);
+
 // Same dtype, shape and bytes.
 bool bit_identical(const Tensor& a, const Tensor& b);
 

@@ -21,20 +21,6 @@ namespace {
 
 using Attrs = std::map<std::string, ir::AttributeValue>;
 
-// Runs the cpu kernel of a one-node graph (its support predicate must accept the node).
-Tensor run_cpu(const std::string& op_type, const std::vector<Tensor>& inputs, const Attrs& attrs) {
-  const auto g = one_node_graph(op_type, inputs, attrs, 1);
-  const std::vector<ir::TensorType> out_types = g->infer_outputs();
-  NodeTypes types{g->in_types, out_types};
-  std::string why;
-  const KernelDef* k = KernelRegistry::instance().select(*g->node, "cpu", types, &why);
-  if (!k) throw Error("cpu declined " + op_type + ": " + why);
-  std::vector<Tensor> outputs{Tensor(out_types[0].dtype, out_types[0].shape)};
-  std::vector<Tensor> ins = inputs;
-  k->run(KernelArgs{*g->node, ins, outputs});
-  return outputs[0];
-}
-
 bool cpu_supports(const std::string& op_type, const std::vector<Tensor>& inputs,
                   const Attrs& attrs) {
   const auto g = one_node_graph(op_type, inputs, attrs, 1);
@@ -48,17 +34,6 @@ Tensor random_i8(std::vector<int64_t> shape, uint32_t seed, int lo = -128, int h
   std::uniform_int_distribution<int> dist(lo, hi);
   for (int64_t i = 0; i < t.numel(); ++i) t.data_as<int8_t>()[i] = static_cast<int8_t>(dist(gen));
   return t;
-}
-
-// Largest |a - b| relative to max(1, |b|).
-float max_rel_diff(const Tensor& a, const Tensor& b) {
-  EXPECT_EQ(a.shape(), b.shape());
-  float m = 0;
-  for (int64_t i = 0; i < a.numel(); ++i) {
-    const float x = a.data_as<float>()[i], y = b.data_as<float>()[i];
-    m = std::max(m, std::fabs(x - y) / std::max(1.f, std::fabs(y)));
-  }
-  return m;
 }
 
 struct ConvCase {
@@ -279,23 +254,7 @@ TEST(CpuBackend, MatMulInt8MatchesReference) {
 // bf16: the cpu kernels (bf16 in and out, f32 accumulation and post-ops, one rounding) against
 // the reference's bf16 kernels (computed in f32, rounded after each op). Both round to bf16, so
 // they agree to within two bf16 steps of the output's largest value.
-Tensor to_bf16(const Tensor& f) {
-  Tensor t(DataType::kBFloat16, f.shape());
-  for (int64_t i = 0; i < f.numel(); ++i)
-    t.data_as<uint16_t>()[i] = float_to_bfloat16(f.data_as<float>()[i]);
-  return t;
-}
-
-Tensor widened(const Tensor& t) { return make_f32(t.shape(), t.to_float_vector()); }
-
-void expect_bf16_close(const Tensor& got, const Tensor& want) {
-  ASSERT_EQ(got.dtype(), DataType::kBFloat16);
-  ASSERT_EQ(want.dtype(), DataType::kBFloat16);
-  const Tensor g = widened(got), w = widened(want);
-  float largest = 1.f;
-  for (float v : w.to_float_vector()) largest = std::max(largest, std::fabs(v));
-  EXPECT_LE(max_abs_diff(g, w), 2 * 0x1p-8f * largest);
-}
+// (to_bf16 and expect_bf16_close: op_test_util.h)
 
 TEST(CpuBackend, Bf16ConvAndFusedConvMatchReferenceBf16) {
   uint32_t seed = 500;

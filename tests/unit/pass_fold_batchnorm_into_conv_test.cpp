@@ -11,6 +11,7 @@ namespace {
 
 using test::add_input;
 using test::add_typed;
+using test::max_rel_diff;
 using test::op_types;
 using test::random_tensor;
 
@@ -82,16 +83,6 @@ Tensor naive_batchnorm(const Tensor& x, const BnParams& bn) {
   for (int64_t i = 0; i < x.numel(); ++i)
     y.data_as<float>()[i] = bn.apply((i / inner) % c, x.data_as<float>()[i]);
   return y;
-}
-
-float max_rel_diff(const Tensor& a, const Tensor& b) {
-  EXPECT_EQ(a.shape(), b.shape());
-  float m = 0;
-  for (int64_t i = 0; i < a.numel(); ++i) {
-    const float x = a.data_as<float>()[i], y = b.data_as<float>()[i];
-    m = std::max(m, std::fabs(x - y) / std::max(1.f, std::fabs(y)));
-  }
-  return m;
 }
 
 // x -> Conv/ConvTranspose -> c -> BatchNormalization -> y (graph output).
