@@ -241,6 +241,13 @@ TEST(CpuConcatBatchNorm, DenseNetworkRunsOnCpuAndMatchesReference) {
     EXPECT_EQ(node->backend, "cpu");
     concats += node->op_type == "Concat";
     bns += node->op_type == "BatchNormalization";
+    // cpu first: the builder converts the graph to channels_last, so both kernels run on NHWC
+    // (BN with channels_last=1, Concat on the permuted axis 3).
+    if (node->op_type == "BatchNormalization") {
+      EXPECT_EQ(node->attr_int("channels_last", 0), 1);
+    } else {
+      EXPECT_EQ(node->attr_int("axis", 0), 3);
+    }
   }
   EXPECT_EQ(concats, 2u);
   EXPECT_EQ(bns, 2u);
