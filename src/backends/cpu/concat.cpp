@@ -1,0 +1,101 @@
+// cpu Concat: one oneDNN concat primitive over the stored (dense, row-major) shapes, any axis,
+// rank 1 to DNNL_MAX_NDIMS, f32, bf16, int8 and uint8. oneDNN's concat only moves bytes (its
+// simple_concat is a parallel strided copy, one memcpy per contiguous chunk), so every type is
+// exact; an int8 Concat is exact because its inputs share the Concat's scale (lower_int8 moves
+// one QuantizeLinear up through each data input; inputs that carry different quantization
+// parameters are declined). A channels_last node needs nothing special: the channels_last pass
+// already moved the axis to the NHWC position, and the stored tensors are dense NHWC. Blocked
+// layouts never reach it (Concat is not in the cpu layout pass: reorders convert at its border).
+// Empty inputs (a zero extent along the axis) add nothing and are left out of the primitive; an
+// empty output writes nothing.
+#include <cstring>
+
+#include "backends/cpu/dnnl_util.h"
+
+namespace qrt::cpu {
+namespace {
+
+// Row-major strides of `dims`.
+dnnl::memory::dims dense_strides(const dnnl::memory::dims& dims) {
+  dnnl::memory::dims strides(dims.size(), 1);
+  for (size_t i = dims.size() - 1; i > 0; --i) strides[i - 1] = strides[i] * dims[i];
+  return strides;
+}
+
+int concat_axis(const ir::Node& node, size_t rank) {
+  const int64_t axis = node.attr_int("axis", 0);
+  return static_cast<int>(axis < 0 ? axis + static_cast<int64_t>(rank) : axis);
+}
+
+void concat(const KernelArgs& args) {
+  Tensor& y = args.out(0);
+  if (y.numel() == 0) return;
+  std::vector<size_t> used;  // the inputs with elements, in order
+  for (size_t i = 0; i < args.inputs.size(); ++i)
+    if (args.in(i).numel() > 0) used.push_back(i);
+  if (used.size() == 1) {  // the output is that input
+    std::memcpy(y.data(), args.in(used[0]).data(), y.nbytes());
+    return;
+  }
+  auto prepared = prepare(args, shape_key(args), [&] {
+    const auto dt = dnnl_type(y.dtype());
+    const auto desc = [&](const Tensor& t) {
+      const dnnl::memory::dims dims(t.shape().begin(), t.shape().end());
+      return dnnl::memory::desc(dims, dt, dense_strides(dims));
+    };
+    std::vector<dnnl::memory::desc> srcs;
+    for (size_t i : used) srcs.push_back(desc(args.in(i)));
+    Prepared p;
+    p.dst_md = desc(y);
+    p.primitive = dnnl::concat(dnnl::concat::primitive_desc(
+        p.dst_md, concat_axis(args.node, y.rank()), srcs, cpu_engine()));
+    p.src_md = srcs[0];
+    return p;
+  });
+  std::unordered_map<int, dnnl::memory> run_args{{DNNL_ARG_DST, wrap(prepared->dst_md, y)}};
+  for (size_t k = 0; k < used.size(); ++k) {
+    const Tensor& x = args.in(used[k]);
+    const dnnl::memory::dims dims(x.shape().begin(), x.shape().end());
+    run_args.emplace(DNNL_ARG_MULTIPLE_SRC + static_cast<int>(k),
+                     wrap(dnnl::memory::desc(dims, dnnl_type(x.dtype()), dense_strides(dims)), x));
+  }
+  execute(*prepared, std::move(run_args));
+}
+
+bool concat_supported(const ir::Node& node, const NodeTypes& types, std::string* reason) {
+  const ir::TensorType& y = types.outputs.at(0);
+  if (y.shape.empty() || y.shape.size() > DNNL_MAX_NDIMS)
+    return decline(reason, "Concat of rank 1 to " + std::to_string(DNNL_MAX_NDIMS));
+  for (const ir::TensorType& x : types.inputs)
+    if (x.dtype == DataType::kUndefined) return decline(reason, "Concat with an omitted input");
+  switch (y.dtype) {
+    case DataType::kFloat32:
+      return true;
+    case DataType::kBFloat16:
+      return bf16_supported(reason);
+    case DataType::kInt8:
+    case DataType::kUInt8: {
+      // Bytes are moved as they are: every quantized input must be at the output's scale.
+      const ir::QuantParams* shared = nullptr;
+      for (const ir::Value* v : node.inputs) {
+        if (!v || !v->quant) continue;
+        if (shared && *shared != *v->quant)
+          return decline(reason, "int8 Concat of inputs with different quantization parameters");
+        shared = &*v->quant;
+      }
+      const ir::Value* out = node.outputs.empty() ? nullptr : node.outputs[0];
+      if (shared && out && out->quant && *shared != *out->quant)
+        return decline(reason, "int8 Concat whose output is quantized unlike its inputs");
+      return true;
+    }
+    default:
+      return decline(reason, "Concat of " + std::string(dtype_name(y.dtype)) +
+                                 " (cpu: f32, bf16, int8, uint8)");
+  }
+}
+
+}  // namespace
+
+QRT_REGISTER_KERNEL("Concat", kBackend, DataType::kUndefined, concat, concat_supported);
+
+}  // namespace qrt::cpu
