@@ -5,6 +5,7 @@
 #   load_s    wall seconds of `qrt inspect PLAN` (read, checksum, parse, bind kernels)
 #   first_s   wall seconds of a process that loads the plan and runs once (`qrt bench
 #             --iterations 1 --warmup 0`: random inputs, no output files)
+#   first_cpu its CPU seconds (user + sys): steadier than wall time on a loaded machine
 #   first_ms  that first run's latency (primitives made, weights reordered or transformed)
 #   wino_ms   oneDNN's time in Winograd weight transforms (wino_reorder) during that first run
 #             (ONEDNN_VERBOSE=1 on that process: its exec lines' times), and their count
@@ -57,8 +58,8 @@ for name in "${NAMES[@]}"; do
     { echo "cpu_first_run.sh: $name: build failed: $(tail -1 "$OUT/$name.build.log")" >&2; exit 1; }
 done
 
-printf '%-6s %-10s %-6s %8s %8s %8s %9s %10s %10s %9s\n' round config load plan_MB load_s first_s \
-  first_ms 'wino_ms(n)' 'reord_ms(n)' later_ms
+printf '%-6s %-10s %-6s %8s %7s %8s %9s %9s %10s %11s %9s\n' round config load plan_MB load_s first_s \
+  first_cpu first_ms 'wino_ms(n)' 'reord_ms(n)' later_ms
 for r in $(seq 1 "$ROUNDS"); do
   for name in "${NAMES[@]}"; do
     plan="$OUT/$name.plan"
@@ -68,7 +69,7 @@ for r in $(seq 1 "$ROUNDS"); do
     /usr/bin/time -f %e -o "$OUT/${name}_$r.load" env ${ENVS[$name]} "${BIN[$name]}" inspect \
       "$plan" > /dev/null 2>&1
     # shellcheck disable=SC2086
-    /usr/bin/time -f %e -o "$OUT/${name}_$r.first" env ${ENVS[$name]} ONEDNN_VERBOSE=1 \
+    /usr/bin/time -f "%e %U %S" -o "$OUT/${name}_$r.first" env ${ENVS[$name]} ONEDNN_VERBOSE=1 \
       "${BIN[$name]}" bench "$plan" "${bench_args[@]}" --iterations 1 --warmup 0 \
       --json "$OUT/${name}_${r}_first.json" > "$OUT/${name}_${r}_first.log" 2>&1
     qrt "$name" bench "$plan" "${bench_args[@]}" --iterations 1 --warmup 1 \
@@ -77,8 +78,9 @@ for r in $(seq 1 "$ROUNDS"); do
         n++; ms += $NF; if ($0 ~ /wino_reorder/) { wn++; wms += $NF } }
       END { printf "%.0f(%d) %.0f(%d)", wms, wn, ms, n }' "$OUT/${name}_${r}_first.log")
     # shellcheck disable=SC2086  # $reorders is two fields
-    printf '%-6s %-10s %-6s %8s %8s %8s %9s %10s %10s %9s\n' "$r" "$name" "$loadavg" "$mb" \
-      "$(cat "$OUT/${name}_$r.load")" "$(cat "$OUT/${name}_$r.first")" \
+    printf '%-6s %-10s %-6s %8s %7s %8s %9s %9s %10s %11s %9s\n' "$r" "$name" "$loadavg" "$mb" \
+      "$(cat "$OUT/${name}_$r.load")" "$(awk '{print $1}' "$OUT/${name}_$r.first")" \
+      "$(awk '{printf "%.2f", $2 + $3}' "$OUT/${name}_$r.first")" \
       "$(latency "$OUT/${name}_${r}_first.json")" ${reorders} \
       "$(latency "$OUT/${name}_${r}_later.json")"
   done
