@@ -38,8 +38,8 @@
 //   (stored_wino_weights). The primitive uses them in place when it wants exactly that
 //   descriptor; otherwise it transforms the plain W once per context (counted), as a plan
 //   without them does. Contexts share the stored bytes. ResNet-50 FP32 batch 64: each context's
-//   first run saves 13 transforms (0.3 to 0.9 s), the plan grows from 102 to 234 MB and loads
-//   slower with it (docs/benchmarks.md).
+//   first run saves 13 transforms (0.2 to 0.9 s), the plan grows from 102 to 234 MB
+//   (docs/benchmarks.md).
 #pragma once
 
 #include <functional>
