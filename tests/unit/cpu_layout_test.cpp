@@ -10,6 +10,7 @@
 
 #include <array>
 #include <cmath>
+#include <cstddef>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
@@ -17,6 +18,7 @@
 #include <random>
 
 #include "io/tensor_file.h"
+#include "onnx_test_util.h"
 #include "op_test_util.h"
 #include "qrt/engine.h"
 #include "runtime/engine_impl.h"
@@ -622,6 +624,182 @@ TEST(CpuLayout, CorruptStoredLayoutIsAOneLineError) {
         n.attrs["cpu_weights_md"] = md;
       },
       "stored cpu weight layout");
+}
+
+// x [N, 64, 56, 56] -> conv 3x3 (64) -> relu -> conv 3x3 (64) = "y": 3x3 stride-1 layers that
+// oneDNN runs with Winograd (jit_wino_4x3 on AVX-512) at batch 8, and with a direct kernel at
+// batch 1.
+std::string winograd_model(const TempDir& dir) {
+  OnnxModel m;
+  m.input("x", ::onnx::TensorProto::FLOAT, {"N", 64, 56, 56});
+  uint32_t seed = 31;
+  for (const std::string name : {"w1", "w2"}) {
+    const Tensor w = random_tensor({64, 64, 3, 3}, seed++, 1.5f / 24.f);
+    const Tensor b = random_tensor({64}, seed++, 0.1f);
+    m.initializer(float_tensor(name, {64, 64, 3, 3}, w.to_float_vector()));
+    m.initializer(float_tensor(name + "_b", {64}, b.to_float_vector()));
+  }
+  for (auto [x, w, y] : {std::array<const char*, 3>{"x", "w1", "c1"}, {"r1", "w2", "y"}}) {
+    auto& conv = m.node("Conv", {x, w, std::string(w) + "_b"}, {y}, y);
+    attr_ints(conv, "kernel_shape", {3, 3});
+    attr_ints(conv, "pads", {1, 1, 1, 1});
+  }
+  m.node("Relu", {"c1"}, {"r1"}, "relu");
+  m.output("y");
+  return dir.write("wino.onnx", m.bytes());
+}
+
+// The Winograd plan (oneDNN's choice at the opt batch 8) and the same model built and run with
+// direct convolutions, through the CLI (QRT_CPU_CONV is read once per process).
+struct WinogradPlans {
+  TempDir dir;
+  std::string wino_plan = dir.file("wino.plan"), direct_plan = dir.file("direct.plan");
+  std::shared_ptr<Engine> wino;  // loaded from wino_plan
+  WinogradPlans() {
+    const std::string model = winograd_model(dir);
+    for (const auto& [env, plan] : {std::pair{std::string(""), wino_plan},
+                                    std::pair{std::string("QRT_CPU_CONV=direct"), direct_plan}}) {
+      const CliResult built = qrt_cli(env, "build " + model + " --backend cpu --precision fp32 " +
+                                               "--batch 1:8:8 --threads 2 -o " + plan);
+      EXPECT_EQ(built.exit_code, 0) << built.output;
+    }
+    wino = Engine::load(wino_plan);
+  }
+  // The direct plan's output for x, run by the CLI with direct convolutions.
+  Tensor direct_output(const Tensor& x) const {
+    const std::string in = dir.file("x.npy"), out = dir.file("direct_out");
+    io::save_npy(in, x);
+    const CliResult ran = qrt_cli("QRT_CPU_CONV=direct", "run " + direct_plan + " -i x=" + in +
+                                                             " -d " + out + " --threads 2");
+    EXPECT_EQ(ran.exit_code, 0) << ran.output;
+    return io::load_npy(out + "/y.npy");
+  }
+  size_t stored() const { return count_attr(*wino, "cpu_wino_md"); }
+  // Whether oneDNN runs Winograd here (it has kernels for AVX-512); a failure where it does and
+  // the plan stores no Winograd weights.
+  bool winograd_here() const {
+    if (stored() > 0) return true;
+    const std::string probe = dir.file("probe.npy");
+    io::save_npy(probe, random_tensor({8, 64, 56, 56}, 40, 1.f));
+    const CliResult verbose = qrt_cli("ONEDNN_VERBOSE=1", "run " + wino_plan + " -i x=" + probe);
+    EXPECT_EQ(verbose.output.find("wino"), std::string::npos)
+        << "oneDNN runs Winograd, but the plan stores no Winograd weights";
+    return false;
+  }
+};
+
+constexpr const char* kNoWinograd =
+    "oneDNN picks no Winograd kernel on this CPU (it has them for AVX-512)";
+
+std::pair<Tensor, uint64_t> run_counting_reorders(const Engine& e, const Tensor& x) {
+  const uint64_t before = cpu::weight_reorders();
+  Tensor y = e.create_context()->run({{"x", x}}).at("y");
+  return {y, cpu::weight_reorders() - before};
+}
+
+// The build stores Winograd-transformed weights next to the plain ones; the loaded plan runs at
+// the opt batch with no weight reorder at all, and computes what direct convolutions compute.
+TEST(CpuWinograd, StoredWeightsRunWithoutReorderAndMatchDirect) {
+  WinogradPlans plans;
+  if (!plans.winograd_here()) GTEST_SKIP() << kNoWinograd;
+  EXPECT_EQ(plans.stored(), 2u);
+  for (const ir::Node* n : plans.wino->impl().nodes)
+    if (n->has_attr("cpu_wino_md")) {
+      // The plain weights stay (other batches, other CPUs); the transformed ones are 36/9 of them
+      // (6x6 tiles for 3x3) plus block padding.
+      EXPECT_FALSE(n->has_attr("cpu_weights_md")) << n->name;
+      EXPECT_EQ(n->inputs[1]->constant->shape(), (std::vector<int64_t>{64, 64, 3, 3}));
+      EXPECT_GE(std::get<Tensor>(n->attrs.at("cpu_wino_weights")).nbytes(),
+                4 * n->inputs[1]->constant->nbytes());
+    }
+  const Tensor x = random_tensor({8, 64, 56, 56}, 41, 1.f);
+  const auto [y, reorders] = run_counting_reorders(*plans.wino, x);
+  EXPECT_EQ(reorders, 0u);
+  EXPECT_LT(max_rel_diff(y, plans.direct_output(x)), 1e-4f);
+  // Without the stored bytes the primitive transforms the plain weights itself, to the same
+  // bytes: the same output, bit for bit, and one counted reorder per layer.
+  auto stripped = clone_engine(plans.wino->impl());
+  for (ir::Node* n : stripped->graph.nodes()) {
+    n->attrs.erase("cpu_wino_md");
+    n->attrs.erase("cpu_wino_weights");
+  }
+  const auto [y_plain, plain_reorders] = run_counting_reorders(Engine(stripped), x);
+  EXPECT_EQ(plain_reorders, 2u);
+  EXPECT_EQ(std::memcmp(y.data(), y_plain.data(), y.nbytes()), 0);
+}
+
+// At another batch of the profile oneDNN wants other weights (a direct kernel at batch 1, other
+// Winograd blocks at others): the plain weights are reordered (counted) and the outputs stay
+// right.
+TEST(CpuWinograd, OtherBatchFallsBackToThePlainWeights) {
+  WinogradPlans plans;
+  if (!plans.winograd_here()) GTEST_SKIP() << kNoWinograd;
+  const Tensor x = random_tensor({1, 64, 56, 56}, 42, 1.f);
+  const auto [y, reorders] = run_counting_reorders(*plans.wino, x);
+  EXPECT_EQ(reorders, plans.stored());
+  EXPECT_LT(max_rel_diff(y, plans.direct_output(x)), 1e-4f);
+}
+
+// Corrupt or hand-edited Winograd weights: a one-line error naming the node, on load.
+TEST(CpuWinograd, CorruptStoredWeightsAreAOneLineError) {
+  WinogradPlans plans;
+  if (!plans.winograd_here()) GTEST_SKIP() << kNoWinograd;
+  const auto expect_load_error = [&](const std::function<void(ir::Node&)>& corrupt,
+                                     const std::string& want) {
+    SCOPED_TRACE(want);
+    auto copy = clone_engine(plans.wino->impl());
+    std::string node;
+    for (ir::Node* n : copy->graph.nodes())
+      if (n->has_attr("cpu_wino_md")) {
+        corrupt(*n);
+        node = n->name;
+        break;
+      }
+    const std::string path = plans.dir.file("corrupt.plan");
+    save_plan(*copy, path);
+    expect_error([&] { Engine::load(path); },
+                 {"corrupt plan", node, "stored Winograd weights", want, "rebuild the plan"});
+  };
+  // Writes `value` over the descriptor's bytes at `offset`.
+  const auto patch_md = [](int32_t value, size_t offset) {
+    return [value, offset](ir::Node& n) {
+      Tensor md = std::get<Tensor>(n.attrs.at("cpu_wino_md")).clone();
+      std::memcpy(md.data_as<uint8_t>() + offset, &value, sizeof value);
+      n.attrs["cpu_wino_md"] = md;
+    };
+  };
+  const size_t wino_at = offsetof(dnnl_memory_desc_t, format_desc);
+  expect_load_error(patch_md(77, wino_at + offsetof(dnnl_wino_desc_t, wino_format)),
+                    "not a Winograd layout");
+  expect_load_error(patch_md(dnnl_blocked, offsetof(dnnl_memory_desc_t, format_kind)),
+                    "not a Winograd layout");
+  expect_load_error(patch_md(-4, wino_at + offsetof(dnnl_wino_desc_t, ic2_block)), "not positive");
+  expect_load_error(patch_md(32, wino_at + offsetof(dnnl_wino_desc_t, oc)),
+                    "output x input channels (32x64) are not the weights' (64x64)");
+  expect_load_error(
+      [](ir::Node& n) {
+        Tensor md = std::get<Tensor>(n.attrs.at("cpu_wino_md")).clone();
+        std::memset(md.data_as<uint8_t>() + 8, 0xff, md.nbytes() - 8);  // garbage after ndims
+        n.attrs["cpu_wino_md"] = md;
+      },
+      "descriptor does not describe these weights");
+  expect_load_error([](ir::Node& n) { n.attrs["cpu_wino_md"] = Tensor(DataType::kUInt8, {10}); },
+                    "descriptor is malformed");
+  // A byte count that does not match the descriptor: bytes cut short, or one more.
+  expect_load_error(
+      [](ir::Node& n) {
+        const Tensor& bytes = std::get<Tensor>(n.attrs.at("cpu_wino_weights"));
+        n.attrs["cpu_wino_weights"] = Tensor(DataType::kUInt8, {bytes.numel() - 64});
+      },
+      "bytes, cpu_wino_weights has");
+  expect_load_error(
+      [](ir::Node& n) {
+        const Tensor& bytes = std::get<Tensor>(n.attrs.at("cpu_wino_weights"));
+        n.attrs["cpu_wino_weights"] = Tensor(DataType::kUInt8, {bytes.numel() + 1});
+      },
+      "bytes, cpu_wino_weights has");
+  expect_load_error([](ir::Node& n) { n.attrs["cpu_wino_weights"] = int64_t{3}; }, "not 1-D u8");
+  expect_load_error([](ir::Node& n) { n.attrs.erase("cpu_wino_weights"); }, "lack their bytes");
 }
 
 }  // namespace

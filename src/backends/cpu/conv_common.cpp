@@ -123,9 +123,19 @@ Prepared make_conv(const ConvShapes& s, dnnl::memory::data_type src_dt,
   p.src_md = pd.src_desc();
   p.dst_md = pd.dst_desc();
   const md weights_plain(s.weights, weights_dt, s.weights_tag);
-  const md weights_user =
-      s.node ? stored_weights_desc(*s.node, weights_plain, weights) : weights_plain;
-  p.constant_args[DNNL_ARG_WEIGHTS] = reorder_constant(weights_user, weights, pd.weights_desc(), p);
+  // Winograd weights transformed at build time, if this primitive wants exactly their layout
+  // (the opt batch's; other batches or CPUs may want other blocks): used in place.
+  const std::optional<StoredWino> wino =
+      s.node ? stored_wino_weights(*s.node, weights_plain) : std::nullopt;
+  if (wino && wino->md == pd.weights_desc()) {
+    p.kept.push_back(wino->bytes);
+    p.constant_args[DNNL_ARG_WEIGHTS] = wrap(wino->md, wino->bytes);
+  } else {
+    const md weights_user =
+        s.node ? stored_weights_desc(*s.node, weights_plain, weights) : weights_plain;
+    p.constant_args[DNNL_ARG_WEIGHTS] =
+        reorder_constant(weights_user, weights, pd.weights_desc(), p);
+  }
   if (bias) p.constant_args[DNNL_ARG_BIAS] = copy_constant(bias_md, bias);
   return p;
 }

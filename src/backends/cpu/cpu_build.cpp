@@ -306,12 +306,19 @@ size_t layout_pass(ir::Graph& graph, const ir::ConcreteInference& inf) {
 // batch's shapes, exactly as the kernel makes it): W becomes a flat tensor of that layout's bytes
 // (padding included, e.g. 256 output channels in blocks of 48), with the logical shape in
 // "weights_shape" and the descriptor in "cpu_weights_md".
+// Winograd's weights (format_kind wino) have no reorder back to any other layout, and their
+// blocks depend on the batch: W stays plain (for other batches of the profile, other CPUs, the
+// reference fallback) and the transformed bytes are added as the node attributes
+// "cpu_wino_weights" and "cpu_wino_md". Attributes, not an extra input: a node's inputs have
+// meanings per op (FusedConv's input 3 is the residual) that a fifth one would muddle, and a
+// qrt that does not know these attributes ignores them and runs the plain weights correctly.
+// Tensor attributes are stored in the plan's weights blob like constants.
 size_t weights_pass(ir::Graph& graph, const ir::ConcreteInference& inf) {
   size_t stored = 0;
   for (ir::Node* n : graph.nodes()) {
     if (n->backend != kBackend || n->tactic == kDeferredTactic || !is_conv(*n) ||
-        has_stored_weights(*n) || n->inputs.size() < 2 || !n->inputs[1] ||
-        !n->inputs[1]->is_constant() || !inf.types.count(n->inputs[0]))
+        has_stored_weights(*n) || n->has_attr(kWinoMdAttr) || n->inputs.size() < 2 ||
+        !n->inputs[1] || !n->inputs[1]->is_constant() || !inf.types.count(n->inputs[0]))
       continue;
     const Tensor& w = *n->inputs[1]->constant;
     const Prepared p = make_primitive(*n, inf);
@@ -319,8 +326,14 @@ size_t weights_pass(ir::Graph& graph, const ir::ConcreteInference& inf) {
     // In place: the plain weights are already what the primitive wants.
     if (m.get_data_handle() == w.data()) continue;
     const dnnl::memory::desc md = m.get_desc();
-    // Winograd's weights (format_kind wino) have no reorder back to other layouts: they stay
-    // plain in the plan and are transformed once per context.
+    if (md.data.format_kind == dnnl_format_kind_wino) {
+      Tensor transformed(DataType::kUInt8, {static_cast<int64_t>(md.get_size())});
+      std::memcpy(transformed.data(), m.get_data_handle(), transformed.nbytes());
+      n->attrs[kWinoWeightsAttr] = transformed;
+      n->attrs[kWinoMdAttr] = weights_desc_attr(md);
+      ++stored;
+      continue;
+    }
     if (md.data.format_kind != dnnl_blocked) continue;
     const size_t elem = dtype_size(w.dtype());
     Tensor packed(w.dtype(), {static_cast<int64_t>(md.get_size() / elem)});
@@ -375,11 +388,15 @@ Tensor cpu_plain_activation(const ir::Node& node, size_t output, const Tensor& t
 
 void check_cpu_weight_layouts(const ir::Graph& graph) {
   for (const ir::Node* n : graph.nodes()) {
-    if (!n->has_attr(cpu::kWeightsMdAttr)) continue;
+    const bool blocked = n->has_attr(cpu::kWeightsMdAttr);
+    const bool wino = n->has_attr(cpu::kWinoMdAttr) || n->has_attr(cpu::kWinoWeightsAttr);
+    if (!blocked && !wino) continue;
     if (n->inputs.size() < 2 || !n->inputs[1] || !n->inputs[1]->is_constant())
       throw Error(n->describe() + ": stored cpu weight layout without constant weights");
     const Tensor& w = *n->inputs[1]->constant;
-    cpu::stored_weights_desc(*n, cpu::plain_weights_desc(*n, w), w);
+    const dnnl::memory::desc plain = cpu::plain_weights_desc(*n, w);
+    cpu::stored_weights_desc(*n, plain, w);
+    cpu::stored_wino_weights(*n, plain);
   }
 }
 

@@ -102,28 +102,42 @@ std::string layout_name(const dnnl::memory::desc& md) {
 
 int64_t layout_block(const std::string& name) { return activation_block(name); }
 
+namespace {
+
+// The enum fields as integers: a corrupt plan's bytes must not be loaded as enum values.
+template <typename Field>
+int64_t bits(const Field& field) {
+  std::underlying_type_t<Field> value;
+  std::memcpy(&value, &field, sizeof value);
+  return static_cast<int64_t>(value);
+}
+
+// The descriptor stored in the node's attribute `name` (u8 bytes of a dnnl_memory_desc_t), or
+// "" and `why` it is not one of these weights' layouts (`plain`: their logical dims and type).
+std::string read_desc_attr(const ir::Node& node, const char* name, const dnnl::memory::desc& plain,
+                           dnnl_memory_desc_t& raw) {
+  const auto* attr = std::get_if<Tensor>(&node.attrs.at(name));
+  if (!attr || attr->dtype() != DataType::kUInt8 || attr->nbytes() != sizeof(dnnl_memory_desc_t))
+    return "is malformed (not " + std::to_string(sizeof(dnnl_memory_desc_t)) + " bytes of u8)";
+  std::memcpy(&raw, attr->data(), sizeof raw);
+  const dnnl_memory_desc_t& want = plain.data;
+  if (raw.ndims != want.ndims || bits(raw.data_type) != bits(want.data_type) ||
+      !std::equal(raw.dims, raw.dims + raw.ndims, want.dims))
+    return "does not describe these weights (dims or type differ)";
+  return "";
+}
+
+}  // namespace
+
 dnnl::memory::desc stored_weights_desc(const ir::Node& node, const dnnl::memory::desc& plain,
                                        const Tensor& weights) {
   if (!node.has_attr(kWeightsMdAttr)) return plain;
   const auto fail = [&](const std::string& why) -> dnnl::memory::desc {
     throw Error(node.describe() + ": stored cpu weight layout " + why + "; rebuild the plan");
   };
-  const auto* attr = std::get_if<Tensor>(&node.attrs.at(kWeightsMdAttr));
-  if (!attr || attr->dtype() != DataType::kUInt8 || attr->nbytes() != sizeof(dnnl_memory_desc_t))
-    return fail("is malformed (not " + std::to_string(sizeof(dnnl_memory_desc_t)) +
-                " bytes of u8)");
   dnnl_memory_desc_t raw;
-  std::memcpy(&raw, attr->data(), sizeof raw);
-  const dnnl_memory_desc_t& want = plain.data;
-  // The enum fields as integers: a corrupt plan's bytes must not be loaded as enum values.
-  const auto bits = [](const auto& field) {
-    std::underlying_type_t<std::remove_cvref_t<decltype(field)>> value;
-    std::memcpy(&value, &field, sizeof value);
-    return static_cast<int64_t>(value);
-  };
-  if (raw.ndims != want.ndims || bits(raw.data_type) != bits(want.data_type) ||
-      !std::equal(raw.dims, raw.dims + raw.ndims, want.dims))
-    return fail("does not describe these weights (dims or type differ)");
+  if (const std::string why = read_desc_attr(node, kWeightsMdAttr, plain, raw); !why.empty())
+    return fail(why);
   // int8 weights carry oneDNN's s8s8 compensation (and a scale adjustment) after the values;
   // they are part of the stored bytes.
   const uint64_t known_extra =
@@ -148,6 +162,41 @@ dnnl::memory::desc stored_weights_desc(const ir::Node& node, const dnnl::memory:
     return fail("needs " + std::to_string(md.get_size()) + " bytes, the weights have " +
                 std::to_string(weights.nbytes()));
   return md;
+}
+
+std::optional<StoredWino> stored_wino_weights(const ir::Node& node,
+                                              const dnnl::memory::desc& plain) {
+  const bool has_md = node.has_attr(kWinoMdAttr), has_bytes = node.has_attr(kWinoWeightsAttr);
+  if (!has_md && !has_bytes) return std::nullopt;
+  const auto fail = [&](const std::string& why) -> std::optional<StoredWino> {
+    throw Error(node.describe() + ": stored Winograd weights " + why + "; rebuild the plan");
+  };
+  if (!has_md || !has_bytes)
+    return fail(std::string("lack their ") + (has_md ? "bytes (" : "descriptor (") +
+                (has_md ? kWinoWeightsAttr : kWinoMdAttr) + ")");
+  const auto* bytes = std::get_if<Tensor>(&node.attrs.at(kWinoWeightsAttr));
+  if (!bytes || bytes->dtype() != DataType::kUInt8 || bytes->rank() != 1)
+    return fail(std::string("are malformed (") + kWinoWeightsAttr + " is not 1-D u8)");
+  dnnl_memory_desc_t raw;
+  if (const std::string why = read_desc_attr(node, kWinoMdAttr, plain, raw); !why.empty())
+    return fail("descriptor " + why);
+  const dnnl_wino_desc_t& w = raw.format_desc.wino_desc;
+  const int64_t format = bits(w.wino_format);
+  if (bits(raw.format_kind) != dnnl_format_kind_wino || raw.offset0 != 0 || raw.extra.flags != 0 ||
+      format <= dnnl_wino_undef || format > dnnl_wino_wei_OBaaIBOIio)
+    return fail("descriptor is not a Winograd layout this qrt reads");
+  for (const int field :
+       {w.r, w.alpha, w.ic, w.oc, w.ic_block, w.oc_block, w.ic2_block, w.oc2_block})
+    if (field <= 0) return fail("descriptor has a field that is not positive");
+  // OIHW weights: dims are [oc, ic, kh, kw].
+  if (w.ic != raw.dims[1] || w.oc != raw.dims[0])
+    return fail("descriptor's output x input channels (" + std::to_string(w.oc) + "x" +
+                std::to_string(w.ic) + ") are not the weights' (" + std::to_string(raw.dims[0]) +
+                "x" + std::to_string(raw.dims[1]) + ")");
+  if (w.size != bytes->nbytes())
+    return fail("need " + std::to_string(w.size) + " bytes, " + kWinoWeightsAttr + " has " +
+                std::to_string(bytes->nbytes()));
+  return StoredWino{dnnl::memory::desc(raw), *bytes};
 }
 
 Tensor weights_desc_attr(const dnnl::memory::desc& md) {

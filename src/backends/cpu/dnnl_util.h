@@ -31,6 +31,17 @@
 //   the stored bytes in place. If the primitive made at run time wants another layout (another
 //   batch than the opt one, CPU, ISA or thread count), the stored weights are reordered once from
 //   their stored layout (counted by weight_reorders()).
+// - Winograd weights: f32 convolutions let oneDNN choose the algorithm, and it takes Winograd
+//   (jit_wino_4x3 on AVX-512) for 3x3 stride-1 layers at larger batches. Its transformed weights
+//   (format_kind wino, 6x6 tiles: 4x the plain bytes) cannot be reordered back into any other
+//   layout, and their blocks depend on the batch, so W stays plain (other batches, CPUs, the
+//   reference fallback) and the weights pass adds the opt batch's transformed bytes as the
+//   attributes "cpu_wino_weights" (u8) and "cpu_wino_md" (their descriptor), checked on load
+//   (stored_wino_weights). The primitive uses them in place when it wants exactly that
+//   descriptor; otherwise it transforms the plain W once per context (counted), as a plan
+//   without them does. Contexts share the stored bytes. ResNet-50 FP32 batch 64: each context's
+//   first run saves 13 transforms (0.2 to 0.9 s), the plan grows from 102 to 234 MB
+//   (docs/benchmarks.md).
 #pragma once
 
 #include <functional>
@@ -38,6 +49,7 @@
 #include <memory>
 #include <mutex>
 #include <oneapi/dnnl/dnnl.hpp>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -50,6 +62,8 @@ inline constexpr const char* kBackend = "cpu";
 // Node attributes set at build time (see the top of this file).
 inline constexpr const char* kLayoutAttr = "cpu_layout";         // e.g. "nChw16c"
 inline constexpr const char* kWeightsMdAttr = "cpu_weights_md";  // u8 [sizeof(dnnl_memory_desc_t)]
+inline constexpr const char* kWinoWeightsAttr = "cpu_wino_weights";  // u8 [the desc's size]
+inline constexpr const char* kWinoMdAttr = "cpu_wino_md";  // u8 [sizeof(dnnl_memory_desc_t)]
 
 dnnl::engine& cpu_engine();
 // Makes oneDNN's OpenMP threads on this thread follow qrt's thread setting (QRT_THREADS,
@@ -81,6 +95,17 @@ dnnl::memory::desc stored_weights_desc(const ir::Node& node, const dnnl::memory:
                                        const Tensor& weights);
 // The attribute value that stores `md`.
 Tensor weights_desc_attr(const dnnl::memory::desc& md);
+
+// Winograd-transformed weights stored at build time: the bytes and their descriptor.
+struct StoredWino {
+  dnnl::memory::desc md;
+  Tensor bytes;
+};
+// The node's "cpu_wino_weights" laid out as "cpu_wino_md", checked against the logical weights
+// `plain` (dims, type), the Winograd descriptor's own fields and the stored byte count (one-line
+// error naming the node when they do not fit); nullopt when the node has none.
+std::optional<StoredWino> stored_wino_weights(const ir::Node& node,
+                                              const dnnl::memory::desc& plain);
 // Weight reorders done by cpu primitives in this process (plain or stored weights reordered
 // into the layout the primitive wants); stored weights in the wanted layout are used in place.
 uint64_t weight_reorders();
