@@ -1,6 +1,7 @@
 // The qrt command-line tool end to end: the main job on the bundled model, and bad input.
 #include <gtest/gtest.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <array>
@@ -40,9 +41,11 @@ const std::string kSample = std::string(QRT_SOURCE_DIR) + "/models/fashion_sampl
 class Cli : public ::testing::Test {
  protected:
   void SetUp() override {
+    // The pid keeps concurrent runs of the suite (other checkouts on the machine) apart.
     dir_ =
         fs::temp_directory_path() /
-        ("qrt_cli_" + std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
+        ("qrt_cli_" + std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()) +
+         "_" + std::to_string(::getpid()));
     fs::create_directories(dir_);
   }
   void TearDown() override { fs::remove_all(dir_); }
