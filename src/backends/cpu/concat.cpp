@@ -4,8 +4,10 @@
 // exact; an int8 Concat is exact because its inputs share the Concat's scale (lower_int8 moves
 // one QuantizeLinear up through each data input; inputs that carry different quantization
 // parameters are declined). A channels_last node needs nothing special: the channels_last pass
-// already moved the axis to the NHWC position, and the stored tensors are dense NHWC. Blocked
-// layouts never reach it (Concat is not in the cpu layout pass: reorders convert at its border).
+// already moved the axis to the NHWC position, and the stored tensors are dense NHWC. A node in
+// a blocked run ("cpu_layout", see dnnl_util.h: 4-D, the NHWC channel axis, every input's
+// channels a multiple of the block so that no padding lies inside the output) concatenates the
+// blocked descriptors of its inputs along the logical channel axis 1.
 // Empty inputs (a zero extent along the axis) add nothing and are left out of the primitive; an
 // empty output writes nothing.
 #include <cstring>
@@ -27,6 +29,14 @@ int concat_axis(const ir::Node& node, size_t rank) {
   return static_cast<int>(axis < 0 ? axis + static_cast<int64_t>(rank) : axis);
 }
 
+// A tensor's descriptor: its node's blocked layout (logical NCHW dims) in a blocked run, else
+// its stored shape, dense row-major.
+dnnl::memory::desc concat_desc(const ir::Node& node, const Tensor& t, dnnl::memory::data_type dt) {
+  if (is_blocked(node)) return blocked_desc(node, t.shape(), t.dtype());
+  const dnnl::memory::dims dims(t.shape().begin(), t.shape().end());
+  return dnnl::memory::desc(dims, dt, dense_strides(dims));
+}
+
 void concat(const KernelArgs& args) {
   Tensor& y = args.out(0);
   if (y.numel() == 0) return;
@@ -39,25 +49,20 @@ void concat(const KernelArgs& args) {
   }
   auto prepared = prepare(args, shape_key(args), [&] {
     const auto dt = dnnl_type(y.dtype());
-    const auto desc = [&](const Tensor& t) {
-      const dnnl::memory::dims dims(t.shape().begin(), t.shape().end());
-      return dnnl::memory::desc(dims, dt, dense_strides(dims));
-    };
     std::vector<dnnl::memory::desc> srcs;
-    for (size_t i : used) srcs.push_back(desc(args.in(i)));
+    for (size_t i : used) srcs.push_back(concat_desc(args.node, args.in(i), dt));
     Prepared p;
-    p.dst_md = desc(y);
-    p.primitive = dnnl::concat(dnnl::concat::primitive_desc(
-        p.dst_md, concat_axis(args.node, y.rank()), srcs, cpu_engine()));
+    p.dst_md = concat_desc(args.node, y, dt);
+    const int axis = is_blocked(args.node) ? 1 : concat_axis(args.node, y.rank());
+    p.primitive = dnnl::concat(dnnl::concat::primitive_desc(p.dst_md, axis, srcs, cpu_engine()));
     p.src_md = srcs[0];
     return p;
   });
   std::unordered_map<int, dnnl::memory> run_args{{DNNL_ARG_DST, wrap(prepared->dst_md, y)}};
   for (size_t k = 0; k < used.size(); ++k) {
     const Tensor& x = args.in(used[k]);
-    const dnnl::memory::dims dims(x.shape().begin(), x.shape().end());
     run_args.emplace(DNNL_ARG_MULTIPLE_SRC + static_cast<int>(k),
-                     wrap(dnnl::memory::desc(dims, dnnl_type(x.dtype()), dense_strides(dims)), x));
+                     wrap(concat_desc(args.node, x, dnnl_type(x.dtype())), x));
   }
   execute(*prepared, std::move(run_args));
 }
