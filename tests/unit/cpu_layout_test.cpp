@@ -958,6 +958,39 @@ TEST(CpuLayout, ElementwiseConcatAndBatchNormJoinBlockedRuns) {
   }
 }
 
+// BF16 (forced blocked layout: auto keeps bf16 convolutions NHWC): the elementwise ops,
+// BatchNormalization and Concat join the run as in f32 and match the plain bf16 engine.
+TEST(CpuLayout, Bf16ElementwiseConcatAndBatchNormJoinBlockedRuns) {
+  for (const auto& [name, make_graph] :
+       {std::pair<std::string, ir::Graph (*)()>{"mobilenet", mobilenet_block},
+        std::pair<std::string, ir::Graph (*)()>{"densenet", densenet_block}}) {
+    SCOPED_TRACE(name);
+    const auto make = [&](const std::string& layout) {
+      setenv("QRT_CPU_LAYOUT", layout.c_str(), 1);
+      auto e = std::make_shared<Engine>(
+          build_engine(make_graph(), config_for("bf16", {"cpu", "reference"}), name + ".onnx"));
+      unsetenv("QRT_CPU_LAYOUT");
+      return e;
+    };
+    const auto plain = make("plain");
+    size_t bf16_nodes = 0;
+    for (const ir::Node* n : plain->impl().nodes)
+      bf16_nodes += n->kernel_dtype == DataType::kBFloat16;
+    if (bf16_nodes == 0) GTEST_SKIP() << "no bf16 kernels on this CPU";
+    const auto engine = make("nChw16c");
+    size_t blocked_others = 0;
+    for (const ir::Node* n : engine->impl().nodes)
+      blocked_others += n->has_attr("cpu_layout") && n->op_type != "Conv" &&
+                        n->op_type != "FusedConv" && n->op_type != "GlobalAveragePool";
+    EXPECT_GE(blocked_others, 3u);
+    const int64_t channels = name == "mobilenet" ? 16 : 32;
+    const auto run_net = [&](const Engine& e) {
+      return e.create_context()->run({{"x", random_tensor({3, channels, 9, 11}, 61, 1.f)}}).at("y");
+    };
+    EXPECT_LT(max_rel_diff(run_net(*engine), run_net(*plain)), 2e-2f);
+  }
+}
+
 // Concat with channels that are not whole blocks would put padding inside its output: it stays
 // plain, with reorders around it, and is still right.
 TEST(CpuLayout, ConcatOfPaddedChannelsStaysPlain) {
