@@ -17,6 +17,7 @@
 #include <fstream>
 #include <random>
 
+#include "backends/kernel_registry.h"
 #include "io/tensor_file.h"
 #include "onnx_test_util.h"
 #include "op_test_util.h"
@@ -800,6 +801,282 @@ TEST(CpuWinograd, CorruptStoredWeightsAreAOneLineError) {
       "bytes, cpu_wino_weights has");
   expect_load_error([](ir::Node& n) { n.attrs["cpu_wino_weights"] = int64_t{3}; }, "not 1-D u8");
   expect_load_error([](ir::Node& n) { n.attrs.erase("cpu_wino_weights"); }, "lack their bytes");
+}
+
+// Elementwise ops, BatchNormalization and Concat in blocked runs.
+
+// Builds graphs of f32 convolutions and other ops, x [N, C, 9, 11] in, outputs by name.
+struct NetMaker {
+  ir::Graph g;
+  uint32_t seed = 51;
+  ir::Value* input(int64_t channels) {
+    ir::Value* x = g.add_value("x");
+    x->dtype = DataType::kFloat32;
+    x->shape = {ir::Dim{-1, "N"}, ir::Dim{channels, {}}, ir::Dim{9, {}}, ir::Dim{11, {}}};
+    g.inputs.push_back(x);
+    return x;
+  }
+  ir::Value* conv(ir::Value* in, int64_t cin, int64_t cout, int64_t k, const std::string& name,
+                  int64_t group = 1) {
+    ir::Value* w = g.add_constant(
+        name + "_w",
+        random_tensor({cout, cin / group, k, k}, seed++, 1.5f / std::sqrt(cin / group * k * k)));
+    ir::Value* b = g.add_constant(name + "_b", random_tensor({cout}, seed++, 0.1f));
+    ir::Value* y = g.add_value(name);
+    ir::Node* n = g.add_node("Conv", name, {in, w, b}, {y});
+    n->attrs["pads"] = std::vector<int64_t>(4, k / 2);
+    n->attrs["group"] = group;
+    return y;
+  }
+  ir::Value* op(const std::string& type, std::vector<ir::Value*> in, const std::string& name,
+                std::map<std::string, ir::AttributeValue> attrs = {}) {
+    ir::Value* y = g.add_value(name);
+    ir::Node* n = g.add_node(type, name, std::move(in), {y});
+    for (auto& [k, v] : attrs) n->attrs[k] = v;
+    return y;
+  }
+  ir::Value* batch_norm(ir::Value* in, int64_t c, const std::string& name) {
+    std::vector<ir::Value*> ins{in};
+    for (const char* p : {"scale", "bias", "mean"})
+      ins.push_back(g.add_constant(name + "_" + p, random_tensor({c}, seed++, 0.5f)));
+    Tensor var = random_tensor({c}, seed++, 0.5f);
+    for (int64_t i = 0; i < c; ++i) var.data_as<float>()[i] += 0.6f;
+    ins.push_back(g.add_constant(name + "_var", var));
+    return op("BatchNormalization", ins, name);
+  }
+};
+
+// MobileNetV3-like: x [N, 16] -> conv 1x1 (32) -> HardSwish -> depthwise 3x3 = d -> squeeze-
+// excitation (GAP, conv 1x1 (16), Relu, conv 1x1 (32), HardSigmoid = s, d * s) -> conv 1x1 (16)
+// + x = "y".
+ir::Graph mobilenet_block() {
+  NetMaker m;
+  ir::Value* x = m.input(16);
+  ir::Value* d =
+      m.conv(m.op("HardSwish", {m.conv(x, 16, 32, 1, "expand")}, "hswish"), 32, 32, 3, "dw", 32);
+  ir::Value* gap = m.op("GlobalAveragePool", {d}, "gap");
+  ir::Value* s =
+      m.op("HardSigmoid",
+           {m.conv(m.op("Relu", {m.conv(gap, 32, 16, 1, "se1")}, "se_relu"), 16, 32, 1, "se2")},
+           "hsig", {{"alpha", 1.f / 6}});
+  m.g.outputs = {
+      m.op("Add", {m.conv(m.op("Mul", {d, s}, "scaled"), 32, 16, 1, "project"), x}, "y")};
+  return std::move(m.g);
+}
+
+// DenseNet-like: x [N, 32] -> BN -> Relu -> conv 3x3 (16) -> Concat with x (48) = c -> BN ->
+// Relu -> conv 1x1 (32) -> Concat with c = "y" (80): channels in whole blocks of 16.
+ir::Graph densenet_block() {
+  NetMaker m;
+  ir::Value* x = m.input(32);
+  const std::map<std::string, ir::AttributeValue> axis1 = {{"axis", int64_t{1}}};
+  ir::Value* c =
+      m.op("Concat",
+           {x, m.conv(m.op("Relu", {m.batch_norm(x, 32, "bn1")}, "relu1"), 32, 16, 3, "conv1")},
+           "cat1", axis1);
+  ir::Value* y =
+      m.op("Concat",
+           {c, m.conv(m.op("Relu", {m.batch_norm(c, 48, "bn2")}, "relu2"), 48, 32, 1, "conv2")},
+           "y", axis1);
+  m.g.outputs = {y};
+  return std::move(m.g);
+}
+
+// Padded channels: x [N, 24] -> conv 3x3 (24) -> Sigmoid = a -> conv 3x3 (24) -> Sigmoid
+// -> + a -> BN -> conv 1x1 (24) = "y" (24 channels: padded to 32 in nChw16c).
+ir::Graph padded_sigmoid_network() {
+  NetMaker m;
+  ir::Value* x = m.input(24);
+  ir::Value* a = m.op("Sigmoid", {m.conv(x, 24, 24, 3, "c1")}, "sig1");
+  ir::Value* b = m.op("Sigmoid", {m.conv(a, 24, 24, 3, "c2")}, "sig2");
+  m.g.outputs = {m.conv(m.batch_norm(m.op("Add", {b, a}, "sum"), 24, "bn"), 24, 24, 1, "y")};
+  return std::move(m.g);
+}
+
+// Every node of these networks is blocked, with one Reorder at the input and one at the output,
+// and matches the plain cpu engine and the reference backend at the opt batch and another, also
+// after a save and load.
+TEST(CpuLayout, ElementwiseConcatAndBatchNormJoinBlockedRuns) {
+  struct Case {
+    std::string name;
+    ir::Graph (*make)();
+    int64_t channels;
+  };
+  for (const Case& c :
+       {Case{"mobilenet", mobilenet_block, 16}, Case{"densenet", densenet_block, 32},
+        Case{"padded", padded_sigmoid_network, 24}}) {
+    const auto make = [&](std::vector<std::string> backends, const std::string& layout) {
+      setenv("QRT_CPU_LAYOUT", layout.c_str(), 1);
+      auto e = std::make_shared<Engine>(
+          build_engine(c.make(), config_for("fp32", std::move(backends)), c.name + ".onnx"));
+      unsetenv("QRT_CPU_LAYOUT");
+      return e;
+    };
+    const auto run_net = [&](const Engine& e, int64_t batch) {
+      return e.create_context()
+          ->run({{"x", random_tensor({batch, c.channels, 9, 11}, 61, 1.f)}})
+          .at("y");
+    };
+    const auto reference = make({"reference"}, "plain");
+    const auto plain = make({"cpu"}, "plain");
+    EXPECT_EQ(count_ops(*plain, "Reorder"), 0u);
+    for (const std::string layout : {"auto", "nChw16c", "nChw8c"}) {
+      SCOPED_TRACE(c.name + " " + layout);
+      const auto engine = make({"cpu"}, layout);
+      // The ISA's own block (auto) blocks every node. A forced other block may leave the
+      // squeeze-excitation's Mul plain where oneDNN has only ref_binary for its broadcast
+      // (nChw8c on AVX-512), and the convolution after it.
+      const bool own_block = layout == "auto";
+      size_t others = 0;
+      for (const ir::Node* n : engine->impl().nodes) {
+        if (n->op_type == "Reorder" || n->op_type == "Transpose") continue;
+        ++others;
+        if (own_block) {
+          EXPECT_TRUE(n->has_attr("cpu_layout")) << n->op_type << " " << n->name;
+        }
+      }
+      EXPECT_GE(others, 7u);
+      if (own_block) {
+        EXPECT_EQ(count_ops(*engine, "Reorder"), 2u);
+      } else {
+        EXPECT_LE(count_ops(*engine, "Reorder"), 4u);
+      }
+      for (const int64_t batch : {3, 1}) {
+        SCOPED_TRACE(batch);
+        const Tensor got = run_net(*engine, batch);
+        EXPECT_LT(max_rel_diff(got, run_net(*plain, batch)), 1e-5f);
+        EXPECT_LT(max_rel_diff(got, run_net(*reference, batch)), 1e-4f);
+      }
+      const std::string path = temp_plan(c.name);
+      engine->save(path);
+      const auto loaded = Engine::load(path);
+      std::filesystem::remove(path);
+      EXPECT_EQ(count_ops(*loaded, "Reorder"), count_ops(*engine, "Reorder"));
+      const Tensor before = run_net(*engine, 3), after = run_net(*loaded, 3);
+      EXPECT_EQ(std::memcmp(before.data(), after.data(), before.nbytes()), 0);
+    }
+  }
+}
+
+// BF16 (forced blocked layout: auto keeps bf16 convolutions NHWC): the elementwise ops,
+// BatchNormalization and Concat join the run as in f32 and match the plain bf16 engine.
+TEST(CpuLayout, Bf16ElementwiseConcatAndBatchNormJoinBlockedRuns) {
+  for (const auto& [name, make_graph] :
+       {std::pair<std::string, ir::Graph (*)()>{"mobilenet", mobilenet_block},
+        std::pair<std::string, ir::Graph (*)()>{"densenet", densenet_block}}) {
+    SCOPED_TRACE(name);
+    const auto make = [&](const std::string& layout) {
+      setenv("QRT_CPU_LAYOUT", layout.c_str(), 1);
+      auto e = std::make_shared<Engine>(
+          build_engine(make_graph(), config_for("bf16", {"cpu", "reference"}), name + ".onnx"));
+      unsetenv("QRT_CPU_LAYOUT");
+      return e;
+    };
+    const auto plain = make("plain");
+    size_t bf16_nodes = 0;
+    for (const ir::Node* n : plain->impl().nodes)
+      bf16_nodes += n->kernel_dtype == DataType::kBFloat16;
+    if (bf16_nodes == 0) GTEST_SKIP() << "no bf16 kernels on this CPU";
+    const auto engine = make("nChw16c");
+    size_t blocked_others = 0;
+    for (const ir::Node* n : engine->impl().nodes)
+      blocked_others += n->has_attr("cpu_layout") && n->op_type != "Conv" &&
+                        n->op_type != "FusedConv" && n->op_type != "GlobalAveragePool";
+    EXPECT_GE(blocked_others, 3u);
+    const int64_t channels = name == "mobilenet" ? 16 : 32;
+    const auto run_net = [&](const Engine& e) {
+      return e.create_context()->run({{"x", random_tensor({3, channels, 9, 11}, 61, 1.f)}}).at("y");
+    };
+    EXPECT_LT(max_rel_diff(run_net(*engine), run_net(*plain)), 2e-2f);
+  }
+}
+
+// Concat with channels that are not whole blocks would put padding inside its output: it stays
+// plain, with reorders around it, and is still right.
+TEST(CpuLayout, ConcatOfPaddedChannelsStaysPlain) {
+  const auto network = [] {
+    NetMaker m;
+    ir::Value* x = m.input(16);
+    ir::Value* a = m.conv(x, 16, 24, 3, "a");
+    ir::Value* cat = m.op("Concat", {a, m.conv(a, 24, 24, 3, "b")}, "cat", {{"axis", int64_t{1}}});
+    m.g.outputs = {m.conv(cat, 48, 16, 1, "y")};
+    return std::move(m.g);
+  };
+  setenv("QRT_CPU_LAYOUT", "nChw16c", 1);
+  const Engine engine(build_engine(network(), config_for("fp32", {"cpu"}), "cat.onnx"));
+  unsetenv("QRT_CPU_LAYOUT");
+  for (const ir::Node* n : engine.impl().nodes)
+    if (n->op_type == "Concat") {
+      EXPECT_FALSE(n->has_attr("cpu_layout"));
+    }
+  const Engine reference(build_engine(network(), config_for("fp32", {"reference"}), "cat.onnx"));
+  const auto run_net = [](const Engine& e) {
+    return e.create_context()->run({{"x", random_tensor({3, 16, 9, 11}, 71, 1.f)}}).at("y");
+  };
+  EXPECT_LT(max_rel_diff(run_net(engine), run_net(reference)), 1e-4f);
+}
+
+// oneDNN writes zeros into the channel padding of what a blocked primitive produces, also where
+// f(0) != 0 (Sigmoid(0) = 0.5, HardSigmoid's beta, Exp(0) = 1, 0 / 0, a BN's shift): the raw
+// output buffer of each kernel, its padding filled with garbage before the run, has zeros there.
+TEST(CpuLayout, BlockedKernelsKeepChannelPaddingZero) {
+  const std::vector<int64_t> nhwc = {2, 3, 5, 24};  // nChw16c: 2 blocks, channels 24..31 padding
+  const int64_t padded = 32, spatial = 2 * 3 * 5;
+  // A padded nChw16c buffer of random values, zeros in the padding.
+  const auto blocked_buffer = [&](uint32_t seed, float fill_padding) {
+    Tensor t = random_tensor({spatial * padded}, seed, 1.f);
+    float* d = t.data_as<float>();
+    for (int64_t n = 0; n < 2; ++n)
+      for (int64_t cb = 0; cb < 2; ++cb)
+        for (int64_t hw = 0; hw < 15; ++hw)
+          for (int64_t c = 0; c < 16; ++c) {
+            if (cb * 16 + c < 24) continue;
+            d[((n * 2 + cb) * 15 + hw) * 16 + c] = fill_padding;
+          }
+    return t;
+  };
+  const auto padding_values = [&](const Tensor& t) {
+    std::vector<float> out;
+    const float* d = t.data_as<float>();
+    for (int64_t n = 0; n < 2; ++n)
+      for (int64_t hw = 0; hw < 15; ++hw)
+        for (int64_t c = 8; c < 16; ++c) out.push_back(d[((n * 2 + 1) * 15 + hw) * 16 + c]);
+    return out;
+  };
+  struct Case {
+    std::string op;
+    size_t inputs;
+    std::map<std::string, ir::AttributeValue> attrs;
+  };
+  for (const Case& c :
+       {Case{"Sigmoid", 1, {}}, Case{"HardSigmoid", 1, {}}, Case{"Exp", 1, {}}, Case{"Div", 2, {}},
+        Case{"Add", 2, {}}, Case{"BatchNormalization", 5, {{"channels_last", int64_t{1}}}}}) {
+    SCOPED_TRACE(c.op);
+    std::vector<Tensor> storage, args_in;
+    for (size_t i = 0; i < c.inputs; ++i) {
+      if (i == 0 || c.op != "BatchNormalization") {
+        storage.push_back(blocked_buffer(81 + static_cast<uint32_t>(i), 0.f));
+        args_in.push_back(Tensor::borrow(DataType::kFloat32, nhwc, storage.back().data()));
+      } else {
+        Tensor p = random_tensor({24}, 90 + static_cast<uint32_t>(i), 0.5f);
+        for (int64_t k = 0; k < 24; ++k) p.data_as<float>()[k] += 1.f;  // variance > 0
+        args_in.push_back(p);
+      }
+    }
+    const auto g = one_node_graph(c.op, args_in, c.attrs, 1);
+    g->node->attrs["cpu_layout"] = std::string("nChw16c");
+    g->node->backend = "cpu";
+    std::vector<ir::TensorType> in_types = g->in_types;
+    std::vector<ir::TensorType> out_types = {ir::TensorType{DataType::kFloat32, nhwc}};
+    std::string why;
+    const KernelDef* k =
+        KernelRegistry::instance().select(*g->node, "cpu", {in_types, out_types}, &why);
+    ASSERT_NE(k, nullptr) << why;
+    Tensor out_buffer = blocked_buffer(99, 7.f);  // garbage in the padding
+    std::vector<Tensor> outs = {Tensor::borrow(DataType::kFloat32, nhwc, out_buffer.data())};
+    k->run(KernelArgs{*g->node, args_in, outs});
+    for (float v : padding_values(out_buffer)) ASSERT_EQ(v, 0.f);
+  }
 }
 
 }  // namespace

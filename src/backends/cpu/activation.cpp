@@ -1,7 +1,10 @@
 // cpu unary activations and elementwise math (Relu, LeakyRelu, Sigmoid, Tanh, HardSigmoid,
 // HardSwish, Elu, Clip, Exp, Log, Abs, Sqrt; f32 and bf16): one oneDNN eltwise primitive over the
 // flattened tensor (the ops are elementwise, so any rank and any dense layout is one 1-D run;
-// the source may be the destination).
+// the source may be the destination). A node in a blocked run (4-D, "cpu_layout", see
+// dnnl_util.h) runs on the blocked descriptor instead, so that oneDNN knows which elements are
+// channel padding: it writes zeros there even where f(0) != 0 (Sigmoid, HardSigmoid's + beta),
+// as the layout pass relies on (checked by cpu_layout_test).
 //
 // oneDNN 2.6 has no hard sigmoid: HardSigmoid is eltwise_linear (alpha * x + beta) followed by
 // eltwise_clip to [0, 1] in place on the output (bf16: the linear step rounds once, the clip is
@@ -60,8 +63,13 @@ Eltwise eltwise_of(const KernelArgs& args) {
   throw Error("cpu: no eltwise for " + op);
 }
 
-Prepared make_eltwise(const Tensor& x, const Eltwise& e) {
-  const dnnl::memory::desc md({x.numel()}, dnnl_type(x.dtype()), dnnl::memory::format_tag::a);
+// The descriptor the eltwise runs on: blocked for nodes in a blocked run, else one flat run.
+dnnl::memory::desc eltwise_desc(const ir::Node& node, const Tensor& x) {
+  if (is_blocked(node)) return blocked_desc(node, x.shape(), x.dtype());
+  return dnnl::memory::desc({x.numel()}, dnnl_type(x.dtype()), dnnl::memory::format_tag::a);
+}
+
+Prepared make_eltwise(const dnnl::memory::desc& md, const Eltwise& e) {
   const dnnl::eltwise_forward::desc desc(dnnl::prop_kind::forward_inference, e.algorithm, md,
                                          e.alpha, e.beta);
   Prepared p;
@@ -74,12 +82,13 @@ void activation(const KernelArgs& args) {
   const Tensor& x = args.in(0);
   if (x.numel() == 0) return;
   const std::string key = shape_key(args);
-  auto prepared = prepare(args, key, [&] { return make_eltwise(x, eltwise_of(args)); });
+  auto prepared = prepare(
+      args, key, [&] { return make_eltwise(eltwise_desc(args.node, x), eltwise_of(args)); });
   const dnnl::memory dst = wrap(prepared->dst_md, args.out(0));
   execute(*prepared, {{DNNL_ARG_SRC, wrap(prepared->src_md, x)}, {DNNL_ARG_DST, dst}});
   if (args.node.op_type == "HardSigmoid") {
     auto clip = prepare(args, key + "|clip", [&] {
-      return make_eltwise(x, {alg::eltwise_clip, 0.f, 1.f});
+      return make_eltwise(eltwise_desc(args.node, x), {alg::eltwise_clip, 0.f, 1.f});
     });
     execute(*clip, {{DNNL_ARG_SRC, dst}, {DNNL_ARG_DST, dst}});
   }

@@ -1,6 +1,7 @@
 // cpu BatchNormalization (inference): one oneDNN batch_normalization forward_inference with the
 // given statistics (use_global_stats) and separate per-channel scale and shift, over ranks 2 to
-// 5 in NC... order, and 4-D channels_last nodes (NHWC); f32 and bf16 (oneDNN keeps scale, shift,
+// 5 in NC... order, and 4-D channels_last nodes (NHWC, or the blocked layout of their run: see
+// activation_tag); f32 and bf16 (oneDNN keeps scale, shift,
 // mean and variance in f32, so bf16 constants are widened once). The four parameters must be
 // constants: they are copied into the prepared primitive. oneDNN computes
 // (x - mean) / sqrtf(var + epsilon) * scale + shift in f32, the reference in double for the

@@ -13,6 +13,11 @@
 // a leading 1 is added when the second source's first dim is whole. So a squeeze-excitation's
 // x [N, C, H, W] * s [N, C, 1, 1] reaches oneDNN as [1, NC, HW] * [1, NC, 1] (a per-channel
 // broadcast) and its channels_last form x [1, H, W, C] * s [1, 1, 1, C] as [HW, C] * [1, C].
+//
+// A node in a blocked run ("cpu_layout", see dnnl_util.h; the layout pass lets only 4-D
+// activations of one shape, or a squeeze-excitation's x [N, H, W, C] * s [N, 1, 1, C], join)
+// runs on the blocked descriptors of its inputs' own logical NCHW dims instead: oneDNN broadcasts
+// s's 1x1 spatial dims itself, and writes zeros into the channel padding of its output.
 #include <algorithm>
 #include <optional>
 
@@ -100,28 +105,38 @@ dnnl::algorithm binary_algorithm(const std::string& op) {
   return dnnl::algorithm::binary_div;
 }
 
+}  // namespace
+
+Prepared binary_primitive(const KernelArgs& args) {
+  const std::optional<BinaryPlan> plan =
+      plan_binary(args.node.op_type, args.in(0).shape(), args.in(1).shape(), nullptr);
+  if (!plan) throw Error("cpu: " + args.node.op_type + " of these shapes is not supported");
+  const auto dt = dnnl_type(args.out(0).dtype());
+  dnnl::memory::desc dst(plan->dst, dt, dense_strides(plan->dst));
+  dnnl::memory::desc src1(plan->src1, dt, dense_strides(plan->src1));
+  if (is_blocked(args.node)) {
+    dst = blocked_desc(args.node, args.out(0).shape(), args.out(0).dtype());
+    src1 = blocked_desc(args.node, args.in(plan->swap ? 0 : 1).shape(), args.out(0).dtype());
+  }
+  dnnl::primitive_attr attr;
+  dnnl::algorithm algorithm = binary_algorithm(args.node.op_type);
+  if (plan->negate) {  // a - b as (-1 * b) + a
+    algorithm = dnnl::algorithm::binary_add;
+    attr.set_scales(DNNL_ARG_SRC_0, 0, {-1.f});
+  }
+  const dnnl::binary::desc desc(algorithm, dst, src1, dst);
+  Prepared p;
+  p.primitive = dnnl::binary(dnnl::binary::primitive_desc(desc, attr, cpu_engine()));
+  p.src_md = p.dst_md = dst;
+  p.extra_md = src1;
+  return p;
+}
+
+namespace {
+
 void binary(const KernelArgs& args) {
   if (args.out(0).numel() == 0) return;
-  auto prepared = prepare(args, shape_key(args), [&] {
-    const std::optional<BinaryPlan> plan =
-        plan_binary(args.node.op_type, args.in(0).shape(), args.in(1).shape(), nullptr);
-    if (!plan) throw Error("cpu: " + args.node.op_type + " of these shapes is not supported");
-    const auto dt = dnnl_type(args.out(0).dtype());
-    const dnnl::memory::desc dst(plan->dst, dt, dense_strides(plan->dst));
-    const dnnl::memory::desc src1(plan->src1, dt, dense_strides(plan->src1));
-    dnnl::primitive_attr attr;
-    dnnl::algorithm algorithm = binary_algorithm(args.node.op_type);
-    if (plan->negate) {  // a - b as (-1 * b) + a
-      algorithm = dnnl::algorithm::binary_add;
-      attr.set_scales(DNNL_ARG_SRC_0, 0, {-1.f});
-    }
-    const dnnl::binary::desc desc(algorithm, dst, src1, dst);
-    Prepared p;
-    p.primitive = dnnl::binary(dnnl::binary::primitive_desc(desc, attr, cpu_engine()));
-    p.src_md = p.dst_md = dst;
-    p.extra_md = src1;
-    return p;
-  });
+  auto prepared = prepare(args, shape_key(args), [&] { return binary_primitive(args); });
   // Input 0 is oneDNN's first source unless it broadcasts (then it has fewer elements).
   const bool swap = args.in(0).numel() != args.out(0).numel();
   const Tensor& src0 = args.in(swap ? 1 : 0);

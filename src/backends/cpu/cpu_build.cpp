@@ -1,12 +1,15 @@
 // The cpu backend at build time (prepare_cpu_engine), after kernel selection and partitioning:
 // 1. the layout pass: activation layouts chosen by oneDNN for runs of cpu convolutions and
-//    poolings, qrt.Reorder nodes at the borders of the blocked runs;
+//    poolings, with the elementwise ops, BatchNormalizations and Concats between them (see
+//    BlockKind), qrt.Reorder nodes at the borders of the blocked runs;
 // 2. the weights pass: each convolution's weights reordered once into the layout its primitive
 //    wants and stored so in the plan, with their memory descriptor.
 // See the top of dnnl_util.h for what the kernels do with both.
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
+#include <numeric>
+#include <set>
 
 #include "backends/cpu/conv_common.h"
 #include "ir/shape_inference.h"
@@ -20,20 +23,103 @@ bool is_conv(const ir::Node& n) {
   return n.op_type == "Conv" || n.op_type == "FusedConv" || n.op_type == "ConvInt8";
 }
 
-// cpu nodes with a kernel for blocked activations: 2-D convolutions and poolings in NHWC form.
-bool can_block(const ir::Node& n) {
-  const bool pool =
-      n.op_type == "MaxPool" || n.op_type == "AveragePool" || n.op_type == "GlobalAveragePool";
-  return n.backend == kBackend && n.tactic != kDeferredTactic && (is_conv(n) || pool) &&
-         n.attr_int("channels_last", 0) == 1;
+// How a cpu op joins a blocked run. The 4-D values of the graph after the channels_last pass
+// are NHWC-shaped wherever a channels_last node produces them; elementwise ops and Concat carry
+// no attribute there, they are NHWC when their activation inputs are (nhwc_values).
+enum class BlockKind {
+  kNone,
+  kLayout,  // convolutions, poolings, BatchNormalization: channels_last=1 (their kernels build
+            // descriptors from activation_tag)
+  kUnary,   // oneDNN eltwise on the blocked desc: 4-D NHWC input
+  kBinary,  // Add/Sub/Mul/Div: two 4-D NHWC activations of one shape, or a squeeze-excitation's
+            // x [N, H, W, C] op s [N, 1, 1, C]; constants (whose bytes would need reordering at
+            // build time) decline; oneDNN must have a real kernel (checked in layout_pass)
+  kConcat,  // the NHWC channel axis, every channel count a multiple of the block (no padding
+            // inside the output: checked in channels_fit)
+};
+
+bool is_unary(const std::string& op) {
+  static const char* const kOps[] = {"Relu",        "LeakyRelu", "Sigmoid", "Tanh",
+                                     "HardSigmoid", "HardSwish", "Elu",     "Exp",
+                                     "Log",         "Abs",       "Sqrt",    "Clip"};
+  return std::find_if(std::begin(kOps), std::end(kOps), [&](const char* o) { return op == o; }) !=
+         std::end(kOps);
 }
 
-// The inputs that are activations (X and the residual R); the rest are constants.
+bool is_binary(const std::string& op) {
+  return op == "Add" || op == "Sub" || op == "Mul" || op == "Div";
+}
+
+BlockKind block_kind(const ir::Node& n) {
+  const bool pool =
+      n.op_type == "MaxPool" || n.op_type == "AveragePool" || n.op_type == "GlobalAveragePool";
+  if (is_conv(n) || pool || n.op_type == "BatchNormalization") return BlockKind::kLayout;
+  if (is_unary(n.op_type)) return BlockKind::kUnary;
+  if (is_binary(n.op_type)) return BlockKind::kBinary;
+  if (n.op_type == "Concat") return BlockKind::kConcat;
+  return BlockKind::kNone;
+}
+
+// The inputs that are activations: X and the residual R of convolutions, both inputs of a
+// binary op, every input of Concat; the rest are constants.
 std::vector<size_t> activation_inputs(const ir::Node& n) {
+  const BlockKind kind = block_kind(n);
+  if (kind == BlockKind::kBinary || kind == BlockKind::kConcat) {
+    std::vector<size_t> all(n.inputs.size());
+    for (size_t i = 0; i < all.size(); ++i) all[i] = i;
+    return all;
+  }
   std::vector<size_t> out{0};
   const size_t r = n.op_type == "FusedConv" ? 3 : n.op_type == "ConvInt8" ? 4 : 0;
   if (r && r < n.inputs.size() && n.inputs[r]) out.push_back(r);
   return out;
+}
+
+// The 4-D values stored NHWC: outputs of channels_last nodes, and of elementwise ops and Concat
+// that read one (the channels_last pass converts all inputs of such an op, or none).
+std::set<const ir::Value*> nhwc_values(const std::vector<ir::Node*>& order) {
+  std::set<const ir::Value*> nhwc;
+  for (const ir::Node* n : order) {
+    if (n->outputs.empty() || !n->outputs[0] || n->outputs[0]->shape.size() != 4) continue;
+    bool is_nhwc = n->attr_int("channels_last", 0) == 1;
+    if (block_kind(*n) == BlockKind::kUnary || block_kind(*n) == BlockKind::kBinary ||
+        block_kind(*n) == BlockKind::kConcat)
+      for (size_t i : activation_inputs(*n))
+        is_nhwc = is_nhwc || (n->inputs[i] && nhwc.count(n->inputs[i]));
+    if (is_nhwc) nhwc.insert(n->outputs[0]);
+  }
+  return nhwc;
+}
+
+// cpu nodes with a kernel for blocked activations (the table above; channel counts are checked
+// by channels_fit, oneDNN's kernels by layout_pass).
+bool can_block(const ir::Node& n, const std::set<const ir::Value*>& nhwc) {
+  if (n.backend != kBackend || n.tactic == kDeferredTactic) return false;
+  const BlockKind kind = block_kind(n);
+  if (kind == BlockKind::kNone) return false;
+  if (kind == BlockKind::kLayout) return n.attr_int("channels_last", 0) == 1;
+  // f32 and bf16 (Concat's kernel is registered for every type: its output's type decides).
+  if (n.outputs.empty() || !nhwc.count(n.outputs[0])) return false;
+  const DataType dt = n.outputs[0]->dtype;
+  if (dt != DataType::kFloat32 && dt != DataType::kBFloat16) return false;
+  for (size_t i : activation_inputs(n))
+    if (!n.inputs[i] || n.inputs[i]->is_constant() || n.inputs[i]->shape.size() != 4) return false;
+  if (kind == BlockKind::kUnary) return true;
+  if (kind == BlockKind::kConcat) {
+    const int64_t axis = n.attr_int("axis", 0);
+    return axis == 3 || axis == -1;
+  }
+  // Binary: the output's shape is input 0's or input 1's; the other is the same or 1x1 with
+  // the same batch and channels.
+  if (n.inputs.size() != 2) return false;
+  const auto& a = n.inputs[0]->shape;
+  const auto& b = n.inputs[1]->shape;
+  if (a == b) return true;
+  const auto one = ir::Dim{1, {}};
+  const auto se = [&](const std::vector<ir::Dim>& x, const std::vector<ir::Dim>& s) {
+    return s[0] == x[0] && s[1] == one && s[2] == one && s[3] == x[3];
+  };
+  return se(a, b) || (se(b, a) && n.op_type != "Div");
 }
 
 // A kernel's arguments at the build's concrete types: constants as they are, activations as
@@ -66,6 +152,7 @@ ConcreteArgs concrete_args(const ir::Node& n, const ir::ConcreteInference& inf) 
 
 Prepared make_primitive(const ir::Node& n, const ir::ConcreteInference& inf) {
   ConcreteArgs a = concrete_args(n, inf);
+  if (is_binary(n.op_type)) return binary_primitive(a.args(n));
   return n.op_type == "ConvInt8" ? conv_int8_primitive(a.args(n)) : conv_primitive(a.args(n));
 }
 
@@ -102,7 +189,8 @@ std::string layout_setting() {
   return s;
 }
 
-// True when the convolution's primitive in layout `l` is one of oneDNN's optimised kernels.
+// True when the convolution's (or binary op's) primitive in layout `l` is one of oneDNN's
+// optimised kernels.
 bool real_kernel(ir::Node& n, const ir::ConcreteInference& inf, const std::string& l) {
   n.attrs[kLayoutAttr] = l;
   std::string impl;
@@ -132,6 +220,8 @@ bool channels_fit(const ir::Node& n, const ir::ConcreteInference& inf, int64_t b
     if (v->is_constant() || it == inf.types.end() || it->second.shape.size() != 4) return false;
     const int64_t channels = it->second.shape[3];
     if ((channels + block - 1) / block * block > 2 * channels) return false;
+    // Concat's inputs lie side by side in its output: padding would fall inside it.
+    if (block_kind(n) == BlockKind::kConcat && channels % block != 0) return false;
   }
   return true;
 }
@@ -177,8 +267,9 @@ size_t layout_pass(ir::Graph& graph, const ir::ConcreteInference& inf) {
   std::map<const ir::Node*, size_t> index;
   for (size_t i = 0; i < order.size(); ++i) index[order[i]] = i;
   const auto consumers = graph.consumers();
+  const std::set<const ir::Value*> nhwc = nhwc_values(order);
   std::vector<bool> candidate(order.size(), false);
-  for (size_t i = 0; i < order.size(); ++i) candidate[i] = can_block(*order[i]);
+  for (size_t i = 0; i < order.size(); ++i) candidate[i] = can_block(*order[i], nhwc);
   // One layout for the graph (every border is then a reorder from or to NHWC).
   std::string l = setting;
   if (setting == "auto") {
@@ -198,15 +289,42 @@ size_t layout_pass(ir::Graph& graph, const ir::ConcreteInference& inf) {
   for (size_t i = 0; i < order.size(); ++i)
     if (candidate[i] && channels_fit(*order[i], inf, layout_block(l)) &&
         (setting != "auto" || !is_conv(*order[i]) ||
-         (order[i]->kernel_dtype == DataType::kFloat32 && real_kernel(*order[i], inf, l))))
+         (order[i]->kernel_dtype == DataType::kFloat32 && real_kernel(*order[i], inf, l))) &&
+        // oneDNN 2.6's binary falls back to ref_binary for some broadcasts in blocked layouts.
+        (!is_binary(order[i]->op_type) || real_kernel(*order[i], inf, l)))
       layout[i] = l;
-  // A blocked node with no blocked neighbour would only add two reorders.
   const auto blocked = [&](const ir::Node* n) { return n && !layout[index.at(n)].empty(); };
+  // A run (nodes joined by blocked activations) of elementwise ops, BatchNormalizations and
+  // Concats without a convolution or pooling gains nothing from the layout: it stays plain.
+  {
+    std::vector<size_t> root(order.size());
+    std::iota(root.begin(), root.end(), size_t{0});
+    const std::function<size_t(size_t)> find = [&](size_t i) {
+      return root[i] == i ? i : root[i] = find(root[i]);
+    };
+    for (size_t i = 0; i < order.size(); ++i) {
+      if (layout[i].empty()) continue;
+      for (size_t k : activation_inputs(*order[i])) {
+        const ir::Node* p = order[i]->inputs[k] ? order[i]->inputs[k]->producer : nullptr;
+        if (blocked(p)) root[find(index.at(p))] = find(i);
+      }
+    }
+    std::set<size_t> anchored;
+    for (size_t i = 0; i < order.size(); ++i) {
+      const ir::Node& n = *order[i];
+      if (!layout[i].empty() && (is_conv(n) || (block_kind(n) == BlockKind::kLayout &&
+                                                n.op_type != "BatchNormalization")))
+        anchored.insert(find(i));
+    }
+    for (size_t i = 0; i < order.size(); ++i)
+      if (!layout[i].empty() && !anchored.count(find(i))) layout[i].clear();
+  }
+  // A blocked node with no blocked neighbour would only add two reorders.
   for (size_t i = 0; i < order.size(); ++i) {
     if (layout[i].empty()) continue;
     bool neighbour = false;
     for (size_t k : activation_inputs(*order[i]))
-      neighbour = neighbour || blocked(order[i]->inputs[k]->producer);
+      neighbour = neighbour || (order[i]->inputs[k] && blocked(order[i]->inputs[k]->producer));
     if (auto it = consumers.find(order[i]->outputs[0]); it != consumers.end())
       for (const ir::Node* c : it->second) neighbour = neighbour || blocked(c);
     if (!neighbour) layout[i].clear();
@@ -279,6 +397,7 @@ size_t layout_pass(ir::Graph& graph, const ir::ConcreteInference& inf) {
       for (auto& [u, k] : blocked_uses) u->inputs[k] = b;
       after[index.at(p)].push_back(add_reorder(b, v, l, "nhwc"));
     } else if (!blocked_uses.empty()) {
+      if (blocked_is_plain(v, inf, layout_block(l))) continue;  // read as it is
       ir::Value* b = blocked_twin(v);
       size_t first = order.size();
       for (auto& [u, k] : blocked_uses) {

@@ -92,6 +92,15 @@ dnnl::memory::format_tag activation_tag(const ir::Node& node) {
                                                 : dnnl::memory::format_tag::nchw;
 }
 
+bool is_blocked(const ir::Node& node) { return node.has_attr(kLayoutAttr); }
+
+dnnl::memory::desc blocked_desc(const ir::Node& node, const std::vector<int64_t>& nhwc,
+                                DataType dtype) {
+  if (nhwc.size() != 4) throw Error(node.describe() + ": a blocked activation must be 4-D");
+  const dnnl::memory::dims nchw = {nhwc[0], nhwc[3], nhwc[1], nhwc[2]};
+  return dnnl::memory::desc(nchw, dnnl_type(dtype), activation_tag(node));
+}
+
 std::string layout_name(const dnnl::memory::desc& md) {
   if (md.data.ndims != 4) return "";
   const dnnl::memory::dims& d = md.dims();

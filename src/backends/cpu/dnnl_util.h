@@ -13,11 +13,16 @@
 //   qrt.Reorder nodes convert at the runs' borders (other backends, graph outputs, ops without a
 //   blocked kernel). Only f32 convolutions join, and only when oneDNN has a real kernel for them
 //   in that layout (its int8 convolutions fall back to ref_int8 in blocked layouts: int8 and
-//   types not measured stay NHWC). A
+//   types not measured stay NHWC). Inside a run, f32 and bf16 unary activations (Relu, Sigmoid,
+//   HardSwish, HardSigmoid, ...), BatchNormalization, Add/Sub/Mul/Div of two activations of one
+//   shape or a squeeze-excitation's x [N, H, W, C] * s [N, 1, 1, C] (when oneDNN's binary has a
+//   real kernel for it) and Concat on the channel axis of whole blocks join too (the table in
+//   cpu_build.cpp); a run needs a convolution or pooling. A
 //   blocked tensor keeps its logical NHWC shape; channels that are not a multiple of the block
 //   (MobileNetV2's 24) are padded up to it in its buffer, which value_bytes (engine_impl.h)
 //   sizes from the producer's "cpu_layout" or Reorder "to" for the memory planner (plan format
-//   4). oneDNN's reorders and primitives write zeros into the padding of what they produce; a
+//   4). oneDNN's reorders and primitives write zeros into the padding of what they produce, also
+//   eltwise, binary and batch normalization where f(0) != 0 (checked by cpu_layout_test); a
 //   residual is copied into Y whole (padding included). Channels that the padding would more
 //   than double (an image's 3) stay plain, except an image's first convolution: it reads the
 //   NCHW image (attribute nchw_input, no Transpose) and writes the blocked layout directly.
@@ -83,6 +88,12 @@ dnnl::memory wrap(const dnnl::memory::desc& md, const Tensor& t);
 // else NCHW.
 dnnl::memory::format_tag activation_tag(const ir::Node& node);
 dnnl::memory::format_tag layout_tag(const std::string& name);  // throws for an unknown name
+// Whether the layout pass put the node in a blocked run (it has "cpu_layout").
+bool is_blocked(const ir::Node& node);
+// A 4-D activation of a node in a blocked run: its stored NHWC shape as logical NCHW dims in the
+// node's blocked layout (dims of size 1 broadcast where the primitive allows it).
+dnnl::memory::desc blocked_desc(const ir::Node& node, const std::vector<int64_t>& nhwc,
+                                DataType dtype);
 // "nhwc", "nchw", "nChw16c", "nChw8c", "nChw4c", or "" for any other layout of a 4-D desc.
 std::string layout_name(const dnnl::memory::desc& md);
 // The channel block of a blocked layout name (16 for "nChw16c"), 1 for plain ones.
@@ -143,6 +154,10 @@ dnnl::memory reorder_constant(const dnnl::memory::desc& user_md, const Tensor& t
                               const dnnl::memory::desc& wanted, Prepared& p);
 // A copy of a small constant (bias, scales) the primitive keeps.
 dnnl::memory copy_constant(const dnnl::memory::desc& md, const float* data);
+
+// The binary (Add, Sub, Mul, Div) primitive of the node at these shapes (binary.cpp); the
+// layout pass asks it whether oneDNN has a real kernel for a blocked node.
+Prepared binary_primitive(const KernelArgs& args);
 
 // Runs the primitive with the constant args plus `args`, and waits.
 void execute(const Prepared& p, std::unordered_map<int, dnnl::memory> args);
