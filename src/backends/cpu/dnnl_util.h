@@ -88,6 +88,12 @@ std::string layout_name(const dnnl::memory::desc& md);
 // The channel block of a blocked layout name (16 for "nChw16c"), 1 for plain ones.
 int64_t layout_block(const std::string& name);
 
+// The node's weights (input 1) are stored in oneDNN's layout (the build's weights pass).
+bool has_stored_weights(const ir::Node& node);
+// The weights' logical shape (a convolution's [O, I/g, kh, kw], a matmul's B): the node's
+// "weights_shape" when they are stored packed (a flat tensor in oneDNN's layout, padding
+// included), else their own shape.
+std::vector<int64_t> logical_weights_shape(const ir::Node& node, const Tensor& w);
 // The layout the node's weights are stored in: the descriptor of its "cpu_weights_md" attribute
 // (checked against the weights' logical dims, type and byte size: one-line error naming the node
 // when it does not fit), or `plain` when the node has none.
