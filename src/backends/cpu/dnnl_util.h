@@ -24,13 +24,14 @@
 //   oneDNN's own choice (format_tag::any) is NHWC for every convolution on AVX-512, measured slower
 //   in f32 here (docs/benchmarks.md); QRT_CPU_LAYOUT=onednn follows it, =plain forbids blocking,
 //   =nChw16c|nChw8c|nChw4c forces a layout.
-// - Weights: the weights pass makes each convolution's primitive at build time and stores its
-//   weights already reordered into the layout oneDNN chose: a flat tensor of that layout's bytes
-//   (padding and int8 compensation included), the logical shape in the node attribute
-//   "weights_shape", the memory descriptor in "cpu_weights_md". At run time the primitive uses
-//   the stored bytes in place. If the primitive made at run time wants another layout (another
-//   batch than the opt one, CPU, ISA or thread count), the stored weights are reordered once from
-//   their stored layout (counted by weight_reorders()).
+// - Weights: the weights pass makes the primitive of each convolution and of each Gemm, MatMul
+//   and MatMulInt8 with a constant B at build time and stores its weights (W, B) already
+//   reordered into the layout oneDNN chose: a flat tensor of that layout's bytes (padding and
+//   int8 compensation included), the logical shape in the node attribute "weights_shape" (the
+//   schemas read it: ir::logical_weights_shape), the memory descriptor in "cpu_weights_md". At
+//   run time the primitive uses the stored bytes in place. If the primitive made at run time
+//   wants another layout (another batch than the opt one, CPU, ISA or thread count), the stored
+//   weights are reordered once from their stored layout (counted by weight_reorders()).
 // - Winograd weights: f32 convolutions let oneDNN choose the algorithm, and it takes Winograd
 //   (jit_wino_4x3 on AVX-512) for 3x3 stride-1 layers at larger batches. Its transformed weights
 //   (format_kind wino, 6x6 tiles: 4x the plain bytes) cannot be reordered back into any other
