@@ -64,4 +64,9 @@ void infer_same_as_input0(const InferContext& ctx, std::vector<TensorType>& outp
   outputs[0] = TensorType{ctx.dtype(0), ctx.shape(0)};
 }
 
+std::vector<int64_t> logical_weights_shape(const InferContext& ctx) {
+  return ctx.node().has_attr("weights_shape") ? ctx.node().attr_ints("weights_shape")
+                                              : ctx.shape(1);
+}
+
 }  // namespace qrt::ir

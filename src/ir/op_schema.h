@@ -99,5 +99,9 @@ std::vector<int64_t> broadcast_shapes(const InferContext& ctx, const std::vector
 int64_t normalize_axis(const InferContext& ctx, int64_t axis, int64_t rank);
 // Output type = input 0's type (elementwise unary ops and friends).
 void infer_same_as_input0(const InferContext& ctx, std::vector<TensorType>& outputs);
+// The logical shape of input 1, the weights of a convolution, Gemm, MatMul or MatMulInt8: the
+// node attribute "weights_shape" when a backend stores them in its own layout (a flat, possibly
+// padded tensor of that layout's bytes: the cpu backend's weights pass), else input 1's shape.
+std::vector<int64_t> logical_weights_shape(const InferContext& ctx);
 
 }  // namespace qrt::ir

@@ -12,7 +12,7 @@ void infer_conv_int8(const ir::InferContext& ctx, std::vector<ir::TensorType>& o
   require_int8(ctx, 0, "X");
   require_int8(ctx, 1, "W");
   std::vector<int64_t> shape = conv_output_shape(ctx);
-  const std::vector<int64_t> w = conv_weights_shape(ctx);
+  const std::vector<int64_t> w = ir::logical_weights_shape(ctx);
   check_int8_depth(ctx, shape_numel(std::span<const int64_t>(w.begin() + 1, w.end())));
   const int64_t channels = shape[1];
   infer_int8_compute_output(ctx, "W_scale", "x_scale", channels, std::move(shape), outputs);

@@ -7,7 +7,8 @@ namespace {
 
 void infer_gemm(const ir::InferContext& ctx, std::vector<ir::TensorType>& outputs) {
   const std::vector<int64_t>& a = ctx.shape(0);
-  const std::vector<int64_t>& b = ctx.shape(1);
+  // B may be stored in a backend's layout, its logical shape in "weights_shape".
+  const std::vector<int64_t> b = ir::logical_weights_shape(ctx);
   if (a.size() != 2 || b.size() != 2)
     ctx.fail("A " + shape_to_string(a) + " and B " + shape_to_string(b) + " must be 2-D");
   if (ctx.dtype(1) != ctx.dtype(0)) ctx.fail("A and B have different element types");

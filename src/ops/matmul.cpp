@@ -7,7 +7,8 @@ namespace {
 
 void infer_matmul(const ir::InferContext& ctx, std::vector<ir::TensorType>& outputs) {
   const std::vector<int64_t>& a = ctx.shape(0);
-  const std::vector<int64_t>& b = ctx.shape(1);
+  // B may be stored in a backend's layout, its logical shape in "weights_shape".
+  const std::vector<int64_t> b = ir::logical_weights_shape(ctx);
   if (a.empty() || b.empty())
     ctx.fail("operands must have rank >= 1, got " + shape_to_string(a) + " and " +
              shape_to_string(b));

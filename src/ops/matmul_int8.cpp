@@ -10,7 +10,8 @@ void infer_matmul_int8(const ir::InferContext& ctx, std::vector<ir::TensorType>&
   require_int8(ctx, 0, "A");
   require_int8(ctx, 1, "B");
   const std::vector<int64_t>& a = ctx.shape(0);
-  const std::vector<int64_t>& b = ctx.shape(1);
+  // B may be stored in a backend's layout, its logical shape in "weights_shape".
+  const std::vector<int64_t> b = ir::logical_weights_shape(ctx);
   if (a.size() < 2) ctx.fail("A must have rank >= 2 ([..., M, K]), got " + shape_to_string(a));
   if (b.size() != 2) ctx.fail("B must be 2-D ([K, N]), got " + shape_to_string(b));
   if (a.back() != b[0])

@@ -162,14 +162,9 @@ SpatialGeometry conv_transpose_geometry(const ir::Node& node, std::span<const in
   return g;
 }
 
-std::vector<int64_t> conv_weights_shape(const ir::InferContext& ctx) {
-  return ctx.node().has_attr("weights_shape") ? ctx.node().attr_ints("weights_shape")
-                                              : ctx.shape(1);
-}
-
 int64_t check_conv_operands(const ir::InferContext& ctx) {
   const auto& x = ctx.shape(0);
-  const std::vector<int64_t> w = conv_weights_shape(ctx);
+  const std::vector<int64_t> w = ir::logical_weights_shape(ctx);
   if (x.size() < 3)
     ctx.fail("input X must have rank >= 3 (N x C x spatial dims), got " + shape_to_string(x));
   if (w.size() != x.size())
@@ -194,7 +189,7 @@ void check_conv_bias(const ir::InferContext& ctx, int64_t out_channels) {
 std::vector<int64_t> conv_output_shape(const ir::InferContext& ctx) {
   const int64_t group = check_conv_operands(ctx);
   const std::vector<int64_t>& x = ctx.shape(0);
-  const std::vector<int64_t> w = conv_weights_shape(ctx);
+  const std::vector<int64_t> w = ir::logical_weights_shape(ctx);
   if (x[1] != w[1] * group)
     ctx.fail("input has " + std::to_string(x[1]) + " channels but W " + shape_to_string(w) +
              " with group " + std::to_string(group) + " expects " + std::to_string(w[1] * group));

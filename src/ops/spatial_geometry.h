@@ -46,10 +46,6 @@ std::vector<int64_t> kernel_from_weights(const ir::Node& node,
 // element type, group >= 1. Returns group.
 int64_t check_conv_operands(const ir::InferContext& ctx);
 
-// The logical shape of a convolution's W: the node attribute "weights_shape" when a backend
-// stores W packed in its own layout (a flat, possibly padded tensor: the cpu backend's weights
-// pass), else input 1's shape.
-std::vector<int64_t> conv_weights_shape(const ir::InferContext& ctx);
 // The optional bias (input 2) must be a 1-D tensor of out_channels values.
 void check_conv_bias(const ir::InferContext& ctx, int64_t out_channels);
 

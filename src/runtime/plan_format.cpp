@@ -38,7 +38,11 @@ constexpr char kMagic[8] = {'Q', 'R', 'T', 'P', 'L', 'A', 'N', '\0'};
 // 5: a channels_last cpu convolution may read X as NCHW (attribute nchw_input: an image's first
 //    convolution writing a blocked layout): a qrt reading format 4 would take the image for NHWC,
 //    so it must refuse these plans. Versions 1 to 4 still load.
-constexpr uint32_t kFormatVersion = 5;
+// 6: cpu Gemm, MatMul and MatMulInt8 nodes may hold B in oneDNN's layout (attributes
+//    "cpu_weights_md" and "weights_shape", as convolutions since 3): a qrt reading format 5 would
+//    take those bytes for a plain B (and its flat shape for B's), so it must refuse these plans.
+//    Versions 1 to 5 still load.
+constexpr uint32_t kFormatVersion = 6;
 constexpr uint32_t kOldestReadableVersion = 1;
 constexpr size_t kHeaderBytes = 40;
 constexpr size_t kAlign = 64;

@@ -193,7 +193,8 @@ TEST(Partition, PlansKeepBackendsOrderAndFallbackReasons) {
 TEST(Partition, PlansOfOlderFormatVersionsStillLoad) {
   // Version 2 only added the optional fallback reasons, version 3 the cpu backend's stored
   // weight layouts and reorders, version 4 padded blocked activations, version 5 first
-  // convolutions reading NCHW (all absent from a reference-only plan).
+  // convolutions reading NCHW, version 6 the cpu backend's stored matmul weights (all absent
+  // from a reference-only plan).
   auto engine = build("fashion_cnn", {"reference"});
   const std::string path = (std::filesystem::temp_directory_path() /
                             ("qrt_partition_v1_" + std::to_string(::getpid()) + ".plan"))
@@ -212,13 +213,15 @@ TEST(Partition, PlansOfOlderFormatVersionsStillLoad) {
   expect_same_outputs(*engine, *Engine::load(path));
   set_version(4);
   expect_same_outputs(*engine, *Engine::load(path));
-  set_version(6);
+  set_version(5);
+  expect_same_outputs(*engine, *Engine::load(path));
+  set_version(7);
   try {
     Engine::load(path);
     ADD_FAILURE() << "expected an error";
   } catch (const Error& e) {
     EXPECT_NE(
-        std::string(e.what()).find("plan format version 6 is not one this qrt reads (1 to 5)"),
+        std::string(e.what()).find("plan format version 7 is not one this qrt reads (1 to 6)"),
         std::string::npos)
         << e.what();
   }

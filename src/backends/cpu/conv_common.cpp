@@ -23,10 +23,6 @@ void weights_dims(const ir::Node& node, const std::vector<int64_t>& w_shape,
   }
 }
 
-std::vector<int64_t> logical_weights_shape(const ir::Node& node, const Tensor& w) {
-  return node.has_attr("weights_shape") ? node.attr_ints("weights_shape") : w.shape();
-}
-
 dnnl::memory::desc plain_weights_desc(const ir::Node& node, const Tensor& w) {
   const std::vector<int64_t> shape = logical_weights_shape(node, w);
   if (shape.size() != 4) throw Error(node.describe() + ": cpu convolution weights must be 4-D");
@@ -139,7 +135,5 @@ Prepared make_conv(const ConvShapes& s, dnnl::memory::data_type src_dt,
   if (bias) p.constant_args[DNNL_ARG_BIAS] = copy_constant(bias_md, bias);
   return p;
 }
-
-bool has_stored_weights(const ir::Node& node) { return node.has_attr(kWeightsMdAttr); }
 
 }  // namespace qrt::cpu

@@ -24,9 +24,6 @@ ConvShapes conv_shapes(const ir::Node& node, const std::vector<int64_t>& x_shape
 // The weights' dims in oneDNN's terms ((G)OIHW) and their plain tag.
 void weights_dims(const ir::Node& node, const std::vector<int64_t>& w_shape,
                   dnnl::memory::dims& dims, dnnl::memory::format_tag& plain_tag);
-// W's logical [O, I/g, kh, kw]: the node's "weights_shape" when W is stored packed (a flat tensor
-// in oneDNN's layout, padding included), else W's own shape.
-std::vector<int64_t> logical_weights_shape(const ir::Node& node, const Tensor& w);
 // The descriptor of W (input 1) in its ONNX order.
 dnnl::memory::desc plain_weights_desc(const ir::Node& node, const Tensor& w);
 
@@ -48,9 +45,6 @@ dnnl::algorithm conv_algorithm(dnnl::memory::data_type src_dt);
 Prepared make_conv(const ConvShapes& s, dnnl::memory::data_type src_dt,
                    dnnl::memory::data_type weights_dt, dnnl::memory::data_type dst_dt,
                    const Tensor& weights, const float* bias, const dnnl::primitive_attr& attr);
-
-// The node's weights are stored in oneDNN's layout (the build's weights pass).
-bool has_stored_weights(const ir::Node& node);
 
 // The primitives of the kernels, for the build-time passes (which call them with the node's
 // concrete types: activation tensors are shape-only views, constants are the real ones).

@@ -2,8 +2,9 @@
 // 1. the layout pass: activation layouts chosen by oneDNN for runs of cpu convolutions and
 //    poolings, with the elementwise ops, BatchNormalizations and Concats between them (see
 //    BlockKind), qrt.Reorder nodes at the borders of the blocked runs;
-// 2. the weights pass: each convolution's weights reordered once into the layout its primitive
-//    wants and stored so in the plan, with their memory descriptor.
+// 2. the weights pass: the weights of each convolution, Gemm, MatMul and MatMulInt8 reordered
+//    once into the layout its primitive wants and stored so in the plan, with their memory
+//    descriptor.
 // See the top of dnnl_util.h for what the kernels do with both.
 #include <algorithm>
 #include <cstdlib>
@@ -12,6 +13,7 @@
 #include <set>
 
 #include "backends/cpu/conv_common.h"
+#include "backends/cpu/matmul_common.h"
 #include "ir/shape_inference.h"
 #include "ops/channels_last.h"
 #include "runtime/engine_impl.h"
@@ -421,10 +423,23 @@ size_t layout_pass(ir::Graph& graph, const ir::ConcreteInference& inf) {
   return marked;
 }
 
-// Stores each convolution's weights in the layout its primitive wants (made now, at the opt
-// batch's shapes, exactly as the kernel makes it): W becomes a flat tensor of that layout's bytes
-// (padding included, e.g. 256 output channels in blocks of 48), with the logical shape in
-// "weights_shape" and the descriptor in "cpu_weights_md".
+// The primitive of a convolution or matmul node, made as its kernel makes it.
+Prepared weights_primitive(const ir::Node& n, const ir::ConcreteInference& inf) {
+  if (!is_matmul(n)) return make_primitive(n, inf);
+  ConcreteArgs a = concrete_args(n, inf);
+  return n.op_type == "Gemm"     ? gemm_primitive(a.args(n))
+         : n.op_type == "MatMul" ? matmul_primitive(a.args(n))
+                                 : matmul_int8_primitive(a.args(n));
+}
+
+// Stores the weights (input 1) of each convolution and of each Gemm, MatMul and MatMulInt8
+// (B) in the layout its primitive wants (made now, at the opt batch's shapes, exactly as the
+// kernel makes it): W becomes a flat tensor of that layout's bytes (padding included, e.g. 256
+// output channels in blocks of 48; int8's compensation after the values), with the logical
+// shape in "weights_shape" (which the schemas read instead of the flat shape:
+// ir::logical_weights_shape) and the descriptor in "cpu_weights_md". A matmul's primitive, and
+// so B's layout, may depend on A's rows (the batch): another batch reorders from the stored
+// layout, as for convolutions.
 // Winograd's weights (format_kind wino) have no reorder back to any other layout, and their
 // blocks depend on the batch: W stays plain (for other batches of the profile, other CPUs, the
 // reference fallback) and the transformed bytes are added as the node attributes
@@ -435,12 +450,12 @@ size_t layout_pass(ir::Graph& graph, const ir::ConcreteInference& inf) {
 size_t weights_pass(ir::Graph& graph, const ir::ConcreteInference& inf) {
   size_t stored = 0;
   for (ir::Node* n : graph.nodes()) {
-    if (n->backend != kBackend || n->tactic == kDeferredTactic || !is_conv(*n) ||
+    if (n->backend != kBackend || n->tactic == kDeferredTactic || !(is_conv(*n) || is_matmul(*n)) ||
         has_stored_weights(*n) || n->has_attr(kWinoMdAttr) || n->inputs.size() < 2 ||
         !n->inputs[1] || !n->inputs[1]->is_constant() || !inf.types.count(n->inputs[0]))
       continue;
     const Tensor& w = *n->inputs[1]->constant;
-    const Prepared p = make_primitive(*n, inf);
+    const Prepared p = weights_primitive(*n, inf);
     const dnnl::memory& m = p.constant_args.at(DNNL_ARG_WEIGHTS);
     // In place: the plain weights are already what the primitive wants.
     if (m.get_data_handle() == w.data()) continue;
@@ -513,7 +528,8 @@ void check_cpu_weight_layouts(const ir::Graph& graph) {
     if (n->inputs.size() < 2 || !n->inputs[1] || !n->inputs[1]->is_constant())
       throw Error(n->describe() + ": stored cpu weight layout without constant weights");
     const Tensor& w = *n->inputs[1]->constant;
-    const dnnl::memory::desc plain = cpu::plain_weights_desc(*n, w);
+    const dnnl::memory::desc plain =
+        cpu::is_matmul(*n) ? cpu::plain_matmul_weights_desc(*n, w) : cpu::plain_weights_desc(*n, w);
     cpu::stored_weights_desc(*n, plain, w);
     cpu::stored_wino_weights(*n, plain);
   }

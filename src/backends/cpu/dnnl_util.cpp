@@ -138,6 +138,12 @@ std::string read_desc_attr(const ir::Node& node, const char* name, const dnnl::m
 
 }  // namespace
 
+bool has_stored_weights(const ir::Node& node) { return node.has_attr(kWeightsMdAttr); }
+
+std::vector<int64_t> logical_weights_shape(const ir::Node& node, const Tensor& w) {
+  return node.has_attr("weights_shape") ? node.attr_ints("weights_shape") : w.shape();
+}
+
 dnnl::memory::desc stored_weights_desc(const ir::Node& node, const dnnl::memory::desc& plain,
                                        const Tensor& weights) {
   if (!node.has_attr(kWeightsMdAttr)) return plain;

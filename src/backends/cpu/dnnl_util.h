@@ -29,13 +29,14 @@
 //   oneDNN's own choice (format_tag::any) is NHWC for every convolution on AVX-512, measured slower
 //   in f32 here (docs/benchmarks.md); QRT_CPU_LAYOUT=onednn follows it, =plain forbids blocking,
 //   =nChw16c|nChw8c|nChw4c forces a layout.
-// - Weights: the weights pass makes each convolution's primitive at build time and stores its
-//   weights already reordered into the layout oneDNN chose: a flat tensor of that layout's bytes
-//   (padding and int8 compensation included), the logical shape in the node attribute
-//   "weights_shape", the memory descriptor in "cpu_weights_md". At run time the primitive uses
-//   the stored bytes in place. If the primitive made at run time wants another layout (another
-//   batch than the opt one, CPU, ISA or thread count), the stored weights are reordered once from
-//   their stored layout (counted by weight_reorders()).
+// - Weights: the weights pass makes the primitive of each convolution and of each Gemm, MatMul
+//   and MatMulInt8 with a constant B at build time and stores its weights (W, B) already
+//   reordered into the layout oneDNN chose: a flat tensor of that layout's bytes (padding and
+//   int8 compensation included), the logical shape in the node attribute "weights_shape" (the
+//   schemas read it: ir::logical_weights_shape), the memory descriptor in "cpu_weights_md". At
+//   run time the primitive uses the stored bytes in place. If the primitive made at run time
+//   wants another layout (another batch than the opt one, CPU, ISA or thread count), the stored
+//   weights are reordered once from their stored layout (counted by weight_reorders()).
 // - Winograd weights: f32 convolutions let oneDNN choose the algorithm, and it takes Winograd
 //   (jit_wino_4x3 on AVX-512) for 3x3 stride-1 layers at larger batches. Its transformed weights
 //   (format_kind wino, 6x6 tiles: 4x the plain bytes) cannot be reordered back into any other
@@ -99,6 +100,12 @@ std::string layout_name(const dnnl::memory::desc& md);
 // The channel block of a blocked layout name (16 for "nChw16c"), 1 for plain ones.
 int64_t layout_block(const std::string& name);
 
+// The node's weights (input 1) are stored in oneDNN's layout (the build's weights pass).
+bool has_stored_weights(const ir::Node& node);
+// The weights' logical shape (a convolution's [O, I/g, kh, kw], a matmul's B): the node's
+// "weights_shape" when they are stored packed (a flat tensor in oneDNN's layout, padding
+// included), else their own shape.
+std::vector<int64_t> logical_weights_shape(const ir::Node& node, const Tensor& w);
 // The layout the node's weights are stored in: the descriptor of its "cpu_weights_md" attribute
 // (checked against the weights' logical dims, type and byte size: one-line error naming the node
 // when it does not fit), or `plain` when the node has none.

@@ -6,19 +6,18 @@
 #include "backends/cpu/matmul_common.h"
 
 namespace qrt::cpu {
+
+Prepared gemm_primitive(const KernelArgs& args) {
+  const std::vector<float> bias =
+      args.has_in(2) ? args.in(2).to_float_vector() : std::vector<float>();
+  return make_matmul(args.node, args.in(0), args.in(1), dnnl_type(args.in(0).dtype()),
+                     bias.empty() ? nullptr : bias.data(), dnnl::primitive_attr());
+}
+
 namespace {
 
 void gemm(const KernelArgs& args) {
-  const bool trans_b = args.node.attr_int("transB", 0) != 0;
-  auto prepared = prepare(args, shape_key(args), [&] {
-    const Tensor& a = args.in(0);
-    const int64_t n = trans_b ? args.in(1).dim(0) : args.in(1).dim(1);
-    const auto dt = dnnl_type(a.dtype());
-    const std::vector<float> bias =
-        args.has_in(2) ? args.in(2).to_float_vector() : std::vector<float>();
-    return make_matmul(a.dim(0), a.dim(1), n, dt, dnnl_type(args.in(1).dtype()), dt, args.in(1),
-                       trans_b, bias.empty() ? nullptr : bias.data(), dnnl::primitive_attr());
-  });
+  auto prepared = prepare(args, shape_key(args), [&] { return gemm_primitive(args); });
   execute(*prepared, {{DNNL_ARG_SRC, wrap(prepared->src_md, args.in(0))},
                       {DNNL_ARG_DST, wrap(prepared->dst_md, args.out(0))}});
 }

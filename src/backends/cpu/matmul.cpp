@@ -3,16 +3,16 @@
 #include "backends/cpu/matmul_common.h"
 
 namespace qrt::cpu {
+
+Prepared matmul_primitive(const KernelArgs& args) {
+  return make_matmul(args.node, args.in(0), args.in(1), dnnl_type(args.in(0).dtype()), nullptr,
+                     dnnl::primitive_attr());
+}
+
 namespace {
 
 void matmul(const KernelArgs& args) {
-  auto prepared = prepare(args, shape_key(args), [&] {
-    const Tensor& b = args.in(1);
-    const int64_t k = b.dim(0), n = b.dim(1);
-    const auto dt = dnnl_type(args.in(0).dtype());
-    return make_matmul(args.in(0).numel() / k, k, n, dt, dnnl_type(b.dtype()), dt, b, false,
-                       nullptr, dnnl::primitive_attr());
-  });
+  auto prepared = prepare(args, shape_key(args), [&] { return matmul_primitive(args); });
   execute(*prepared, {{DNNL_ARG_SRC, wrap(prepared->src_md, args.in(0))},
                       {DNNL_ARG_DST, wrap(prepared->dst_md, args.out(0))}});
 }

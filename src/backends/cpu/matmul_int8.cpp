@@ -4,22 +4,25 @@
 #include "backends/cpu/matmul_common.h"
 
 namespace qrt::cpu {
+
+Prepared matmul_int8_primitive(const KernelArgs& args) {
+  const Int8Epilogue e = int8_epilogue(args, "a_scale");
+  Tensor b = args.in(1);
+  // Stored weights were zeroed so at build time (and are not [K, N] any more).
+  if (!e.dead_channels.empty() && !has_stored_weights(args.node)) {
+    b = b.clone();
+    const int64_t k = b.dim(0), n = b.dim(1);
+    for (int64_t row = 0; row < k; ++row)
+      for (int64_t c : e.dead_channels) b.data_as<int8_t>()[row * n + c] = 0;
+  }
+  return make_matmul(args.node, args.in(0), b, dnnl_type(args.out(0).dtype()), e.bias.data(),
+                     e.attr);
+}
+
 namespace {
 
 void matmul_int8(const KernelArgs& args) {
-  auto prepared = prepare(args, shape_key(args), [&] {
-    const int64_t k = args.in(1).dim(0), n = args.in(1).dim(1);
-    const Int8Epilogue e = int8_epilogue(args, "a_scale");
-    Tensor b = args.in(1);
-    if (!e.dead_channels.empty()) {
-      b = b.clone();
-      for (int64_t row = 0; row < k; ++row)
-        for (int64_t c : e.dead_channels) b.data_as<int8_t>()[row * n + c] = 0;
-    }
-    const auto s8 = dnnl::memory::data_type::s8;
-    return make_matmul(args.in(0).numel() / k, k, n, s8, s8, dnnl_type(args.out(0).dtype()), b,
-                       false, e.bias.data(), e.attr);
-  });
+  auto prepared = prepare(args, shape_key(args), [&] { return matmul_int8_primitive(args); });
   stage_residual(args, prepared->dst_md);
   execute(*prepared, {{DNNL_ARG_SRC, wrap(prepared->src_md, args.in(0))},
                       {DNNL_ARG_DST, wrap(prepared->dst_md, args.out(0))}});
