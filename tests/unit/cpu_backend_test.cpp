@@ -227,6 +227,37 @@ TEST(CpuBackend, ConvInt8MatchesReference) {
   EXPECT_LT(static_cast<double>(off_by_one), 1e-3 * static_cast<double>(compared));
 }
 
+// QuantizeLinear on the cpu backend is the reference's arithmetic: bit-identical outputs, ties
+// (x / scale = k + 0.5) rounded to even and saturation included, per tensor and per axis.
+TEST(CpuBackend, QuantizeLinearIsTheReferences) {
+  Tensor x = random_tensor({2, 3, 5, 7}, 5, -40.f, 40.f);
+  const std::vector<float> ties = {0.5f, 1.5f, 2.5f, -0.5f, -1.5f, -2.5f, 1000.f, -1000.f};
+  for (size_t i = 0; i < ties.size(); ++i) x.data_as<float>()[i] = ties[i];
+  Tensor scalar_scale(DataType::kFloat32, {});
+  scalar_scale.data_as<float>()[0] = 1.f;
+  Tensor channel_scales = make_f32({3}, {0.25f, 0.3f, 1.f});
+  for (const DataType y : {DataType::kInt8, DataType::kUInt8}) {
+    Tensor scalar_zero(y, {});
+    Tensor channel_zeros(y, {3});
+    const auto zero_of = [&](Tensor& t, size_t i, int v) {
+      if (y == DataType::kInt8)
+        t.data_as<int8_t>()[i] = static_cast<int8_t>(v);
+      else
+        t.data_as<uint8_t>()[i] = static_cast<uint8_t>(v + 128);
+    };
+    zero_of(scalar_zero, 0, 3);
+    for (size_t c = 0; c < 3; ++c) zero_of(channel_zeros, c, static_cast<int>(c) - 1);
+    for (const bool per_axis : {false, true}) {
+      SCOPED_TRACE(std::string(dtype_name(y)) + (per_axis ? " per axis" : " per tensor"));
+      const std::vector<Tensor> in = {x, per_axis ? channel_scales : scalar_scale,
+                                      per_axis ? channel_zeros : scalar_zero};
+      const Attrs attrs = {{"axis", int64_t{1}}};
+      EXPECT_TRUE(bit_identical(run_cpu("QuantizeLinear", in, attrs),
+                                run_op("QuantizeLinear", in, attrs)[0]));
+    }
+  }
+}
+
 TEST(CpuBackend, MatMulInt8MatchesReference) {
   const Tensor a = random_i8({3, 5, 45}, 1), b = random_i8({45, 29}, 2);
   const Tensor scales = random_tensor({29}, 3, 0.001f, 0.01f);

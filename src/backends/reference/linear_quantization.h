@@ -33,6 +33,10 @@ inline LinearQuantParams linear_quant_params(const KernelArgs& args) {
   return p;
 }
 
+// QuantizeLinear of f32 x into int8 or uint8 (the output's type): y = saturate(rint(x / scale) +
+// zero_point), on the reference thread pool. The reference kernel, and the cpu backend's.
+void quantize_linear(const KernelArgs& args);
+
 // Calls fn(i, count, channel) for every run of `count` elements of one channel from index i
 // on, in order.
 template <typename Fn>

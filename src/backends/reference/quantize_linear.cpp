@@ -26,6 +26,8 @@ void quantize(const KernelArgs& args, const LinearQuantParams& p) {
   });
 }
 
+}  // namespace
+
 void quantize_linear(const KernelArgs& args) {
   const LinearQuantParams p = linear_quant_params(args);
   if (args.out(0).dtype() == DataType::kInt8)
@@ -33,8 +35,6 @@ void quantize_linear(const KernelArgs& args) {
   else
     quantize<uint8_t>(args, p);
 }
-
-}  // namespace
 
 QRT_REGISTER_KERNEL("QuantizeLinear", "reference", DataType::kFloat32, quantize_linear);
 
