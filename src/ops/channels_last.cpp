@@ -1,5 +1,6 @@
 #include "ops/channels_last.h"
 
+#include <algorithm>
 #include <cstring>
 #include <map>
 #include <string>
@@ -10,6 +11,12 @@ bool is_channels_last(const ir::Node& node) { return node.attr_int(kChannelsLast
 
 bool reads_nchw_input(const ir::Node& node) {
   return is_channels_last(node) && node.attr_int(kNchwInputAttr, 0) != 0;
+}
+
+bool is_to_nhwc_transpose(const ir::Node& t) {
+  const std::vector<int64_t> perm = t.attr_ints("perm");
+  return t.op_type == "Transpose" && t.domain.empty() && t.outputs.size() == 1 && t.output(0) &&
+         std::equal(perm.begin(), perm.end(), kNchwToNhwc.begin(), kNchwToNhwc.end());
 }
 
 const std::vector<size_t>& channels_last_inputs(const std::string& op_type) {

@@ -39,6 +39,9 @@ bool reads_nchw_input(const ir::Node& node);
 // ConvInt8 / ConvTransposeInt8 / FusedConv); empty for ops without a channels_last form.
 const std::vector<size_t>& channels_last_inputs(const std::string& op_type);
 
+// A Transpose with perm 0,2,3,1 (NCHW -> NHWC) and one output.
+bool is_to_nhwc_transpose(const ir::Node& t);
+
 // out[i] = dims[perm[i]].
 std::vector<int64_t> permute_dims(std::span<const int64_t> dims, std::span<const int64_t> perm);
 // `in` transposed by `perm` (any rank and dtype) into `out`, which has the permuted shape.

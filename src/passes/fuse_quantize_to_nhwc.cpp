@@ -27,12 +27,6 @@ bool per_tensor_int8_quantize(const ir::Graph& graph, const ir::Node& q) {
          one_element_constant(graph, q.input(2), {DataType::kInt8});
 }
 
-bool to_nhwc_transpose(const ir::Node& t) {
-  const std::vector<int64_t> perm = t.attr_ints("perm");
-  return t.op_type == "Transpose" && t.domain.empty() && t.outputs.size() == 1 && t.output(0) &&
-         std::equal(perm.begin(), perm.end(), ops::kNchwToNhwc.begin(), ops::kNchwToNhwc.end());
-}
-
 }  // namespace
 
 int fuse_quantize_to_nhwc(ir::Graph& graph) {
@@ -44,7 +38,7 @@ int fuse_quantize_to_nhwc(ir::Graph& graph) {
     const auto it = consumers.find(q->output(0));
     if (it == consumers.end() || it->second.size() != 1) continue;
     ir::Node* t = it->second[0];
-    if (to_nhwc_transpose(*t) && t->input(0) == q->output(0)) pairs.emplace_back(q, t);
+    if (ops::is_to_nhwc_transpose(*t) && t->input(0) == q->output(0)) pairs.emplace_back(q, t);
   }
   for (auto [q, t] : pairs) {
     ir::Value* y = t->output(0);

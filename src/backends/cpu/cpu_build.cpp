@@ -228,12 +228,6 @@ bool channels_fit(const ir::Node& n, const ir::ConcreteInference& inf, int64_t b
   return true;
 }
 
-bool to_nhwc_transpose(const ir::Node* t) {
-  if (!t || t->op_type != "Transpose" || !t->domain.empty() || t->backend != kBackend) return false;
-  const std::vector<int64_t> perm = t->attr_ints("perm");
-  return std::equal(perm.begin(), perm.end(), ops::kNchwToNhwc.begin(), ops::kNchwToNhwc.end());
-}
-
 // An image's first convolution (3 channels, too few to block) reads the NCHW image itself and
 // writes the blocked layout `l`, where oneDNN has a real kernel for that (its first-convolution
 // kernels; from NHWC it has none): instead of Transpose to NHWC, an NHWC convolution and a
@@ -241,8 +235,8 @@ bool to_nhwc_transpose(const ir::Node* t) {
 // the Transpose, which may now be unused.
 ir::Node* read_nchw_input(ir::Node& n, const ir::ConcreteInference& inf, const std::string& l) {
   ir::Node* t = n.inputs[0]->producer;
-  if (!to_nhwc_transpose(t) || activation_inputs(n).size() != 1 ||
-      !channels_fit(n, inf, layout_block(l), true))
+  if (!t || t->backend != kBackend || !ops::is_to_nhwc_transpose(*t) ||
+      activation_inputs(n).size() != 1 || !channels_fit(n, inf, layout_block(l), true))
     return nullptr;
   ir::Value* nhwc = n.inputs[0];
   n.inputs[0] = t->inputs.at(0);
