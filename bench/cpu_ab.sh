@@ -19,16 +19,9 @@ ITER=${ITER:-4} WARMUP=${WARMUP:-1}
 export OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-passive}
 mkdir -p "$OUT"
 
-declare -A BIN ENVS
-NAMES=()
-for spec in "$@"; do
-  name=${spec%%=*} rest=${spec#*=}
-  [[ $name != "$spec" && -n $name ]] || { echo "cpu_ab.sh: '$spec' is not NAME=QRT" >&2; exit 2; }
-  BIN[$name]=${rest%%:*}
-  ENVS[$name]=$([[ $rest == *:* ]] && echo "${rest#*:}" | tr ',' ' ' || true)
-  [[ -x ${BIN[$name]} ]] || { echo "cpu_ab.sh: ${BIN[$name]}: not an executable" >&2; exit 2; }
-  NAMES+=("$name")
-done
+# shellcheck source=bench/qrt_configs.sh
+source "$(dirname "$0")/qrt_configs.sh"
+parse_qrt_configs cpu_ab.sh "$@"
 
 for name in "${NAMES[@]}"; do
   # shellcheck disable=SC2086

@@ -29,17 +29,9 @@ ROUNDS=${ROUNDS:-3} BATCH=${BATCH:-64} PRECISION=${PRECISION:-fp32} THREADS=${TH
 export OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-passive}
 mkdir -p "$OUT"
 
-declare -A BIN ENVS
-NAMES=()
-for spec in "$@"; do
-  name=${spec%%=*} rest=${spec#*=}
-  [[ $name != "$spec" && -n $name ]] || { echo "cpu_first_run.sh: '$spec' is not NAME=QRT" >&2; exit 2; }
-  BIN[$name]=${rest%%:*}
-  ENVS[$name]=""
-  if [[ $rest == *:* ]]; then ENVS[$name]=$(echo "${rest#*:}" | tr ',' ' '); fi
-  [[ -x ${BIN[$name]} ]] || { echo "cpu_first_run.sh: ${BIN[$name]}: not an executable" >&2; exit 2; }
-  NAMES+=("$name")
-done
+# shellcheck source=bench/qrt_configs.sh
+source "$(dirname "$0")/qrt_configs.sh"
+parse_qrt_configs cpu_first_run.sh "$@"
 
 qrt() {  # NAME ARGS...: that configuration's qrt with its environment
   local name=$1
