@@ -482,6 +482,25 @@ TEST(CpuLayout, PaddedBlockedPlanRoundTrips) {
   EXPECT_EQ(std::memcmp(before.data(), after.data(), before.nbytes()), 0);
 }
 
+// A "cpu_weights_md" attribute describing dense row-major f32 of `dims` (the plain layout), as
+// a plan built where oneDNN wanted no other layout would hold it.
+Tensor plain_f32_desc_attr(const std::vector<int64_t>& dims) {
+  dnnl_memory_desc_t md;
+  std::memset(&md, 0, sizeof md);
+  md.ndims = static_cast<int>(dims.size());
+  md.data_type = dnnl_f32;
+  md.format_kind = dnnl_blocked;
+  int64_t stride = 1;
+  for (int i = md.ndims - 1; i >= 0; --i) {
+    md.dims[i] = md.padded_dims[i] = dims[static_cast<size_t>(i)];
+    md.format_desc.blocking.strides[i] = stride;
+    stride *= dims[static_cast<size_t>(i)];
+  }
+  Tensor attr(DataType::kUInt8, {static_cast<int64_t>(sizeof md)});
+  std::memcpy(attr.data(), &md, sizeof md);
+  return attr;
+}
+
 // Replaces one convolution's stored weights by plain OIHW ones with a descriptor that says so:
 // what a plan holds when built where oneDNN wanted another layout than it wants here. The
 // primitive must reorder from the stored layout (one reorder more) and give the same result.
@@ -504,18 +523,7 @@ TEST(CpuLayout, StoredWeightsInAnotherLayoutAreReorderedFromIt) {
     if (n->has_attr("cpu_weights_md") && plain_weights.count(n->name)) target = n;
   ASSERT_NE(target, nullptr);
   const Tensor& w = plain_weights.at(target->name);
-  dnnl_memory_desc_t md;
-  std::memset(&md, 0, sizeof md);
-  md.ndims = 4;
-  md.data_type = dnnl_f32;
-  md.format_kind = dnnl_blocked;
-  for (int i = 0; i < 4; ++i) md.dims[i] = md.padded_dims[i] = w.dim(static_cast<size_t>(i));
-  md.format_desc.blocking.strides[3] = 1;
-  for (int i = 2; i >= 0; --i)
-    md.format_desc.blocking.strides[i] = md.format_desc.blocking.strides[i + 1] * md.dims[i + 1];
-  Tensor md_attr(DataType::kUInt8, {static_cast<int64_t>(sizeof md)});
-  std::memcpy(md_attr.data(), &md, sizeof md);
-  target->attrs["cpu_weights_md"] = md_attr;
+  target->attrs["cpu_weights_md"] = plain_f32_desc_attr(w.shape());
   target->inputs[1]->constant = w.clone();
   // Through a plan file: the descriptor is checked on load.
   const std::string path = temp_plan("other_layout");
@@ -771,18 +779,7 @@ TEST(CpuLayout, StoredMatmulWeightsInAnotherLayoutAreReorderedFromIt) {
   for (ir::Node* n : copy->graph.nodes())
     if (n->op_type == "MatMul" && n->has_attr("cpu_weights_md")) target = n;
   ASSERT_NE(target, nullptr);
-  dnnl_memory_desc_t md;
-  std::memset(&md, 0, sizeof md);
-  md.ndims = 2;
-  md.data_type = dnnl_f32;
-  md.format_kind = dnnl_blocked;
-  md.dims[0] = md.padded_dims[0] = 80;
-  md.dims[1] = md.padded_dims[1] = 40;
-  md.format_desc.blocking.strides[0] = 40;
-  md.format_desc.blocking.strides[1] = 1;
-  Tensor md_attr(DataType::kUInt8, {static_cast<int64_t>(sizeof md)});
-  std::memcpy(md_attr.data(), &md, sizeof md);
-  target->attrs["cpu_weights_md"] = md_attr;
+  target->attrs["cpu_weights_md"] = plain_f32_desc_attr(plain_b.shape());
   target->inputs[1]->constant = plain_b.clone();
   const std::string path = temp_plan("matmul_other_layout");
   save_plan(*copy, path);
