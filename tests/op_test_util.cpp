@@ -90,6 +90,50 @@ bool bit_identical(const Tensor& a, const Tensor& b) {
          std::memcmp(a.data(), b.data(), a.nbytes()) == 0;
 }
 
+ir::Value* TestNet::input(int64_t channels, int64_t height, int64_t width) {
+  ir::Value* x = g.add_value("x");
+  x->dtype = DataType::kFloat32;
+  x->shape = {ir::Dim{-1, "N"}, ir::Dim{channels, {}}, ir::Dim{height, {}}, ir::Dim{width, {}}};
+  g.inputs.push_back(x);
+  return x;
+}
+
+ir::Value* TestNet::conv(ir::Value* in, int64_t cin, int64_t cout, int64_t k,
+                         const std::string& name, int64_t group, int64_t stride) {
+  const float w_scale = 1.5f / std::sqrt(static_cast<float>(cin / group * k * k));
+  ir::Value* w = g.add_constant(
+      name + "_w", random_tensor({cout, cin / group, k, k}, seed++, -w_scale, w_scale));
+  ir::Value* b = g.add_constant(name + "_b", random_tensor({cout}, seed++, -0.1f, 0.1f));
+  return op("Conv", {in, w, b}, name,
+            {{"pads", std::vector<int64_t>(4, k / 2)},
+             {"group", group},
+             {"strides", std::vector<int64_t>{stride, stride}}});
+}
+
+ir::Value* TestNet::op(const std::string& type, std::vector<ir::Value*> in, const std::string& name,
+                       std::map<std::string, ir::AttributeValue> attrs) {
+  ir::Value* y = g.add_value(name);
+  g.add_node(type, name, std::move(in), {y})->attrs = std::move(attrs);
+  return y;
+}
+
+ir::Value* TestNet::batch_norm(ir::Value* in, int64_t channels, const std::string& name) {
+  std::vector<ir::Value*> ins{in};
+  for (const char* p : {"scale", "bias", "mean"})
+    ins.push_back(g.add_constant(name + "_" + p, random_tensor({channels}, seed++, 0.5f)));
+  Tensor var = random_tensor({channels}, seed++, 0.5f);
+  for (int64_t i = 0; i < channels; ++i) var.data_as<float>()[i] += 0.6f;
+  ins.push_back(g.add_constant(name + "_var", var));
+  return op("BatchNormalization", ins, name);
+}
+
+ir::Value* TestNet::max_pool(ir::Value* in, int64_t stride, int64_t pad, const std::string& name) {
+  return op("MaxPool", {in}, name,
+            {{"kernel_shape", std::vector<int64_t>{3, 3}},
+             {"strides", std::vector<int64_t>{stride, stride}},
+             {"pads", std::vector<int64_t>(4, pad)}});
+}
+
 std::string error_of(const std::function<void()>& f) {
   try {
     f();

@@ -66,6 +66,26 @@ Tensor to_bf16(const Tensor& f);
 Tensor widened(const Tensor& t);
 void expect_bf16_close(const Tensor& got, const Tensor& want);
 
+// Builds small f32 test networks: an image-like graph input "x" [N, C, H, W] (N dynamic) and
+// named nodes whose output value carries the node's name. Constants come from a fixed-seed
+// generator, so a network built twice is the same network.
+struct TestNet {
+  ir::Graph g;
+  uint32_t seed = 1;
+
+  explicit TestNet(uint32_t first_seed = 1) : seed(first_seed) {}
+  ir::Value* input(int64_t channels, int64_t height = 9, int64_t width = 11);
+  // Conv k x k with "same" padding, weights in +-1.5 / sqrt(fan-in), bias in +-0.1.
+  ir::Value* conv(ir::Value* in, int64_t cin, int64_t cout, int64_t k, const std::string& name,
+                  int64_t group = 1, int64_t stride = 1);
+  ir::Value* op(const std::string& type, std::vector<ir::Value*> in, const std::string& name,
+                std::map<std::string, ir::AttributeValue> attrs = {});
+  // Inference BatchNormalization: scale, bias and mean in [0.5, 1), variance in [1.1, 1.6).
+  ir::Value* batch_norm(ir::Value* in, int64_t channels, const std::string& name);
+  // MaxPool 3x3 with the given stride and padding.
+  ir::Value* max_pool(ir::Value* in, int64_t stride, int64_t pad, const std::string& name);
+};
+
 // The message of the qrt::Error that `f` throws, or "(no error)".
 std::string error_of(const std::function<void()>& f);
 

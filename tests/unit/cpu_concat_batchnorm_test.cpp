@@ -189,37 +189,21 @@ TEST(CpuBatchNormalization, DeclinesParametersThatAreNotConstants) {
 // x [N, 16, 9, 11] -> dense layer (BN -> Relu -> Conv 3x3 to 8) -> Concat with x (24 channels)
 // -> dense layer (BN -> Relu -> Conv 1x1 to 12) -> Concat (36) = "y": DenseNet's pattern.
 ir::Graph dense_network() {
-  ir::Graph g;
-  uint32_t seed = 1;
-  ir::Value* x = g.add_value("x");
-  x->dtype = DataType::kFloat32;
-  x->shape = {ir::Dim{-1, "N"}, ir::Dim{16, {}}, ir::Dim{9, {}}, ir::Dim{11, {}}};
-  g.inputs.push_back(x);
+  TestNet m;
+  ir::Value* x = m.input(16);
   const auto dense_layer = [&](ir::Value* in, int64_t cin, int64_t growth, int64_t k,
                                const std::string& name) {
-    const std::vector<Tensor> p = bn_params(cin, seed);
-    seed += 4;
+    const std::vector<Tensor> p = bn_params(cin, m.seed);
+    m.seed += 4;
     std::vector<ir::Value*> bn_in{in};
     for (size_t i = 0; i < p.size(); ++i)
-      bn_in.push_back(g.add_constant(name + "_bn" + std::to_string(i), p[i]));
-    ir::Value* bn = g.add_value(name + "_bn");
-    g.add_node("BatchNormalization", name + "_bn", bn_in, {bn})->attrs["epsilon"] = 1e-5f;
-    ir::Value* relu = g.add_value(name + "_relu");
-    g.add_node("Relu", name + "_relu", {bn}, {relu});
-    const float w_scale = 1.5f / std::sqrt(static_cast<float>(cin * k * k));
-    ir::Value* w =
-        g.add_constant(name + "_w", random_tensor({growth, cin, k, k}, seed++, -w_scale, w_scale));
-    ir::Value* b = g.add_constant(name + "_b", random_tensor({growth}, seed++, -0.1f, 0.1f));
-    ir::Value* conv = g.add_value(name + "_conv");
-    g.add_node("Conv", name + "_conv", {relu, w, b}, {conv})->attrs["pads"] =
-        std::vector<int64_t>(4, k / 2);
-    ir::Value* cat = g.add_value(name);
-    g.add_node("Concat", name + "_cat", {in, conv}, {cat})->attrs["axis"] = int64_t{1};
-    return cat;
+      bn_in.push_back(m.g.add_constant(name + "_bn" + std::to_string(i), p[i]));
+    ir::Value* bn = m.op("BatchNormalization", bn_in, name + "_bn", {{"epsilon", 1e-5f}});
+    ir::Value* conv = m.conv(m.op("Relu", {bn}, name + "_relu"), cin, growth, k, name + "_conv");
+    return m.op("Concat", {in, conv}, name, {{"axis", int64_t{1}}});
   };
-  ir::Value* y = dense_layer(dense_layer(x, 16, 8, 3, "d1"), 24, 12, 1, "y");
-  g.outputs = {y};
-  return g;
+  m.g.outputs = {dense_layer(dense_layer(x, 16, 8, 3, "d1"), 24, 12, 1, "y")};
+  return std::move(m.g);
 }
 
 std::shared_ptr<Engine> build_dense(std::vector<std::string> backends) {

@@ -213,46 +213,23 @@ TEST(CpuElementwise, BinaryDeclines) {
 // 1x1 conv, HardSigmoid, Mul with the block's activations) -> 1x1 conv -> + residual ->
 // Sigmoid, Tanh, Clip (relu6) and a Sub / Div by constants.
 ir::Graph se_block() {
-  ir::Graph g;
-  uint32_t seed = 1;
-  ir::Value* x = g.add_value("x");
-  x->dtype = DataType::kFloat32;
-  x->shape = {ir::Dim{-1, "N"}, ir::Dim{16, {}}, ir::Dim{9, {}}, ir::Dim{11, {}}};
-  g.inputs.push_back(x);
-  const auto conv = [&](ir::Value* in, int64_t cin, int64_t cout, int64_t k, int64_t group,
-                        const std::string& name) {
-    const int64_t per_group = cin / group;
-    ir::Value* w =
-        g.add_constant(name + "_w", random_tensor({cout, per_group, k, k}, seed++, -1.f, 1.f));
-    ir::Value* b = g.add_constant(name + "_b", random_tensor({cout}, seed++, -0.1f, 0.1f));
-    ir::Value* y = g.add_value(name);
-    ir::Node* n = g.add_node("Conv", name, {in, w, b}, {y});
-    n->attrs["pads"] = std::vector<int64_t>(4, k / 2);
-    n->attrs["group"] = group;
-    return y;
-  };
-  const auto op = [&](const std::string& type, std::vector<ir::Value*> in, const std::string& name,
-                      Attrs attrs = {}) {
-    ir::Value* y = g.add_value(name);
-    g.add_node(type, name, std::move(in), {y})->attrs = std::move(attrs);
-    return y;
-  };
-  ir::Value* h = op("HardSwish", {conv(x, 16, 32, 1, 1, "expand")}, "hswish1");
-  ir::Value* d = op("HardSwish", {conv(h, 32, 32, 3, 32, "depthwise")}, "hswish2");
-  ir::Value* pooled = op("GlobalAveragePool", {d}, "pooled");
-  ir::Value* squeeze = op("Relu", {conv(pooled, 32, 8, 1, 1, "squeeze")}, "relu");
+  TestNet m;
+  ir::Value* x = m.input(16);
+  ir::Value* h = m.op("HardSwish", {m.conv(x, 16, 32, 1, "expand")}, "hswish1");
+  ir::Value* d = m.op("HardSwish", {m.conv(h, 32, 32, 3, "depthwise", 32)}, "hswish2");
+  ir::Value* pooled = m.op("GlobalAveragePool", {d}, "pooled");
+  ir::Value* squeeze = m.op("Relu", {m.conv(pooled, 32, 8, 1, "squeeze")}, "relu");
   ir::Value* gate =
-      op("HardSigmoid", {conv(squeeze, 8, 32, 1, 1, "excite")}, "gate", {{"alpha", 1.f / 6}});
-  ir::Value* scaled = op("Mul", {d, gate}, "scaled");
-  ir::Value* sum = op("Add", {conv(scaled, 32, 16, 1, 1, "project"), x}, "sum");
-  ir::Value* six = g.add_constant("six", make_f32({}, {6.f}));
-  ir::Value* zero = g.add_constant("zero", make_f32({}, {0.f}));
-  ir::Value* relu6 = op("Clip", {op("Sigmoid", {sum}, "sig"), zero, six}, "relu6");
-  ir::Value* half = g.add_constant("half", random_tensor({16, 1, 1}, seed++, 0.5f, 1.f));
-  ir::Value* t = op("Tanh", {op("Sub", {half, relu6}, "sub")}, "tanh");
-  ir::Value* y = op("Div", {t, half}, "y");
-  g.outputs = {y};
-  return g;
+      m.op("HardSigmoid", {m.conv(squeeze, 8, 32, 1, "excite")}, "gate", {{"alpha", 1.f / 6}});
+  ir::Value* scaled = m.op("Mul", {d, gate}, "scaled");
+  ir::Value* sum = m.op("Add", {m.conv(scaled, 32, 16, 1, "project"), x}, "sum");
+  ir::Value* six = m.g.add_constant("six", make_f32({}, {6.f}));
+  ir::Value* zero = m.g.add_constant("zero", make_f32({}, {0.f}));
+  ir::Value* relu6 = m.op("Clip", {m.op("Sigmoid", {sum}, "sig"), zero, six}, "relu6");
+  ir::Value* half = m.g.add_constant("half", random_tensor({16, 1, 1}, m.seed++, 0.5f, 1.f));
+  ir::Value* t = m.op("Tanh", {m.op("Sub", {half, relu6}, "sub")}, "tanh");
+  m.g.outputs = {m.op("Div", {t, half}, "y")};
+  return std::move(m.g);
 }
 
 TEST(CpuElementwise, SqueezeExcitationBlockRunsOnCpuOnly) {

@@ -43,39 +43,14 @@ Tensor random_tensor(std::vector<int64_t> shape, uint32_t seed, float scale) {
 //   -> conv 3x3 (32) + a -> relu -> maxpool 3x3 s2 -> conv 1x1 (24) -> conv 3x3 (32)
 //   -> softsign (reference only) -> conv 1x1 (48) -> global average pool = "y"
 ir::Graph test_network() {
-  ir::Graph g;
-  uint32_t seed = 1;
-  ir::Value* x = g.add_value("x");
-  x->dtype = DataType::kFloat32;
-  x->shape = {ir::Dim{-1, "N"}, ir::Dim{16, {}}, ir::Dim{9, {}}, ir::Dim{11, {}}};
-  g.inputs.push_back(x);
-  const auto conv = [&](ir::Value* in, int64_t cin, int64_t cout, int64_t k,
-                        const std::string& name) {
-    ir::Value* w = g.add_constant(
-        name + "_w", random_tensor({cout, cin, k, k}, seed++, 1.5f / std::sqrt(cin * k * k)));
-    ir::Value* b = g.add_constant(name + "_b", random_tensor({cout}, seed++, 0.1f));
-    ir::Value* y = g.add_value(name);
-    ir::Node* n = g.add_node("Conv", name, {in, w, b}, {y});
-    n->attrs["pads"] = std::vector<int64_t>(4, k / 2);
-    return y;
-  };
-  const auto op = [&](const std::string& type, std::vector<ir::Value*> in,
-                      const std::string& name) {
-    ir::Value* y = g.add_value(name);
-    g.add_node(type, name, std::move(in), {y});
-    return y;
-  };
-  ir::Value* a = op("Relu", {conv(x, 16, 32, 3, "c1")}, "a");
-  ir::Value* r = op("Relu", {op("Add", {conv(a, 32, 32, 3, "c2"), a}, "sum")}, "r");
-  ir::Value* p = g.add_value("pool");
-  ir::Node* pool = g.add_node("MaxPool", "pool", {r}, {p});
-  pool->attrs["kernel_shape"] = std::vector<int64_t>{3, 3};
-  pool->attrs["strides"] = std::vector<int64_t>{2, 2};
-  pool->attrs["pads"] = std::vector<int64_t>{1, 1, 1, 1};
-  ir::Value* s = op("Softsign", {conv(conv(p, 32, 24, 1, "c3"), 24, 32, 3, "c4")}, "sig");
-  ir::Value* y = op("GlobalAveragePool", {conv(s, 32, 48, 1, "c5")}, "y");
-  g.outputs = {y, a};
-  return g;
+  TestNet m;
+  ir::Value* x = m.input(16);
+  ir::Value* a = m.op("Relu", {m.conv(x, 16, 32, 3, "c1")}, "a");
+  ir::Value* r = m.op("Relu", {m.op("Add", {m.conv(a, 32, 32, 3, "c2"), a}, "sum")}, "r");
+  ir::Value* p = m.max_pool(r, 2, 1, "pool");
+  ir::Value* s = m.op("Softsign", {m.conv(m.conv(p, 32, 24, 1, "c3"), 24, 32, 3, "c4")}, "sig");
+  m.g.outputs = {m.op("GlobalAveragePool", {m.conv(s, 32, 48, 1, "c5")}, "y"), a};
+  return std::move(m.g);
 }
 
 BuilderConfig config_for(const std::string& precision, std::vector<std::string> backends) {
@@ -193,41 +168,13 @@ TEST(CpuLayout, BlockedActivationsMatchPlainInt8) {
 //   -> relu -> depthwise conv 3x3 (20, stride 2) -> maxpool 3x3 -> conv 1x1 (24) = "y":
 // channels that are not a multiple of 16 (nor, for 20, of 8), which blocked layouts pad.
 ir::Graph padded_network() {
-  ir::Graph g;
-  uint32_t seed = 11;
-  ir::Value* x = g.add_value("x");
-  x->dtype = DataType::kFloat32;
-  x->shape = {ir::Dim{-1, "N"}, ir::Dim{24, {}}, ir::Dim{9, {}}, ir::Dim{11, {}}};
-  g.inputs.push_back(x);
-  const auto conv = [&](ir::Value* in, int64_t cin, int64_t cout, int64_t k, int64_t group,
-                        int64_t stride, const std::string& name) {
-    ir::Value* w = g.add_constant(
-        name + "_w",
-        random_tensor({cout, cin / group, k, k}, seed++, 1.5f / std::sqrt(cin / group * k * k)));
-    ir::Value* b = g.add_constant(name + "_b", random_tensor({cout}, seed++, 0.1f));
-    ir::Value* y = g.add_value(name);
-    ir::Node* n = g.add_node("Conv", name, {in, w, b}, {y});
-    n->attrs["pads"] = std::vector<int64_t>(4, k / 2);
-    n->attrs["group"] = group;
-    n->attrs["strides"] = std::vector<int64_t>{stride, stride};
-    return y;
-  };
-  const auto op = [&](const std::string& type, std::vector<ir::Value*> in,
-                      const std::string& name) {
-    ir::Value* y = g.add_value(name);
-    g.add_node(type, name, std::move(in), {y});
-    return y;
-  };
-  ir::Value* b =
-      conv(op("Relu", {conv(x, 24, 24, 3, 1, 1, "p1")}, "p1_relu"), 24, 20, 1, 1, 1, "b");
-  ir::Value* r = op("Relu", {op("Add", {conv(b, 20, 20, 3, 1, 1, "p2"), b}, "p2_sum")}, "p2_relu");
-  ir::Value* d = conv(r, 20, 20, 3, 20, 2, "dw");
-  ir::Value* p = g.add_value("pool");
-  ir::Node* pool = g.add_node("MaxPool", "pool", {d}, {p});
-  pool->attrs["kernel_shape"] = std::vector<int64_t>{3, 3};
-  pool->attrs["pads"] = std::vector<int64_t>{1, 1, 1, 1};
-  g.outputs = {conv(p, 20, 24, 1, 1, 1, "y")};
-  return g;
+  TestNet m(11);
+  ir::Value* x = m.input(24);
+  ir::Value* b = m.conv(m.op("Relu", {m.conv(x, 24, 24, 3, "p1")}, "p1_relu"), 24, 20, 1, "b");
+  ir::Value* r = m.op("Relu", {m.op("Add", {m.conv(b, 20, 20, 3, "p2"), b}, "p2_sum")}, "p2_relu");
+  ir::Value* d = m.conv(r, 20, 20, 3, "dw", 20, 2);
+  m.g.outputs = {m.conv(m.max_pool(d, 1, 1, "pool"), 20, 24, 1, "y")};
+  return std::move(m.g);
 }
 
 std::shared_ptr<Engine> build_padded(std::vector<std::string> backends, const std::string& layout) {
@@ -357,34 +304,12 @@ std::string temp_plan(const std::string& tag) {
 // x [N, C, 17, 19] (an image: C = 3, or 1 for grey) -> conv 3x3 s2 (32) -> relu -> conv 3x3 (32)
 //   -> maxpool 3x3 s2 -> conv 1x1 (48) = "y" -> global average pool = "g"
 ir::Graph image_network(int64_t channels) {
-  ir::Graph g;
-  ir::Value* x = g.add_value("x");
-  x->dtype = DataType::kFloat32;
-  x->shape = {ir::Dim{-1, "N"}, ir::Dim{channels, {}}, ir::Dim{17, {}}, ir::Dim{19, {}}};
-  g.inputs.push_back(x);
-  uint32_t seed = 31;
-  const auto conv = [&](ir::Value* in, int64_t cin, int64_t cout, int64_t k, int64_t stride,
-                        const std::string& name) {
-    ir::Value* w = g.add_constant(
-        name + "_w", random_tensor({cout, cin, k, k}, seed++, 1.5f / std::sqrt(cin * k * k)));
-    ir::Value* b = g.add_constant(name + "_b", random_tensor({cout}, seed++, 0.1f));
-    ir::Value* y = g.add_value(name);
-    ir::Node* n = g.add_node("Conv", name, {in, w, b}, {y});
-    n->attrs["pads"] = std::vector<int64_t>(4, k / 2);
-    n->attrs["strides"] = std::vector<int64_t>{stride, stride};
-    return y;
-  };
-  ir::Value* r = g.add_value("first_relu");
-  g.add_node("Relu", "first_relu", {conv(x, channels, 32, 3, 2, "first")}, {r});
-  ir::Value* p = g.add_value("pool");
-  ir::Node* pool = g.add_node("MaxPool", "pool", {conv(r, 32, 32, 3, 1, "second")}, {p});
-  pool->attrs["kernel_shape"] = std::vector<int64_t>{3, 3};
-  pool->attrs["strides"] = std::vector<int64_t>{2, 2};
-  ir::Value* y = conv(p, 32, 48, 1, 1, "y");
-  ir::Value* gap = g.add_value("g");
-  g.add_node("GlobalAveragePool", "gap", {y}, {gap});
-  g.outputs = {y, gap};
-  return g;
+  TestNet m(31);
+  ir::Value* x = m.input(channels, 17, 19);
+  ir::Value* r = m.op("Relu", {m.conv(x, channels, 32, 3, "first", 1, 2)}, "first_relu");
+  ir::Value* y = m.conv(m.max_pool(m.conv(r, 32, 32, 3, "second"), 2, 0, "pool"), 32, 48, 1, "y");
+  m.g.outputs = {y, m.op("GlobalAveragePool", {y}, "g")};
+  return std::move(m.g);
 }
 
 // An image's first convolution reads the NCHW input itself and writes the blocked layout (no
@@ -990,52 +915,11 @@ TEST(CpuWinograd, CorruptStoredWeightsAreAOneLineError) {
 
 // Elementwise ops, BatchNormalization and Concat in blocked runs.
 
-// Builds graphs of f32 convolutions and other ops, x [N, C, 9, 11] in, outputs by name.
-struct NetMaker {
-  ir::Graph g;
-  uint32_t seed = 51;
-  ir::Value* input(int64_t channels) {
-    ir::Value* x = g.add_value("x");
-    x->dtype = DataType::kFloat32;
-    x->shape = {ir::Dim{-1, "N"}, ir::Dim{channels, {}}, ir::Dim{9, {}}, ir::Dim{11, {}}};
-    g.inputs.push_back(x);
-    return x;
-  }
-  ir::Value* conv(ir::Value* in, int64_t cin, int64_t cout, int64_t k, const std::string& name,
-                  int64_t group = 1) {
-    ir::Value* w = g.add_constant(
-        name + "_w",
-        random_tensor({cout, cin / group, k, k}, seed++, 1.5f / std::sqrt(cin / group * k * k)));
-    ir::Value* b = g.add_constant(name + "_b", random_tensor({cout}, seed++, 0.1f));
-    ir::Value* y = g.add_value(name);
-    ir::Node* n = g.add_node("Conv", name, {in, w, b}, {y});
-    n->attrs["pads"] = std::vector<int64_t>(4, k / 2);
-    n->attrs["group"] = group;
-    return y;
-  }
-  ir::Value* op(const std::string& type, std::vector<ir::Value*> in, const std::string& name,
-                std::map<std::string, ir::AttributeValue> attrs = {}) {
-    ir::Value* y = g.add_value(name);
-    ir::Node* n = g.add_node(type, name, std::move(in), {y});
-    for (auto& [k, v] : attrs) n->attrs[k] = v;
-    return y;
-  }
-  ir::Value* batch_norm(ir::Value* in, int64_t c, const std::string& name) {
-    std::vector<ir::Value*> ins{in};
-    for (const char* p : {"scale", "bias", "mean"})
-      ins.push_back(g.add_constant(name + "_" + p, random_tensor({c}, seed++, 0.5f)));
-    Tensor var = random_tensor({c}, seed++, 0.5f);
-    for (int64_t i = 0; i < c; ++i) var.data_as<float>()[i] += 0.6f;
-    ins.push_back(g.add_constant(name + "_var", var));
-    return op("BatchNormalization", ins, name);
-  }
-};
-
 // MobileNetV3-like: x [N, 16] -> conv 1x1 (32) -> HardSwish -> depthwise 3x3 = d -> squeeze-
 // excitation (GAP, conv 1x1 (16), Relu, conv 1x1 (32), HardSigmoid = s, d * s) -> conv 1x1 (16)
 // + x = "y".
 ir::Graph mobilenet_block() {
-  NetMaker m;
+  TestNet m(51);
   ir::Value* x = m.input(16);
   ir::Value* d =
       m.conv(m.op("HardSwish", {m.conv(x, 16, 32, 1, "expand")}, "hswish"), 32, 32, 3, "dw", 32);
@@ -1052,7 +936,7 @@ ir::Graph mobilenet_block() {
 // DenseNet-like: x [N, 32] -> BN -> Relu -> conv 3x3 (16) -> Concat with x (48) = c -> BN ->
 // Relu -> conv 1x1 (32) -> Concat with c = "y" (80): channels in whole blocks of 16.
 ir::Graph densenet_block() {
-  NetMaker m;
+  TestNet m(51);
   ir::Value* x = m.input(32);
   const std::map<std::string, ir::AttributeValue> axis1 = {{"axis", int64_t{1}}};
   ir::Value* c =
@@ -1070,7 +954,7 @@ ir::Graph densenet_block() {
 // Padded channels: x [N, 24] -> conv 3x3 (24) -> Sigmoid = a -> conv 3x3 (24) -> Sigmoid
 // -> + a -> BN -> conv 1x1 (24) = "y" (24 channels: padded to 32 in nChw16c).
 ir::Graph padded_sigmoid_network() {
-  NetMaker m;
+  TestNet m(51);
   ir::Value* x = m.input(24);
   ir::Value* a = m.op("Sigmoid", {m.conv(x, 24, 24, 3, "c1")}, "sig1");
   ir::Value* b = m.op("Sigmoid", {m.conv(a, 24, 24, 3, "c2")}, "sig2");
@@ -1180,7 +1064,7 @@ TEST(CpuLayout, Bf16ElementwiseConcatAndBatchNormJoinBlockedRuns) {
 // plain, with reorders around it, and is still right.
 TEST(CpuLayout, ConcatOfPaddedChannelsStaysPlain) {
   const auto network = [] {
-    NetMaker m;
+    TestNet m(51);
     ir::Value* x = m.input(16);
     ir::Value* a = m.conv(x, 16, 24, 3, "a");
     ir::Value* cat = m.op("Concat", {a, m.conv(a, 24, 24, 3, "b")}, "cat", {{"axis", int64_t{1}}});
