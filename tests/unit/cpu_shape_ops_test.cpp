@@ -42,6 +42,9 @@ TEST(CpuGather, ShapeTensorWithNegativeIndicesMatchesReference) {
   const Tensor last = run_cpu("Gather", {shape, make_i64({}, {-1})}, {});
   EXPECT_EQ(last.shape(), std::vector<int64_t>{});  // a scalar index drops the axis
   EXPECT_EQ(last.to_int64_vector(), std::vector<int64_t>{7});
+  Tensor shape32(DataType::kInt32, {3});
+  for (int32_t i = 0; i < 3; ++i) shape32.data_as<int32_t>()[i] = 10 * (i + 1);
+  expect_cpu_matches_reference("Gather", {shape32, make_i64({2}, {-1, 1})});
 }
 
 TEST(CpuGather, DeclinesActivations) {
