@@ -164,6 +164,20 @@ bool cpu_supports(const std::string& op_type, const std::vector<Tensor>& inputs,
   return KernelRegistry::instance().select(*g->node, "cpu", types, nullptr) != nullptr;
 }
 
+std::string cpu_reason_with_input_computed(const std::string& op_type,
+                                           const std::vector<Tensor>& inputs, size_t i,
+                                           const std::map<std::string, ir::AttributeValue>& attrs) {
+  const auto g = one_node_graph(op_type, inputs, attrs, 1);
+  const NodeTypes types{g->in_types, g->infer_outputs()};
+  std::string why;
+  EXPECT_NE(KernelRegistry::instance().select(*g->node, "cpu", types, &why), nullptr) << why;
+  ir::Value* computed = g->graph.add_value("computed");
+  computed->dtype = inputs.at(i).dtype();
+  g->node->inputs[i] = computed;
+  if (KernelRegistry::instance().select(*g->node, "cpu", types, &why)) return "";
+  return why;
+}
+
 float max_rel_diff(const Tensor& a, const Tensor& b) {
   EXPECT_EQ(a.shape(), b.shape());
   float m = 0;

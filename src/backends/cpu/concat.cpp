@@ -9,7 +9,8 @@
 // channels a multiple of the block so that no padding lies inside the output) concatenates its
 // inputs image by image, one memcpy per input (blocked_concat).
 // Empty inputs (a zero extent along the axis) add nothing and are left out of the primitive; an
-// empty output writes nothing.
+// empty output writes nothing. int64 has no oneDNN type: a 1-D int64 Concat (shape arithmetic,
+// such as a channel shuffle's Reshape target) runs the reference backend's loop.
 #include <cstring>
 
 #include "backends/cpu/dnnl_util.h"
@@ -59,6 +60,7 @@ void blocked_concat(const KernelArgs& args, const std::vector<size_t>& used) {
 
 void concat(const KernelArgs& args) {
   Tensor& y = args.out(0);
+  if (y.dtype() == DataType::kInt64) return run_reference_kernel(args);
   if (y.numel() == 0) return;
   std::vector<size_t> used;  // the inputs with elements, in order
   for (size_t i = 0; i < args.inputs.size(); ++i)
@@ -114,9 +116,12 @@ bool concat_supported(const ir::Node& node, const NodeTypes& types, std::string*
         return decline(reason, "int8 Concat whose output is quantized unlike its inputs");
       return true;
     }
+    case DataType::kInt64:
+      if (y.shape.size() != 1) return decline(reason, "int64 Concat of 1-D shape tensors only");
+      return true;
     default:
       return decline(reason, "Concat of " + std::string(dtype_name(y.dtype)) +
-                                 " (cpu: f32, bf16, int8, uint8)");
+                                 " (cpu: f32, bf16, int8, uint8, 1-D int64)");
   }
 }
 

@@ -307,6 +307,18 @@ void execute(const Prepared& p, std::unordered_map<int, dnnl::memory> args) {
   thread_stream().wait();
 }
 
+void run_reference_kernel(const KernelArgs& args) {
+  DataType key = DataType::kUndefined;  // kernel_key_dtype's rule, on the run's tensors
+  for (const Tensor& t : args.inputs)
+    if (t.defined()) {
+      key = t.dtype();
+      break;
+    }
+  const KernelDef* kernel = KernelRegistry::instance().find(args.node.op_type, "reference", key);
+  if (!kernel) throw Error(args.node.describe() + ": no reference kernel to run on the cpu");
+  kernel->run(KernelArgs{args.node, args.inputs, args.outputs});  // no cpu resources
+}
+
 bool input_is_constant(const ir::Node& node, size_t i) {
   const ir::Value* v = node.input(i);
   return v && v->is_constant();

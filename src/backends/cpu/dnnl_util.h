@@ -169,6 +169,11 @@ Prepared binary_primitive(const KernelArgs& args);
 // Runs the primitive with the constant args plus `args`, and waits.
 void execute(const Prepared& p, std::unordered_map<int, dnnl::memory> args);
 
+// Runs the reference backend's kernel for the node, for ops whose cpu kernel is a host loop
+// over small tensors (the int64 shape arithmetic of Shape, Gather, Concat) or a plain copy: the
+// same code, so the same bits, without a copy of it here.
+void run_reference_kernel(const KernelArgs& args);
+
 // Support predicate helpers.
 bool input_is_constant(const ir::Node& node, size_t i);
 bool decline(std::string* reason, const std::string& why);
