@@ -90,13 +90,14 @@ def qrt_draw(args, draw, calib_path):
     return out
 
 
-def ort_draw(args, draw):
-    """{method: top-1} of onnxruntime's quantize_static models, plus 'fp32'."""
-    report = os.path.join(args.out, f"draw{draw}-ort.json")
+def ort_draw(args, draw, split):
+    """{method: top-1} of onnxruntime's quantize_static models on one split, plus 'fp32'."""
+    report = os.path.join(args.out, f"draw{draw}-ort-{split}.json")
     run([sys.executable, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                       "ort_ptq_baseline.py"),
          "--model", args.model, "--task", "classify", "--calib-samples", str(CALIB),
-         "--calib-offset", str(CALIB * draw), "--threads", str(args.threads), "--json", report])
+         "--calib-offset", str(CALIB * draw), "--threads", str(args.threads),
+         "--eval-split", split, "--json", report])
     with open(report) as f:
         rows = json.load(f)["results"]
     return {r["scheme"].replace("ort-int8-", ""): 100.0 * r["metric"] for r in rows}
@@ -134,16 +135,17 @@ def main():
         calib_path = os.path.join(args.out, f"draw{draw}.npy")
         np.save(calib_path, fashion_seg.normalize(train[CALIB * draw:CALIB * (draw + 1)])[:, None])
         by_split = qrt_draw(args, draw, calib_path)
-        ort = None if args.no_ort else ort_draw(args, draw)
+        ort_splits = {} if args.no_ort else {
+            split: ort_draw(args, draw, split) for split in args.splits.split(",")}
         rows.append({"draw": draw, "qrt": by_split.get("test"), "qrt_splits": by_split,
-                     "ort": ort})
+                     "ort": ort_splits.get("test"), "ort_splits": ort_splits})
         for split, qrt in by_split.items():
             q_name, q_top1 = best(qrt)
             print(f"draw {draw} {split}: qrt {q_name} {q_top1:.2f} (" +
                   ", ".join(f"{k} {v:.2f}" for k, v in qrt.items()) + ")", file=sys.stderr)
-        if ort:
+        for split, ort in ort_splits.items():
             o_name, o_top1 = best(ort)
-            print(f"draw {draw}: onnxruntime {o_name} {o_top1:.2f}", file=sys.stderr)
+            print(f"draw {draw} {split}: onnxruntime {o_name} {o_top1:.2f}", file=sys.stderr)
 
     for split in args.splits.split(","):
         print(f"\n{split}: qrt per algorithm, top-1 % minus its FP32, per draw and mean")
@@ -156,38 +158,41 @@ def main():
                 q = r["qrt_splits"][split]
                 d.append((best(q)[1] if a == "best" else q[a]) - q["fp32"])
             print(f"{a:>10} " + " ".join(f"{v:>+6.2f}" for v in d) + f" {np.mean(d):>+7.3f}")
-    if args.no_ort or "test" not in args.splits.split(","):
-        if args.json:
-            with open(args.json, "w") as f:
-                json.dump({"model": args.model, "backend": args.backend,
-                           "build_flags": args.build_flags, "draws": rows}, f, indent=1)
-        return
-    print()
+    result = {"model": args.model, "backend": args.backend, "build_flags": args.build_flags,
+              "draws": rows}
+    for split in ([] if args.no_ort else args.splits.split(",")):
+        result.setdefault("mean_difference_by_split", {})[split] = side_by_side(rows, split)
+        if split == "test":
+            result["mean_difference"] = result["mean_difference_by_split"]["test"]
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump(result, f, indent=1)
 
+
+def side_by_side(rows, split):
+    """Prints qrt's best against onnxruntime's best per draw on one split; returns the mean
+    difference in points."""
+    print(f"\n{split}: best of each tool's algorithms per draw")
     header = (f"{'draw':>4}  {'images':>13}  {'qrt fp32':>8}  {'qrt best':>18}  "
               f"{'ort fp32':>8}  {'ort best':>18}  {'qrt - ort':>9}")
     print(header)
     print("-" * len(header))
     diffs, q_drops, o_drops = [], [], []
     for r in rows:
-        q_name, q_top1 = best(r["qrt"])
-        o_name, o_top1 = best(r["ort"])
+        qrt, ort = r["qrt_splits"][split], r["ort_splits"][split]
+        q_name, q_top1 = best(qrt)
+        o_name, o_top1 = best(ort)
         diffs.append(q_top1 - o_top1)
-        q_drops.append(q_top1 - r["qrt"]["fp32"])
-        o_drops.append(o_top1 - r["ort"]["fp32"])
+        q_drops.append(q_top1 - qrt["fp32"])
+        o_drops.append(o_top1 - ort["fp32"])
         images = f"{CALIB * r['draw']}-{CALIB * (r['draw'] + 1) - 1}"
-        print(f"{r['draw']:>4}  {images:>13}  {r['qrt']['fp32']:>8.2f}  "
-              f"{q_name + ' ' + format(q_top1, '.2f'):>18}  {r['ort']['fp32']:>8.2f}  "
+        print(f"{r['draw']:>4}  {images:>13}  {qrt['fp32']:>8.2f}  "
+              f"{q_name + ' ' + format(q_top1, '.2f'):>18}  {ort['fp32']:>8.2f}  "
               f"{o_name + ' ' + format(o_top1, '.2f'):>18}  {diffs[-1]:>+9.2f}")
     print(f"mean: qrt best vs its FP32 {np.mean(q_drops):+.3f} points, onnxruntime best vs its "
           f"FP32 {np.mean(o_drops):+.3f}, qrt - onnxruntime {np.mean(diffs):+.3f} "
           f"(qrt >= onnxruntime in {sum(d >= 0 for d in diffs)} of {len(diffs)} draws)")
-    if args.json:
-        with open(args.json, "w") as f:
-            json.dump({"model": args.model, "backend": args.backend,
-                       "build_flags": args.build_flags, "draws": rows,
-                       "mean_difference": float(np.mean(diffs))}, f, indent=1)
-
+    return float(np.mean(diffs))
 
 if __name__ == "__main__":
     main()
