@@ -91,13 +91,6 @@ std::optional<BinaryPlan> plan_binary(const std::string& op, const std::vector<i
   return plan;
 }
 
-// Row-major dense strides of `dims`.
-dnnl::memory::dims dense_strides(const dnnl::memory::dims& dims) {
-  dnnl::memory::dims strides(dims.size(), 1);
-  for (size_t i = dims.size() - 1; i > 0; --i) strides[i - 1] = strides[i] * dims[i];
-  return strides;
-}
-
 dnnl::algorithm binary_algorithm(const std::string& op) {
   if (op == "Add") return dnnl::algorithm::binary_add;
   if (op == "Sub") return dnnl::algorithm::binary_sub;

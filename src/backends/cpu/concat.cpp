@@ -18,13 +18,6 @@
 namespace qrt::cpu {
 namespace {
 
-// Row-major strides of `dims`.
-dnnl::memory::dims dense_strides(const dnnl::memory::dims& dims) {
-  dnnl::memory::dims strides(dims.size(), 1);
-  for (size_t i = dims.size() - 1; i > 0; --i) strides[i - 1] = strides[i] * dims[i];
-  return strides;
-}
-
 int concat_axis(const ir::Node& node, size_t rank) {
   const int64_t axis = node.attr_int("axis", 0);
   return static_cast<int>(axis < 0 ? axis + static_cast<int64_t>(rank) : axis);

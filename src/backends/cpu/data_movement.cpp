@@ -21,13 +21,6 @@ std::vector<int64_t> permutation(const ir::Node& node, size_t rank) {
   return perm;
 }
 
-// Row-major strides of `dims`.
-dnnl::memory::dims dense_strides(const dnnl::memory::dims& dims) {
-  dnnl::memory::dims strides(dims.size(), 1);
-  for (size_t i = dims.size() - 1; i > 0; --i) strides[i - 1] = strides[i] * dims[i];
-  return strides;
-}
-
 void transpose(const KernelArgs& args) {
   const Tensor& x = args.in(0);
   if (x.numel() == 0) return;

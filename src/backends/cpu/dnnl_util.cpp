@@ -65,6 +65,16 @@ dnnl::memory::data_type dnnl_type(DataType dtype) {
   throw Error("cpu backend: no oneDNN type for " + std::string(dtype_name(dtype)));
 }
 
+dnnl::memory::dims dense_strides(const dnnl::memory::dims& dims) {
+  dnnl::memory::dims strides(dims.size());
+  int64_t stride = 1;
+  for (size_t d = dims.size(); d-- > 0;) {
+    strides[d] = stride;
+    stride *= dims[d];
+  }
+  return strides;
+}
+
 dnnl::memory::desc plain_desc(const std::vector<int64_t>& dims, DataType dtype,
                               dnnl::memory::format_tag tag) {
   return dnnl::memory::desc(dnnl::memory::dims(dims.begin(), dims.end()), dnnl_type(dtype), tag);

@@ -79,6 +79,8 @@ int sync_threads();
 std::string cpu_isa_name();
 
 dnnl::memory::data_type dnnl_type(DataType dtype);
+// Row-major strides of `dims`, in elements (empty for a scalar).
+dnnl::memory::dims dense_strides(const dnnl::memory::dims& dims);
 // Plain descriptor of a tensor: `dims` in oneDNN's logical order with the given format tag.
 dnnl::memory::desc plain_desc(const std::vector<int64_t>& dims, DataType dtype,
                               dnnl::memory::format_tag tag);

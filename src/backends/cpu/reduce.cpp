@@ -53,17 +53,6 @@ MergedDims merge_dims(const std::vector<int64_t>& shape, const ops::ReduceAxes& 
   return m;
 }
 
-// Row-major strides of `dims`, in elements.
-dnnl::memory::dims dense_strides(const dnnl::memory::dims& dims) {
-  dnnl::memory::dims strides(dims.size());
-  int64_t stride = 1;
-  for (size_t d = dims.size(); d-- > 0;) {
-    strides[d] = stride;
-    stride *= dims[d];
-  }
-  return strides;
-}
-
 ops::ReduceAxes node_axes(const ir::Node& node, int64_t rank, const Tensor* axes) {
   return ops::resolve_reduce_axes(node, rank, axes && axes->defined() ? axes : nullptr);
 }

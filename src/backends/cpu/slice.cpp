@@ -31,23 +31,20 @@ void slice(const KernelArgs& args) {
   const bool forward =
       std::all_of(ranges.begin(), ranges.end(), [](const ir::SliceRange& r) { return r.step > 0; });
   if (!has_onednn_type(x.dtype()) || !forward) return run_reference_kernel(args);
-  // The offset of the first selected element, the view's strides and the dense output's, in
-  // elements.
-  int64_t base = 0, in_stride = 1, out_stride = 1;
-  dnnl::memory::dims view_strides(ranges.size()), out_strides(ranges.size());
+  // The offset of the first selected element and the view's strides, in elements.
+  int64_t base = 0, in_stride = 1;
+  dnnl::memory::dims view_strides(ranges.size());
   for (size_t d = ranges.size(); d-- > 0;) {
     base += ranges[d].start * in_stride;
     view_strides[d] = ranges[d].step * in_stride;
-    out_strides[d] = out_stride;
     in_stride *= x.shape()[d];
-    out_stride *= y.shape()[d];
   }
   auto prepared = prepare(args, shape_key(args), [&] {
     const dnnl::memory::dims dims(y.shape().begin(), y.shape().end());
     const auto dt = dnnl_type(x.dtype());
     Prepared p;
     p.src_md = dnnl::memory::desc(dims, dt, view_strides);
-    p.dst_md = dnnl::memory::desc(dims, dt, out_strides);
+    p.dst_md = dnnl::memory::desc(dims, dt, dense_strides(dims));
     p.primitive = dnnl::reorder(
         dnnl::reorder::primitive_desc(cpu_engine(), p.src_md, cpu_engine(), p.dst_md));
     return p;
